@@ -1,0 +1,4 @@
+"""spatialq: spatial econometrics of Chinese regional development."""
+
+__version__ = "0.1.0"
+
