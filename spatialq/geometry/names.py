@@ -55,7 +55,7 @@ class NameMatchError(ValueError):
         self.report = report
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class MatchReport:
     """Result of ``match(..., errors="report")``.
 

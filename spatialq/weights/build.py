@@ -1,0 +1,314 @@
+"""Spatial weights from geometries and data.  Every builder returns a libpysal ``W`` whose
+ids are the frame's ids (the index, or the ``id=`` column) in the frame's order, with the
+weights *untransformed* unless ``transform=`` says otherwise (row-standardisation is an
+explicit choice: ``transform="r"`` or :func:`standardize`)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from libpysal.weights import W
+from scipy.spatial import cKDTree
+
+from ._common import (
+    IslandPolicy,
+    apply_islands,
+    check_geometries,
+    frame_ids,
+    make_w,
+    pairs_to_dicts,
+    points_m,
+)
+
+__all__ = ["contiguity", "distance", "economic", "knn", "nested", "standardize"]
+
+Transform = Literal["b", "r", "o", "v", "d"] | None
+
+
+def standardize(w: W, transform: Literal["b", "r", "o", "v", "d"] = "r") -> W:
+    """Return a transformed *copy* of ``w`` (libpysal codes).
+
+    ``"r"`` row-standardised (rows sum to 1), ``"b"`` binary, ``"o"`` original,
+    ``"v"`` variance-stabilising, ``"d"`` doubly standardised.  The input is not changed.
+    """
+    if transform not in ("b", "r", "o", "v", "d"):
+        raise ValueError(f"transform must be one of 'b', 'r', 'o', 'v', 'd', got {transform!r}")
+    neighbors = {k: list(v) for k, v in w.neighbors.items()}
+    weights = {k: list(v) for k, v in w.weights.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = W(neighbors, weights, id_order=list(w.id_order), silence_warnings=True)
+        out.transform = transform
+    return out
+
+
+def _finish(w: W, transform: Transform) -> W:
+    if transform is None:
+        return w
+    return standardize(w, transform)
+
+
+def contiguity(
+    gdf: gpd.GeoDataFrame,
+    *,
+    rule: Literal["queen", "rook"] = "queen",
+    islands: IslandPolicy = "nearest",
+    id: str | None = None,
+    transform: Transform = None,
+) -> W:
+    """Queen or rook contiguity weights (binary) from polygons.
+
+    Two units are *queen* neighbours when their polygons share at least one point
+    (``shapely`` ``intersects`` on an STRtree); *rook* neighbours when they share a
+    boundary segment of positive length (DE-9IM boundary/boundary dimension 1).  On a
+    valid polygon coverage such as the bundled boundaries, this is exactly libpysal's
+    vertex-based ``Queen``/``Rook`` (tested), but about ten times faster.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Polygons, one row per unit; ids from the index (adcodes for the bundled shapes) or
+        the ``id=`` column.
+    rule : {"queen", "rook"}
+    islands : {"nearest", "raise", "drop"} or dict
+        Units without a neighbour (Hainan among provinces; 三沙 among prefectures; 长海,
+        岱山, 金门, 南澳, 西沙, 南沙 among counties).  ``"nearest"`` (default) links each to the
+        unit at the smallest boundary distance (Hainan -> Guangdong, 14.5 km) and warns naming
+        them; ``"raise"`` stops with an error naming them; ``"drop"`` removes them from the
+        weights (warns); a dict gives explicit symmetric links ``{"460000": ["440000"]}``.
+    id : str, optional
+        Column with the ids; by default the index.
+    transform : {None, "r", "b", …}
+        ``None`` keeps binary weights; ``"r"`` row-standardises (a copy).
+
+    Returns
+    -------
+    libpysal.weights.W
+    """
+    if rule not in ("queen", "rook"):
+        raise ValueError(f"rule must be 'queen' or 'rook', got {rule!r}")
+    geoms = check_geometries(gdf)
+    ids = frame_ids(gdf, id)
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="intersects")
+    keep = i != j
+    i, j = i[keep], j[keep]
+    if rule == "rook":
+        edge = shapely.relate_pattern(geoms[i], geoms[j], "****1****")
+        i, j = i[edge], j[edge]
+    neighbors, weights = pairs_to_dicts(ids, i, j)
+    neighbors, weights, kept = apply_islands(gdf, ids, neighbors, weights, islands)
+    return _finish(make_w(kept, neighbors, weights), transform)
+
+
+def knn(
+    gdf: gpd.GeoDataFrame,
+    *,
+    k: int = 4,
+    point: Literal["centroid", "representative"] = "centroid",
+    id: str | None = None,
+    transform: Transform = None,
+) -> W:
+    """k-nearest-neighbour weights (binary, not symmetric) between unit points.
+
+    Distances are Euclidean in China Albers equal-area metres (geographic input is
+    projected; projected input must be in metres).  Ties at the k-th distance are broken
+    by row order.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    k : int, default 4
+        Number of neighbours, 1 <= k < n.
+    point : {"centroid", "representative"}
+        Which point represents a polygon (``representative`` lies inside it).
+    id, transform
+        See :func:`contiguity`.
+    """
+    check_geometries(gdf)
+    ids = frame_ids(gdf, id)
+    n = len(ids)
+    if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+        raise ValueError(f"k must be an integer between 1 and n - 1 = {n - 1}, got {k!r}")
+    xy = points_m(gdf, point)
+    _, nn = cKDTree(xy).query(xy, k=k + 1)
+    rows = np.repeat(np.arange(n), k)
+    cols = np.empty(n * k, dtype=int)
+    for r in range(n):  # drop self (not always in column 0 when points coincide)
+        cand = [c for c in nn[r] if c != r][:k]
+        cols[r * k:(r + 1) * k] = cand
+    neighbors, weights = pairs_to_dicts(ids, rows, cols)
+    return _finish(make_w(ids, neighbors, weights), transform)
+
+
+def distance(
+    gdf: gpd.GeoDataFrame,
+    *,
+    kind: Literal["inverse", "band", "gaussian"] = "inverse",
+    threshold_km: float | None = None,
+    power: float = 1.0,
+    bandwidth_km: float | None = None,
+    point: Literal["centroid", "representative"] = "centroid",
+    islands: IslandPolicy = "raise",
+    id: str | None = None,
+    transform: Transform = None,
+) -> W:
+    """Distance-based weights between unit points (China Albers, km).
+
+    ``kind="inverse"``: w_ij = 1 / d_ij^power (d in km) for d_ij <= ``threshold_km``
+    (all pairs when no threshold).  ``kind="band"``: w_ij = 1 for d_ij <= ``threshold_km``.
+    ``kind="gaussian"``: w_ij = exp(-(d_ij / h)² / 2) with h = ``bandwidth_km``, for pairs
+    within ``threshold_km`` (all pairs when none).  The diagonal is always zero.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    kind : {"inverse", "band", "gaussian"}
+    threshold_km : float, optional
+        Cut-off distance in km; required for ``"band"``.  A threshold that leaves a unit
+        without neighbours triggers the ``islands=`` policy (default: raise, naming them).
+    power : float, default 1
+        Exponent of the inverse distance (2 for gravity-type weights).
+    bandwidth_km : float, optional
+        Gaussian bandwidth h in km (required for ``"gaussian"``).
+    point, id, transform, islands
+        See :func:`knn` and :func:`contiguity`.
+    """
+    if kind not in ("inverse", "band", "gaussian"):
+        raise ValueError(f"kind must be 'inverse', 'band' or 'gaussian', got {kind!r}")
+    if kind == "band" and threshold_km is None:
+        raise ValueError("kind='band' needs threshold_km= (the band's radius in km)")
+    if kind == "gaussian" and (bandwidth_km is None or bandwidth_km <= 0):
+        raise ValueError("kind='gaussian' needs a positive bandwidth_km=")
+    if threshold_km is not None and threshold_km <= 0:
+        raise ValueError(f"threshold_km must be positive, got {threshold_km}")
+    if power <= 0:
+        raise ValueError(f"power must be positive, got {power}")
+    check_geometries(gdf)
+    ids = frame_ids(gdf, id)
+    xy = points_m(gdf, point) / 1000.0
+    n = len(ids)
+    if threshold_km is None:
+        if n > 20000:
+            raise ValueError(f"all-pairs weights for n = {n} would hold {n * (n - 1):,} links; set threshold_km=")
+        i, j = np.nonzero(~np.eye(n, dtype=bool))
+        d = np.hypot(xy[i, 0] - xy[j, 0], xy[i, 1] - xy[j, 1])
+    else:
+        sm = cKDTree(xy).sparse_distance_matrix(cKDTree(xy), threshold_km, output_type="coo_matrix")
+        keep = sm.row != sm.col
+        i, j, d = sm.row[keep], sm.col[keep], sm.data[keep]
+    if np.any(d == 0):
+        a, b = int(i[d == 0][0]), int(j[d == 0][0])
+        raise ValueError(f"units {ids[a]!r} and {ids[b]!r} have the same point; inverse distance is undefined")
+    if kind == "inverse":
+        wij = d ** (-power)
+    elif kind == "band":
+        wij = np.ones_like(d)
+    else:
+        wij = np.exp(-0.5 * (d / bandwidth_km) ** 2)
+    neighbors, weights = pairs_to_dicts(ids, i, j, wij)
+
+    def link_weight(a, b, _boundary_m):
+        pa, pb = ids.index(a), ids.index(b)
+        dd = float(np.hypot(*(xy[pa] - xy[pb])))
+        return {"inverse": dd ** (-power), "band": 1.0, "gaussian": float(np.exp(-0.5 * (dd / (bandwidth_km or 1)) ** 2))}[kind]
+
+    neighbors, weights, kept = apply_islands(gdf, ids, neighbors, weights, islands, link_weight=link_weight)
+    return _finish(make_w(kept, neighbors, weights), transform)
+
+
+def economic(
+    df: pd.DataFrame,
+    column: str,
+    *,
+    id: str = "adcode",
+    time: str = "year",
+    period: Sequence | None = None,
+    transform: Transform = None,
+) -> W:
+    """Economic-distance weights w_ij = 1 / |ȳ_i − ȳ_j| from each unit's period mean of ``column``.
+
+    The usual choice in Chinese regional papers (e.g. per-capita GDP): ȳ_i is the mean
+    of ``column`` over the years in ``period`` (all years by default).  All pairs are
+    linked.  Two units with the same mean would get infinite weight: that is an error
+    naming them.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long panel (``id``, ``time`` and ``column``) or a cross-section (no ``time``).
+    column : str
+        Economic variable, e.g. ``"gdp_per_capita"``.
+    id, time : str
+        Id and year columns (if ``id`` is not a column the index is the id).
+    period : sequence of years, optional
+        Years over which to average.
+    transform
+        See :func:`contiguity`.
+    """
+    data = df.reset_index() if id not in df.columns else df
+    if id not in data.columns:
+        raise KeyError(f"id column {id!r} not found; columns: {list(df.columns)}")
+    if column not in data.columns:
+        raise KeyError(f"column {column!r} not found; columns: {list(df.columns)}")
+    if period is not None:
+        if time not in data.columns:
+            raise KeyError(f"period= needs the time column {time!r}")
+        data = data[data[time].isin(list(period))]
+        if data.empty:
+            raise ValueError(f"no rows in the period {list(period)}")
+    values = pd.to_numeric(data[column], errors="raise")
+    if values.isna().any():
+        bad = data.loc[values.isna(), id].unique().tolist()
+        raise ValueError(f"{column!r} has missing values for {bad[:10]}")
+    means = values.groupby(data[id].to_numpy(), sort=False).mean()
+    ids = means.index.tolist()
+    y = means.to_numpy(dtype=float)
+    n = len(ids)
+    i, j = np.nonzero(~np.eye(n, dtype=bool))
+    diff = np.abs(y[i] - y[j])
+    if np.any(diff == 0):
+        a, b = int(i[diff == 0][0]), int(j[diff == 0][0])
+        raise ValueError(f"units {ids[a]!r} and {ids[b]!r} have the same mean of {column!r} ({y[a]}); "
+                         "1/|ȳi − ȳj| is infinite")
+    neighbors, weights = pairs_to_dicts(ids, i, j, 1.0 / diff)
+    return _finish(make_w(ids, neighbors, weights), transform)
+
+
+def nested(w_geo: W, w_econ: W, *, phi: float = 0.5) -> W:
+    """Nested economic-geographic weights W = φ·W_geo + (1 − φ)·W_econ.
+
+    Both inputs are row-standardised (copies) before they are combined, so rows of the
+    result sum to 1.  Units are matched by id (the order of ``w_geo`` is kept); both
+    must have the same ids.
+
+    Parameters
+    ----------
+    w_geo : W
+        Geographic weights, e.g. ``distance(gdf, kind="inverse")``.
+    w_econ : W
+        Economic weights, e.g. ``economic(df, "gdp_per_capita")``.
+    phi : float in [0, 1], default 0.5
+        Weight of the geographic matrix.
+    """
+    if not 0.0 <= phi <= 1.0:
+        raise ValueError(f"phi must be between 0 and 1, got {phi}")
+    if set(w_geo.id_order) != set(w_econ.id_order):
+        only_g = sorted(set(w_geo.id_order) - set(w_econ.id_order))[:10]
+        only_e = sorted(set(w_econ.id_order) - set(w_geo.id_order))[:10]
+        raise ValueError(f"the two weights have different ids: only in w_geo {only_g}, only in w_econ {only_e}")
+    ids = list(w_geo.id_order)
+    a = standardize(w_geo, "r").sparse
+    b_w = standardize(w_econ, "r")
+    order = [b_w.id_order.index(k) for k in ids]
+    b = b_w.sparse[order][:, order]
+    m = (phi * a + (1.0 - phi) * b).tocoo()
+    keep = m.data != 0
+    neighbors, weights = pairs_to_dicts(ids, m.row[keep], m.col[keep], m.data[keep])
+    return make_w(ids, neighbors, weights)
