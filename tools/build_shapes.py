@@ -61,6 +61,7 @@ COUNTY_EN_SUFFIX = {
     "district": "District", "county": "County", "county_city": "City", "autonomous_county": "Autonomous County",
     "banner": "Banner", "autonomous_banner": "Autonomous Banner", "forest_district": "Forestry District",
     "special_district": "Special District", "city_without_districts": "City",
+    "administrative_area": "Directly Administered Area",
 }
 
 
@@ -148,7 +149,11 @@ def prefecture_kind(name: str, code: str) -> str:
 def county_kind(name: str, code: str, city_codes: set[str]) -> str:
     if code in city_codes and code[2:4] != "90":
         return "city_without_districts"
-    for suf, kind in (("自治县", "autonomous_county"), ("自治旗", "autonomous_banner"), ("林区", "forest_district"),
+    if name == "神农架林区":
+        return "forest_district"
+    if name.endswith("直辖"):
+        return "administrative_area"  # 632825 海西蒙古族藏族自治州直辖
+    for suf, kind in (("自治县", "autonomous_county"), ("自治旗", "autonomous_banner"),
                       ("特区", "special_district"), ("旗", "banner"), ("县", "county"), ("区", "district"),
                       ("市", "county_city")):
         if name.endswith(suf):
@@ -220,7 +225,8 @@ def main() -> None:
 
     cnames = [info[c].district for c in codes]
     ckinds = [county_kind(n, c, city_codes) for n, c in zip(cnames, codes)]
-    cshort = [short_name(n, "county") if k != "city_without_districts" else short_name(n, "prefecture")
+    cshort = [short_name(n, "county") if k not in ("city_without_districts", "administrative_area") else
+              short_name(n, "prefecture") if k == "city_without_districts" else short_name(n[:-2], "prefecture")
               for n, k in zip(cnames, ckinds)]
     county = gpd.GeoDataFrame({
         "adcode": codes,

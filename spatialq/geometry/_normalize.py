@@ -36,7 +36,9 @@ _ETHNIC_TAIL = re.compile(
 # Suffixes by level, longest first.
 PROVINCE_SUFFIXES = ("特别行政区", "自治区", "省", "市")
 PREFECTURE_SUFFIXES = ("自治州", "地区", "林区", "盟", "州", "市", "县")
-COUNTY_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "新区", "县", "区", "市", "旗")
+COUNTY_SUFFIXES = ("自治县", "自治旗", "特区", "新区", "县", "区", "市", "旗")
+#: Names whose short form no suffix rule gives (神农架林区 is the only 林区; 万柏林区 is a 区).
+SHORT_EXCEPTIONS = {"神农架林区": "神农架"}
 
 _PUNCT = re.compile(r"[\s\u3000·•・.,，。、'’‘`\"“”()（）\[\]【】/\\-]+")
 
@@ -79,6 +81,8 @@ def short_name(name: str, level: str) -> str:
     keep their suffix).
     """
     name = clean_zh(name)
+    if name in SHORT_EXCEPTIONS:
+        return SHORT_EXCEPTIONS[name]
     suffixes = {"province": PROVINCE_SUFFIXES, "prefecture": PREFECTURE_SUFFIXES, "county": COUNTY_SUFFIXES}[level]
     for suf in suffixes:
         if name.endswith(suf) and len(name) - len(suf) >= 2:
