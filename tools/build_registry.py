@@ -14,10 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from opencc import OpenCC  # noqa: E402
-
-from cnmaps_source import CnmapsSource  # noqa: E402
-from gb2260_history import all_names  # noqa: E402
+from cnmaps_source import CnmapsSource
+from gb2260_history import all_names
+from opencc import OpenCC
 
 REG = Path(__file__).resolve().parents[1] / "spatialq" / "registry"
 

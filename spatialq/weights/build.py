@@ -6,7 +6,7 @@ explicit choice: ``transform="r"`` or :func:`standardize`)."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 import geopandas as gpd
@@ -217,7 +217,11 @@ def distance(
     def link_weight(a, b, _boundary_m):
         pa, pb = ids.index(a), ids.index(b)
         dd = float(np.hypot(*(xy[pa] - xy[pb])))
-        return {"inverse": dd ** (-power), "band": 1.0, "gaussian": float(np.exp(-0.5 * (dd / (bandwidth_km or 1)) ** 2))}[kind]
+        if kind == "inverse":
+            return dd ** (-power)
+        if kind == "band":
+            return 1.0
+        return float(np.exp(-0.5 * (dd / bandwidth_km) ** 2))
 
     neighbors, weights, kept = apply_islands(gdf, ids, neighbors, weights, islands, link_weight=link_weight)
     return _finish(make_w(kept, neighbors, weights), transform)
