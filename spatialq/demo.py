@@ -19,9 +19,10 @@ from .plot._mpl import pyplot
 
 def run_demo(out: str | os.PathLike) -> list[Path]:
     """Write the demo outputs into ``out`` (created if needed); returns the files written."""
-    import matplotlib
+    if os.environ.get("MPLBACKEND") is None:
+        import matplotlib
 
-    matplotlib.use("Agg", force=False) if os.environ.get("MPLBACKEND") is None else None
+        matplotlib.use("Agg")  # files only; no window
     from .plot.maps import china_map
 
     out = Path(out)

@@ -116,7 +116,6 @@ def prepare(units, src, label):
     }
     if not (checks["valid"] and checks["coverage_valid"] and checks["queen_identical"]):
         raise SystemExit(f"{label}: simplification changed topology: {checks}")
-    simple = shapely.set_precision(simple, 1e-7) if False else simple
     return codes, simple, gaps, checks
 
 

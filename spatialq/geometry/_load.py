@@ -33,11 +33,6 @@ def _read(name: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def _table(level: Level) -> pd.DataFrame:
-    """Attribute table of a level without geometry (cached, do not modify)."""
-    return _attrs(level)
-
-
 @functools.cache
 def _attrs(level: str) -> pd.DataFrame:
     return pd.DataFrame(_read(_FILES[level]).drop(columns="geometry"))

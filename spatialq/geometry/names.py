@@ -83,8 +83,8 @@ class MatchReport:
 
     def summary(self) -> str:
         n = len(self.adcodes)
-        lines = [f"match at {self.level} level: {n - len(self.unmatched) - len(self.ambiguous)} of {n} "
-                 f"distinct-or-repeated names matched"]
+        failed = int(self.adcodes.isna().sum())
+        lines = [f"match at {self.level} level: {n - failed} of {n} names matched"]
         if not self.unmatched.empty:
             lines.append(f"unmatched ({len(self.unmatched)}):")
             for r in self.unmatched.itertuples():

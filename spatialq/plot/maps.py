@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Literal
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -89,7 +88,9 @@ def china_map(
         Add the South China Sea inset (lower right).
     north_arrow : bool, default True
     scale_bar_km : float or None, default 1000
-        Length of the scale bar in km (true distance on the Albers projection).
+        Length of the scale bar in km.  Albers is equal-area, not equidistant: the bar is
+        exact on the standard parallels (25°N, 47°N), within 2 % between them and within
+        3.5 % anywhere from 18°N to 53°N (pyproj scale factors).
     cmap : str, optional
         Default "YlOrRd" for numbers, "Set2" for categories.
     missing_label : str, default "无数据"
@@ -180,5 +181,3 @@ def _scale_bar(ax, km: float) -> None:
     for x in (sx, sx + length / 2, sx + length):
         ax.plot([x, x], [sy, sy + 0.008 * (y1 - y0)], color="black", linewidth=1)
     ax.text(sx + length / 2, sy + 0.015 * (y1 - y0), f"{km:g} km", ha="center", va="bottom", fontsize=7)
-    # equal-area conic: scale is true on the standard parallels; document, not correct
-    ax.spatialq_scale_bar_m = np.float64(length)

@@ -68,6 +68,8 @@ def describe(w: W) -> WeightsSummary:
     ids = tuple(w.id_order)
     card = pd.Series([w.cardinalities[i] for i in ids], index=list(ids), name="n_neighbors")
     s = w.sparse
+    if not np.isfinite(s.data).all():
+        raise ValueError("weights contain non-finite values")
     n_comp = int(connected_components(s, directed=True, connection="weak")[0])
     sym = bool(abs(s - s.T).sum() == 0) if s.nnz else True
     return WeightsSummary(
@@ -80,8 +82,4 @@ def describe(w: W) -> WeightsSummary:
         islands=tuple(i for i in ids if w.cardinalities[i] == 0),
         symmetric=sym,
         transform=str(w.transform),
-    ) if np.isfinite(s.sum()) else _bad()
-
-
-def _bad():
-    raise ValueError("weights contain non-finite values")
+    )
