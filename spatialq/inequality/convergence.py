@@ -1,0 +1,184 @@
+"""σ-convergence and absolute / conditional β-convergence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .._data import long_frame
+from .._ols import OLSFit, ols
+from .._results import Result, provenance
+
+__all__ = ["ConvergenceResult", "convergence", "demean_twoways"]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ConvergenceResult(Result):
+    """σ- or β-convergence (see :func:`convergence`)."""
+
+    kind: str
+    table: pd.DataFrame
+    fit: OLSFit | None
+    beta: float
+    speed: float
+    half_life: float
+
+    def _title(self) -> str:
+        return f"{self.kind}-convergence"
+
+    def _summary_lines(self) -> list[str]:
+        lines = []
+        if self.kind == "sigma":
+            f = self.fit
+            lines.append(f"trend of sd(ln y) per year: {f.params['year']:+.5f} (se {f.std_errors['year']:.5f}, "
+                         f"p = {f.pvalues['year']:.4f}) → {'convergence' if f.params['year'] < 0 else 'divergence'}")
+        else:
+            f = self.fit
+            lines.append(f"{'term':<20}{'coef':>11}{'se':>11}{'t':>9}{'p':>9}")
+            for k in f.params.index:
+                lines.append(f"{k:<20}{f.params[k]:>11.5f}{f.std_errors[k]:>11.5f}{f.tvalues[k]:>9.3f}"
+                             f"{f.pvalues[k]:>9.4f}")
+            lines.append(f"β = {self.beta:.5f}; speed λ = {self.speed:.5f} per year; half-life {self.half_life:.1f} "
+                         f"years; n = {f.nobs}; SE: {f.cov_type}")
+        return lines
+
+    def to_frame(self) -> pd.DataFrame:
+        """σ: one row per year (``n``, ``sd_log``, ``cv``); β: one row per term (``coef``, ``se``, ``t``, ``p``)."""
+        return self.table.copy()
+
+    def _plot(self, ax, **kw):
+        if self.kind == "sigma":
+            self.table.set_index("year")[["sd_log", "cv"]].plot(ax=ax, marker="o", **kw)
+            ax.set_ylabel("dispersion")
+        else:
+            raise ValueError("β-convergence has no default plot; use .fit for the numbers")
+        return ax
+
+
+def demean_twoways(values: np.ndarray, ids: np.ndarray, times: np.ndarray, *, tol: float = 1e-12,
+                   max_iter: int = 1000) -> np.ndarray:
+    """Remove unit and period means (two-way within transformation) by alternating projections.
+
+    Exact in one pass for balanced panels; for unbalanced ones the iteration converges to the
+    projection off both sets of dummies.  ``values`` may be 2-D (one column per variable).
+    """
+    x = np.array(values, dtype=float, copy=True)
+    squeeze = x.ndim == 1
+    if squeeze:
+        x = x[:, None]
+    _, ii = np.unique(ids, return_inverse=True)
+    _, tt = np.unique(times, return_inverse=True)
+    ni, nt = np.bincount(ii), np.bincount(tt)
+    for _ in range(max_iter):
+        old = x.copy()
+        for inv, cnt in ((ii, ni), (tt, nt)):
+            sums = np.zeros((len(cnt), x.shape[1]))
+            np.add.at(sums, inv, x)
+            x -= (sums / cnt[:, None])[inv]
+        if np.max(np.abs(x - old)) < tol:
+            break
+    else:
+        raise RuntimeError("two-way demeaning did not converge")
+    return x[:, 0] if squeeze else x
+
+
+def convergence(
+    df: pd.DataFrame,
+    value: str,
+    *,
+    kind: Literal["sigma", "beta"] = "sigma",
+    controls: Sequence[str] = (),
+    panel: bool = False,
+    start: int | None = None,
+    end: int | None = None,
+    cov: Literal["classical", "hc1", "cluster"] | None = None,
+    id: str = "adcode",
+    time: str = "year",
+) -> ConvergenceResult:
+    """σ- or β-convergence of ``value`` (e.g. per-capita income or an index score; must be positive).
+
+    **σ**: per year the standard deviation of ln y (ddof = 1) and the coefficient of
+    variation; the trend of sd(ln y) on the year (OLS) tells convergence (negative slope).
+
+    **β, cross-section** (``panel=False``): g_i = [ln y_i,end − ln y_i,start]/(end − start)
+    regressed on a constant and ln y_i,start (absolute β), plus the start-year ``controls``
+    (conditional β).  Speed λ = −ln(1 + βT)/T with T = end − start; half-life ln 2/λ
+    (Barro & Sala-i-Martin 1992).
+
+    **β, panel** (``panel=True``): Δln y_it = β ln y_i,t−1 + γ'x_i,t−1 + μ_i + η_t + ε_it with
+    two-way fixed effects (within transformation, exact for unbalanced panels by alternating
+    projections), consecutive years only; λ = −ln(1 + β), half-life ln 2/λ.  Standard errors
+    clustered by region by default (``cov="cluster"``, CR1).  With few years the within
+    estimator of β is biased towards faster convergence (Nickell 1981, bias of order 1/T):
+    report T and read the panel β with that in mind.
+
+    ``cov`` defaults to ``"hc1"`` for cross-sections and ``"cluster"`` for panels.
+    """
+    if kind not in ("sigma", "beta"):
+        raise ValueError(f"kind must be 'sigma' or 'beta', got {kind!r}")
+    controls = list(controls)
+    data = long_frame(df, id=id, time=time, columns=[value, *controls])
+    if time not in data.columns:
+        raise KeyError(f"convergence needs the time column {time!r}")
+    if start is not None:
+        data = data[data[time] >= start]
+    if end is not None:
+        data = data[data[time] <= end]
+    if (data[value] <= 0).any():
+        raise ValueError(f"{value!r} must be positive for logs; not at "
+                         f"{data.loc[data[value] <= 0, [id, time]].head(5).to_records(index=False).tolist()}")
+    data = data.assign(_ly=np.log(data[value]))
+    opts = dict(value=value, kind=kind, controls=controls, panel=panel, start=start, end=end)
+    if kind == "sigma":
+        g = data.groupby(time)
+        table = pd.DataFrame({"n": g.size(), "sd_log": g["_ly"].std(ddof=1),
+                              "cv": g[value].std(ddof=1) / g[value].mean()})
+        table = table.reset_index().rename(columns={time: "year"})
+        if len(table) < 3:
+            raise ValueError("σ-convergence needs at least three years for a trend")
+        x = pd.DataFrame({"const": 1.0, "year": table["year"].astype(float)})
+        fit = ols(table["sd_log"].to_numpy(), x, cov=cov or "classical")
+        return ConvergenceResult(meta=provenance("spatialq.inequality.convergence", n=len(data), **opts),
+                                 kind="sigma", table=table, fit=fit, beta=float("nan"), speed=float("nan"),
+                                 half_life=float("nan"))
+    if not panel:
+        t0 = data[time].min() if start is None else start
+        t1 = data[time].max() if end is None else end
+        first = data[data[time] == t0].set_index(id)
+        last = data[data[time] == t1].set_index(id)
+        common = first.index.intersection(last.index)
+        if len(common) < len(controls) + 3:
+            raise ValueError(f"only {len(common)} regions are observed in both {t0} and {t1}")
+        span = float(t1 - t0)
+        y = ((last.loc[common, "_ly"] - first.loc[common, "_ly"]) / span).to_numpy()
+        x = pd.DataFrame({"const": 1.0, "log_initial": first.loc[common, "_ly"].to_numpy()}, index=common)
+        for c in controls:
+            x[c] = first.loc[common, c].to_numpy()
+        fit = ols(y, x, cov=cov or "hc1")
+        beta = float(fit.params["log_initial"])
+        speed = -np.log(1 + beta * span) / span if 1 + beta * span > 0 else float("nan")
+    else:
+        d = data.sort_values([id, time])
+        prev = d[[id, time, "_ly", *controls]].copy()
+        prev[time] = prev[time] + 1
+        m = d[[id, time, "_ly"]].merge(prev, on=[id, time], suffixes=("", "_lag"))
+        if len(m) < 10:
+            raise ValueError("too few consecutive-year pairs for a panel β regression")
+        m = m.rename(columns={c: f"{c}_lag" for c in controls})
+        yv = (m["_ly"] - m["_ly_lag"]).to_numpy()
+        cols = ["_ly_lag", *[f"{c}_lag" for c in controls]]
+        z = demean_twoways(np.column_stack([yv, m[cols].to_numpy()]), m[id].to_numpy(), m[time].to_numpy())
+        x = pd.DataFrame(z[:, 1:], columns=["log_lag", *[f"{c}_lag" for c in controls]])
+        absorbed = m[id].nunique() + m[time].nunique() - 1
+        fit = ols(z[:, 0], x, cov=cov or "cluster", clusters=m[id].to_numpy(), absorbed=absorbed)
+        beta = float(fit.params["log_lag"])
+        speed = -np.log(1 + beta) if 1 + beta > 0 else float("nan")
+    table = pd.DataFrame({"term": fit.params.index, "coef": fit.params.to_numpy(), "se": fit.std_errors.to_numpy(),
+                          "t": fit.tvalues.to_numpy(), "p": fit.pvalues.to_numpy()})
+    return ConvergenceResult(meta=provenance("spatialq.inequality.convergence", n=fit.nobs, **opts), kind="beta",
+                             table=table, fit=fit, beta=beta, speed=float(speed),
+                             half_life=float(np.log(2) / speed) if speed and speed > 0 else float("nan"))
