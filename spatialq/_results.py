@@ -100,5 +100,5 @@ class Result:
 
         if ax is None:
             ax = new_axes()
-        self._plot(ax, **kw)
-        return ax
+        drawn = self._plot(ax, **kw)
+        return drawn if drawn is not None else ax

@@ -101,7 +101,9 @@ def tapio(
     < 0    < 0    ε > 1.2          recessive decoupling 衰退脱钩
     =====  =====  ===============  ==============================
 
-    Boundaries 0.8 and 1.2 belong to coupling; ΔC = 0 with growth is weak decoupling (ε = 0).
+    Boundaries 0.8 and 1.2 belong to coupling (ε is compared after rounding to 10 decimals, so
+    floating-point noise does not move a pair across them); ΔC = 0 with growth is weak
+    decoupling (ε = 0).
     ΔA = 0 leaves ε undefined: the state is missing (counted in the summary).  The states
     collapse to 脱钩 / 连结 / 负脱钩 for a Markov chain (``group_zh``).  Base values must be
     positive.
@@ -124,7 +126,9 @@ def tapio(
     pa = (m[driver] - m["a0"]) / m["a0"]
     with np.errstate(divide="ignore", invalid="ignore"):
         eps = np.where(pa != 0, pc / pa, np.nan)
-    keys = [_state(c, a, e) for c, a, e in zip(pc, pa, eps)]
+    # classify on ε rounded to 10 decimals, so 0.08/0.10 = 0.7999999999999999 counts as 0.8
+    eps_class = np.round(eps, 10)
+    keys = [_state(c, a, e) for c, a, e in zip(pc, pa, eps_class)]
     table = pd.DataFrame({id: m[id], time: m[time], "base_time": m["base_time"], "pct_effect": pc,
                           "pct_driver": pa, "elasticity": eps, "state": keys})
     table["state_zh"] = [STATES[k][0] if k else None for k in keys]
