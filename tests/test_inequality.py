@@ -142,3 +142,15 @@ def test_demean_twoways_balanced_closed_form():
     m = v.reshape(5, 4)
     expected = m - m.mean(axis=1, keepdims=True) - m.mean(axis=0, keepdims=True) + m.mean()
     assert np.allclose(demean_twoways(v, ids, times), expected.ravel())
+
+
+def test_dagum_paper_table():
+    r = inequality.dagum_gini(ai_index_provinces(), "ai_index", geometry.regions("three"))
+    t = r.paper_table()
+    assert list(t.columns) == ["年份", "总体基尼系数", "东部内", "中部内", "西部内", "东部-中部", "东部-西部",
+                               "中部-西部", "区域内贡献率", "区域间贡献率", "超变密度贡献率"]
+    assert np.allclose(t[["区域内贡献率", "区域间贡献率", "超变密度贡献率"]].sum(axis=1), 100.0)
+    pw = r.pairwise[(r.pairwise.period == 2011)]
+    east_west = pw[(pw.group_high == "东部") & (pw.group_low == "西部")]["gini"].iloc[0]
+    assert t.loc[t["年份"] == 2011, "东部-西部"].iloc[0] == pytest.approx(east_west)
+    assert list(r.paper_table(lang="en", percent=False).columns[:2]) == ["year", "overall"]

@@ -34,8 +34,11 @@ class ConvergenceResult(Result):
         lines = []
         if self.kind == "sigma":
             f = self.fit
-            lines.append(f"trend of sd(ln y) per year: {f.params['year']:+.5f} (se {f.std_errors['year']:.5f}, "
-                         f"p = {f.pvalues['year']:.4f}) → {'convergence' if f.params['year'] < 0 else 'divergence'}")
+            slope, p = f.params["year"], f.pvalues["year"]
+            verdict = ("no significant trend at 5 %" if p >= 0.05 else
+                       "σ-convergence" if slope < 0 else "σ-divergence")
+            lines.append(f"trend of sd(ln y) per year: {slope:+.5f} (se {f.std_errors['year']:.5f}, "
+                         f"p = {p:.4f}) → {verdict}")
         else:
             f = self.fit
             lines.append(f"{'term':<20}{'coef':>11}{'se':>11}{'t':>9}{'p':>9}")

@@ -124,6 +124,32 @@ class DagumResult(Result):
         ``between_share``, ``transvariation_share`` (fractions)."""
         return self.table.rename(columns={"period": self.time or "period"}).copy()
 
+    def paper_table(self, *, lang: str = "zh", percent: bool = True) -> pd.DataFrame:
+        """The layout papers print: one row per period with the overall Gini, each group's Gini,
+        each between-group Gini (pairs in group order: 东部-中部, 东部-西部, 中部-西部) and the contribution
+        shares of Gw, Gnb, Gt (in % when ``percent``)."""
+        zh = lang == "zh"
+        wide = self.group_gini.pivot(index="period", columns="group", values="gini")
+        groups = [g for g in dict.fromkeys(self.group_gini["group"])]
+        wide = wide[groups]
+        wide.columns = [f"{g}{'内' if zh else ' within'}" for g in groups]
+        pw = self.pairwise.copy()
+        rank = {g: i for i, g in enumerate(groups)}
+        pw["pair"] = [f"{a}-{b}" if rank[a] < rank[b] else f"{b}-{a}"
+                      for a, b in zip(pw["group_high"], pw["group_low"])]
+        labels = [f"{a}-{b}" for i, a in enumerate(groups) for b in groups[i + 1:]]
+        between = pw.pivot(index="period", columns="pair", values="gini")
+        between = between[[c for c in labels if c in between.columns]]
+        shares = self.table.set_index("period")[["within_share", "between_share", "transvariation_share"]]
+        if percent:
+            shares = shares * 100
+        shares.columns = (["区域内贡献率", "区域间贡献率", "超变密度贡献率"] if zh else
+                          ["within share", "between share", "transvariation share"])
+        overall = self.table.set_index("period")[["gini"]].rename(columns={"gini": "总体基尼系数" if zh else "overall"})
+        out = pd.concat([overall, wide, between, shares], axis=1)
+        out.index.name = ("年份" if zh else "year") if self.time else None
+        return out.reset_index()
+
     def _plot(self, ax, kind: str = "groups", **kw):
         if kind == "shares":
             t = self.table.set_index("period")[["within_share", "between_share", "transvariation_share"]]
