@@ -26,6 +26,7 @@ class ConvergenceResult(Result):
     beta: float
     speed: float
     half_life: float
+    xy: pd.DataFrame | None = None  # β: the regression's x (log level) and y (growth), demeaned for panels
 
     def _title(self) -> str:
         return f"{self.kind}-convergence"
@@ -58,7 +59,13 @@ class ConvergenceResult(Result):
             self.table.set_index("year")[["sd_log", "cv"]].plot(ax=ax, marker="o", **kw)
             ax.set_ylabel("dispersion")
         else:
-            raise ValueError("β-convergence has no default plot; use .fit for the numbers")
+            x, y = self.xy["x"].to_numpy(), self.xy["y"].to_numpy()
+            ax.scatter(x, y, s=kw.pop("s", 12), color=kw.pop("color", "#4477aa"), **kw)
+            grid = np.linspace(x.min(), x.max(), 50)
+            const = self.fit.params.get("const", 0.0)
+            ax.plot(grid, const + self.beta * grid, color="black", linewidth=1)
+            ax.set_xlabel("log initial level" if "const" in self.fit.params else "log lagged level (demeaned)")
+            ax.set_ylabel("growth" if "const" in self.fit.params else "growth (demeaned)")
         return ax
 
 
@@ -162,6 +169,7 @@ def convergence(
         for c in controls:
             x[c] = first.loc[common, c].to_numpy()
         fit = ols(y, x, cov=cov or "hc1")
+        xy = pd.DataFrame({"x": x["log_initial"].to_numpy(), "y": y})
         beta = float(fit.params["log_initial"])
         speed = -np.log(1 + beta * span) / span if 1 + beta * span > 0 else float("nan")
     else:
@@ -178,10 +186,11 @@ def convergence(
         x = pd.DataFrame(z[:, 1:], columns=["log_lag", *[f"{c}_lag" for c in controls]])
         absorbed = m[id].nunique() + m[time].nunique() - 1
         fit = ols(z[:, 0], x, cov=cov or "cluster", clusters=m[id].to_numpy(), absorbed=absorbed)
+        xy = pd.DataFrame({"x": z[:, 1], "y": z[:, 0]})
         beta = float(fit.params["log_lag"])
         speed = -np.log(1 + beta) if 1 + beta > 0 else float("nan")
     table = pd.DataFrame({"term": fit.params.index, "coef": fit.params.to_numpy(), "se": fit.std_errors.to_numpy(),
                           "t": fit.tvalues.to_numpy(), "p": fit.pvalues.to_numpy()})
     return ConvergenceResult(meta=provenance("spatialq.inequality.convergence", n=fit.nobs, **opts), kind="beta",
                              table=table, fit=fit, beta=beta, speed=float(speed),
-                             half_life=float(np.log(2) / speed) if speed and speed > 0 else float("nan"))
+                             half_life=float(np.log(2) / speed) if speed and speed > 0 else float("nan"), xy=xy)
