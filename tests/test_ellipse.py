@@ -1,0 +1,114 @@
+"""Standard deviational ellipse: exact configurations, conventions, migration."""
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from spatialq import geometry
+from spatialq.datasets import ai_index_provinces
+from spatialq.ellipse import sde
+from spatialq.geometry import ALBERS_CHINA
+
+
+def points(xy, **cols):
+    return gpd.GeoDataFrame(cols, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=ALBERS_CHINA)
+
+
+def rotated_rectangle(a_m, b_m, rot_deg, centre=(5e5, 3e6)):
+    th = math.radians(rot_deg)
+    u = np.array([math.sin(th), math.cos(th)])  # long axis, clockwise from north
+    v = np.array([math.cos(th), -math.sin(th)])
+    corners = np.array([[a_m, b_m], [a_m, -b_m], [-a_m, b_m], [-a_m, -b_m]])
+    return corners[:, :1] * u + corners[:, 1:] * v + np.array(centre)
+
+
+@pytest.mark.parametrize("rot", [0.0, 30.0, 75.0, 90.0, 120.0, 165.0])
+def test_rotated_rectangle_exact(rot):
+    # corners (±A, ±B) in the rotated frame: variances A² and B² along the axes
+    r = sde(points(rotated_rectangle(3000, 1000, rot))).to_frame().iloc[0]
+    assert r["major_axis"] == pytest.approx(math.sqrt(2) * 3.0, rel=1e-12)
+    assert r["minor_axis"] == pytest.approx(math.sqrt(2) * 1.0, rel=1e-12)
+    assert r["rotation_deg"] == pytest.approx(rot % 180, abs=1e-9)
+    a, b = math.sqrt(2) * 3, math.sqrt(2)
+    assert r["area"] == pytest.approx(math.pi * a * b)
+    assert r["perimeter"] == pytest.approx(math.pi * (3 * (a + b) - math.sqrt((3 * a + b) * (a + 3 * b))))
+    assert r["flattening"] == pytest.approx(1 - b / a)
+    assert (r["center_x"], r["center_y"]) == pytest.approx((5e5, 3e6))
+
+
+def test_line_30_degrees_east_of_north():
+    t = np.linspace(-50_000, 50_000, 11)
+    xy = np.column_stack([t * math.sin(math.radians(30)), t * math.cos(math.radians(30))]) + np.array([6e5, 3.5e6])
+    r = sde(points(xy)).to_frame().iloc[0]
+    assert r["rotation_deg"] == pytest.approx(30.0, abs=1e-9)
+    assert r["minor_axis"] == pytest.approx(0.0, abs=1e-9) and r["flattening"] == pytest.approx(1.0)
+    assert r["major_axis"] == pytest.approx(math.sqrt(2) * np.std(t) / 1000, rel=1e-12)
+
+
+def test_crimestat_factor_and_n_std():
+    rng = np.random.default_rng(0)
+    xy = rng.normal(0, 10_000, (25, 2)) * [3, 1] + [5e5, 3e6]
+    arc = sde(points(xy)).to_frame().iloc[0]
+    cs = sde(points(xy), method="crimestat").to_frame().iloc[0]
+    assert cs["major_axis"] / arc["major_axis"] == pytest.approx(math.sqrt(25 / 23), rel=1e-12)
+    assert cs["minor_axis"] / arc["minor_axis"] == pytest.approx(math.sqrt(25 / 23), rel=1e-12)
+    two = sde(points(xy), n_std=2).to_frame().iloc[0]
+    assert two["major_axis"] == pytest.approx(2 * arc["major_axis"]) and two["rotation_deg"] == arc["rotation_deg"]
+
+
+def test_weights_equal_duplicated_points():
+    rng = np.random.default_rng(1)
+    xy = rng.normal(0, 10_000, (8, 2)) + np.array([5e5, 3e6])
+    w = np.array([1, 2, 1, 3, 1, 1, 2, 1.0])
+    weighted = sde(points(xy, w=w), weights="w").to_frame().iloc[0]
+    dup = sde(points(np.repeat(xy, w.astype(int), axis=0))).to_frame().iloc[0]
+    for c in ("center_x", "center_y", "major_axis", "minor_axis", "rotation_deg"):
+        assert weighted[c] == pytest.approx(dup[c], rel=1e-10)
+
+
+def test_projection_required_and_polygons_use_centroids(provinces):
+    with pytest.raises(ValueError, match="project=True"):
+        sde(provinces)
+    r = sde(provinces, project=True).to_frame().iloc[0]
+    cent = geometry.to_albers(provinces).geometry.centroid
+    assert r["center_x"] == pytest.approx(cent.x.mean()) and r["center_y"] == pytest.approx(cent.y.mean())
+    assert 95 < r["center_lon"] < 115 and 28 < r["center_lat"] < 38
+    with pytest.raises(ValueError, match="non-negative"):
+        sde(provinces, weights=-np.ones(31), project=True)
+
+
+def test_province_panel_migration():
+    ai = ai_index_provinces()
+    prov = geometry.to_albers(geometry.provinces())
+    g = prov[["geometry"]].join(ai.set_index("adcode"), how="inner").reset_index()
+    r = sde(g, weights="ai_index", by="year")
+    t = r.to_frame()
+    assert t["year"].tolist() == [2011, 2015, 2019, 2022]
+    assert {"center_x", "center_y", "major_axis", "minor_axis", "rotation_deg", "area", "perimeter",
+            "flattening"} <= set(t.columns)
+    mig = r.migration[r.migration.centre == "mean"]
+    assert len(mig) == 3
+    first = mig.iloc[0]
+    assert first["distance_km"] == pytest.approx(math.hypot(first["dx_km"], first["dy_km"]))
+    assert first["speed_km_per_year"] == pytest.approx(first["distance_km"] / 4)
+    assert 0 <= first["bearing_deg"] < 360
+    assert len(r.ellipses) == 4 and r.ellipses.crs == prov.crs
+    import matplotlib.pyplot as plt
+
+    ax = r.plot()
+    assert len(ax.get_legend().get_texts()) == 4
+    plt.close("all")
+    assert "2011" in r.summary() and isinstance(r.ellipses.geometry.iloc[0].area, float)
+
+
+def test_bearing_and_direction():
+    a = rotated_rectangle(3000, 1000, 0, centre=(0, 0))
+    b = rotated_rectangle(3000, 1000, 0, centre=(10_000, 10_000))  # moved north-east
+    g = points(np.vstack([a, b]), year=[2000] * 4 + [2001] * 4)
+    m = sde(g, by="year").migration.iloc[0]
+    assert m["bearing_deg"] == pytest.approx(45.0) and m["direction_zh"] == "东北"
+    assert m["distance_km"] == pytest.approx(math.hypot(10, 10))
+    assert isinstance(pd.DataFrame(sde(g, by="year").to_frame()), pd.DataFrame)
