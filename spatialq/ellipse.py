@@ -127,9 +127,8 @@ class EllipseResult(Result):
             provinces(include_sar=True).to_crs(self.crs).plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb",
                                                               linewidth=0.3)
         colors = mpl.colormaps[cmap](np.linspace(0, 0.9, len(self.table)))
-        for col, (_, e), (_, r) in zip(colors, self.ellipses.iterrows(), self.table.iterrows()):
-            gpd.GeoSeries([e.geometry], crs=self.crs).boundary.plot(ax=ax, color=col, linewidth=1.2,
-                                                                    label=str(r["period"]))
+        for col, geom, period in zip(colors, self.ellipses.geometry, self.table["period"]):
+            gpd.GeoSeries([geom], crs=self.crs).boundary.plot(ax=ax, color=col, linewidth=1.2, label=str(period))
         ax.plot(self.table["center_x"], self.table["center_y"], "-o", color="black", markersize=3, linewidth=0.8)
         b = self.ellipses.total_bounds
         pad = 0.6 * max(b[2] - b[0], b[3] - b[1])
@@ -234,15 +233,16 @@ def sde(
     for centre, (cx, cy) in (("mean", ("center_x", "center_y")), ("median", ("median_x", "median_y"))):
         for i in range(1, len(table)):
             a, b = table.iloc[i - 1], table.iloc[i]
+            pa, pb = table["period"].iloc[i - 1], table["period"].iloc[i]  # original type (not via a float row)
             dx, dy = (b[cx] - a[cx]) / 1000, (b[cy] - a[cy]) / 1000
             dist = float(np.hypot(dx, dy))
             bearing = float(np.degrees(np.arctan2(dx, dy)) % 360)
             wind = int(((bearing + 22.5) % 360) // 45)
             try:
-                years = float(b["period"]) - float(a["period"])
+                years = float(pb) - float(pa)
             except (TypeError, ValueError):
                 years = np.nan
-            moves.append(dict(centre=centre, period_from=a["period"], period_to=b["period"], dx_km=dx, dy_km=dy,
+            moves.append(dict(centre=centre, period_from=pa, period_to=pb, dx_km=dx, dy_km=dy,
                               distance_km=dist, bearing_deg=bearing, direction_zh=_WINDS_ZH[wind],
                               direction_en=_WINDS_EN[wind], speed_km_per_year=dist / years if years else np.nan))
     ellipses = gpd.GeoDataFrame({"period": table["period"]}, geometry=polys, crs=frame.crs)

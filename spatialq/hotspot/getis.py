@@ -36,13 +36,22 @@ def _bins(z: np.ndarray, p: np.ndarray, use_fdr: bool) -> np.ndarray:
     return np.where(z < 0, -out, out)
 
 
+JENKS_EXACT_MAX = 5000
+
+
 def _breaks(z: np.ndarray) -> np.ndarray:
+    """Five Fisher–Jenks classes (0–4).  Exact up to 5,000 values; beyond, the breaks are
+    computed from 5,000 evenly spaced order statistics of z (deterministic, unlike
+    mapclassify's random-sample variant) and applied to all values."""
     import mapclassify
 
     if len(np.unique(z)) < 5:
         raise ValueError("natural breaks into 5 classes need at least 5 distinct z values")
-    fj = mapclassify.FisherJenks(z, k=5)
-    return fj.yb.astype(int)
+    if len(z) <= JENKS_EXACT_MAX:
+        return mapclassify.FisherJenks(z, k=5).yb.astype(int)
+    sample = np.quantile(z, np.linspace(0, 1, JENKS_EXACT_MAX))
+    bins = mapclassify.FisherJenks(sample, k=5).bins
+    return np.minimum(np.searchsorted(bins, z, side="left"), 4).astype(int)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -101,7 +110,7 @@ def gi_star(
     self_weight: float = 1.0,
     permutations: int = 0,
     fdr_correction: bool = False,
-    breaks: Literal["per_period", "pooled"] = "per_period",
+    breaks: Literal["per_period", "pooled"] | None = "per_period",
     seed: int | None = None,
     id: str = "adcode",
 ) -> GiStarResult:
@@ -123,14 +132,19 @@ def gi_star(
     also ``p_sim`` from conditional permutation (folded one-sided, seeded).  ``gi_bin``: ±3, ±2,
     ±1 for p ≤ 0.01, 0.05, 0.10 on the side of z, else 0 (ArcGIS "Gi_Bin"); with
     ``fdr_correction`` each level uses Benjamini–Hochberg.  ``class``: five Fisher–Jenks
-    natural-breaks classes of z (冷点, 次冷点, 过渡区, 次热点, 热点), per period or pooled.
+    natural-breaks classes of z (冷点, 次冷点, 过渡区, 次热点, 热点), per period or pooled (exact up
+    to 5,000 values, from 5,000 evenly spaced quantiles beyond); ``breaks=None`` skips them
+    (mapclassify's first import costs several seconds in a new process).
+
+    ``w`` may also be a scipy sparse matrix whose rows follow the data's rows (e.g.
+    :func:`spatialq.weights.knn_sparse` for grid cells).
 
     Runs on sparse matrices: a million units with eight neighbours fit easily in memory.
     """
     if transform not in ("b", "o"):
         raise ValueError(f"transform must be 'b' or 'o' for Gi*, got {transform!r}")
-    if breaks not in ("per_period", "pooled"):
-        raise ValueError(f"breaks must be 'per_period' or 'pooled', got {breaks!r}")
+    if breaks not in ("per_period", "pooled", None):
+        raise ValueError(f"breaks must be 'per_period', 'pooled' or None, got {breaks!r}")
     data = long_frame(df, id=id, time=by, columns=[column])
     t = time_col(data, by)
     frames = []
@@ -163,12 +177,13 @@ def gi_star(
     table = pd.concat(frames, ignore_index=True)
     table["bin_zh"] = table["gi_bin"].map(BIN_LABELS_ZH)
     table["bin_en"] = table["gi_bin"].map(BIN_LABELS_EN)
-    if breaks == "pooled":
-        table["class"] = _breaks(table["z"].to_numpy()) + 1
-    else:
-        table["class"] = table.groupby("period", sort=False)["z"].transform(lambda s: _breaks(s.to_numpy()) + 1)
-    table["class_zh"] = table["class"].map(lambda c: BREAK_LABELS_ZH[c - 1])
-    table["class_en"] = table["class"].map(lambda c: BREAK_LABELS_EN[c - 1])
+    if breaks is not None:
+        if breaks == "pooled":
+            table["class"] = _breaks(table["z"].to_numpy()) + 1
+        else:
+            table["class"] = table.groupby("period", sort=False)["z"].transform(lambda s: _breaks(s.to_numpy()) + 1)
+        table["class_zh"] = np.array(BREAK_LABELS_ZH, dtype=object)[table["class"].to_numpy() - 1]
+        table["class_en"] = np.array(BREAK_LABELS_EN, dtype=object)[table["class"].to_numpy() - 1]
     if t == "_time":
         table["period"] = None
     return GiStarResult(meta=provenance("spatialq.hotspot.gi_star", seed=seed, n=len(data), column=column,

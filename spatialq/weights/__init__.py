@@ -5,7 +5,7 @@ frame's ids, untransformed unless ``transform=`` is given.  See :mod:`spatialq.w
 """
 
 from ._common import IslandError
-from .build import contiguity, distance, economic, knn, nested, standardize
+from .build import contiguity, distance, economic, knn, knn_sparse, nested, standardize
 from .describe import WeightsSummary, describe
 from .io import load, save
 
@@ -17,6 +17,7 @@ __all__ = [
     "distance",
     "economic",
     "knn",
+    "knn_sparse",
     "load",
     "nested",
     "save",

@@ -12,6 +12,7 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 from libpysal.weights import W
 from scipy.spatial import cKDTree
@@ -26,7 +27,7 @@ from ._common import (
     points_m,
 )
 
-__all__ = ["contiguity", "distance", "economic", "knn", "nested", "standardize"]
+__all__ = ["contiguity", "distance", "economic", "knn", "knn_sparse", "nested", "standardize"]
 
 Transform = Literal["b", "r", "o", "v", "d"] | None
 
@@ -145,6 +146,31 @@ def knn(
         cols[r * k:(r + 1) * k] = cand
     neighbors, weights = pairs_to_dicts(ids, rows, cols)
     return _finish(make_w(ids, neighbors, weights), transform)
+
+
+def knn_sparse(xy: np.ndarray, *, k: int = 8) -> sp.csr_matrix:
+    """Binary k-nearest-neighbour weights as a scipy CSR matrix, for large point sets (grid cells).
+
+    Rows and columns follow the order of ``xy`` (an (n, 2) array in a metric CRS).  Building a
+    libpysal ``W`` for millions of units is slow and memory-hungry; the statistics in
+    :mod:`spatialq.hotspot` accept this matrix directly (rows in the data's row order).
+    Self-matches are removed even when points coincide.
+    """
+    xy = np.asarray(xy, dtype=float)
+    n = len(xy)
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        raise ValueError(f"xy must be an (n, 2) array, got shape {xy.shape}")
+    if not 1 <= k < n:
+        raise ValueError(f"k must be between 1 and n - 1 = {n - 1}, got {k}")
+    _, nn = cKDTree(xy).query(xy, k=k + 1)
+    own = nn == np.arange(n)[:, None]
+    has_self = own.any(axis=1)
+    # drop the self column where present, else the farthest of the k + 1
+    drop = np.where(has_self, own.argmax(axis=1), k)
+    keep = np.ones_like(nn, dtype=bool)
+    keep[np.arange(n), drop] = False
+    cols = nn[keep].reshape(n, k)
+    return sp.csr_matrix((np.ones(n * k), cols.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
 
 
 def distance(

@@ -1,0 +1,132 @@
+"""Gi* and local Moran: spatialq against esda (the oracle) in the same run.
+
+Each task runs in its own Python process so that wall time and peak memory (max RSS) are
+measured separately.  Timings are reported, never asserted.
+
+    python benchmarks/bench_hotspot.py            # all tasks (a few minutes; esda at 1M units ≈ 1 min)
+    python benchmarks/bench_hotspot.py --small    # skip the million-unit task
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+TASKS = {
+    "gi_1m_analytic": "Gi* analytic, 1,000,000 units, k = 8 (weights included)",
+    "gi_100k_perm": "Gi* 999 permutations, 100,000 units, k = 8",
+    "gi_counties_perm": "Gi* 999 permutations, 2,848 counties (queen)",
+    "first_call": "first call in a fresh process (imports + Gi* 999 perms, counties)",
+}
+
+
+def _data(n: int, seed: int = 0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 1e6, (n, 2))
+    y = np.sin(xy[:, 0] / 5e4) + rng.normal(0, 1, n)
+    return xy, y
+
+
+def run(task: str, engine: str) -> dict:
+    t0 = time.perf_counter()
+    import numpy as np
+    import pandas as pd
+
+    if task == "gi_1m_analytic" or task == "gi_100k_perm":
+        n = 1_000_000 if task == "gi_1m_analytic" else 100_000
+        perms = 0 if task == "gi_1m_analytic" else 999
+        xy, y = _data(n)
+        t0 = time.perf_counter()  # data generation not timed
+        if engine == "spatialq":
+            from spatialq import hotspot, weights
+
+            m = weights.knn_sparse(xy, k=8)
+            df = pd.DataFrame({"id": np.arange(n), "y": y})
+            r = hotspot.gi_star(df, "y", m, by=None, id="id", permutations=perms, seed=1, breaks=None).table
+            z = r["z"].to_numpy()
+        else:
+            import esda
+            import libpysal
+
+            w = libpysal.weights.KNN.from_array(xy, k=8)
+            g = esda.G_Local(y, w, transform="B", star=True, permutations=perms, seed=1)
+            z = g.Zs
+    else:
+        import warnings
+
+        warnings.simplefilter("ignore")
+        from spatialq import geometry
+
+        c = geometry.counties()
+        rng = np.random.default_rng(0)
+        y = rng.normal(size=len(c)) + (c.geometry.representative_point().x.to_numpy() > 110)
+        if engine == "spatialq":
+            from spatialq import hotspot, weights
+
+            if task != "first_call":
+                w = weights.contiguity(c)
+                t0 = time.perf_counter()
+            else:
+                w = weights.contiguity(c)
+            df = pd.DataFrame({"adcode": c.index, "y": y})
+            z = hotspot.gi_star(df, "y", w, by=None, permutations=999, seed=1).table["z"].to_numpy()
+        else:
+            import esda
+            import libpysal
+
+            w = libpysal.weights.Queen.from_dataframe(c, use_index=True, silence_warnings=True)
+            if task != "first_call":
+                t0 = time.perf_counter()
+            g = esda.G_Local(y, w, transform="B", star=True, permutations=999, seed=1)
+            z = g.Zs
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "z_head": [float(v) for v in np.asarray(z)[:5]], "z_sum": float(np.nansum(z))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--task")
+    ap.add_argument("--engine")
+    ap.add_argument("--small", action="store_true")
+    args = ap.parse_args()
+    if args.task:
+        print(json.dumps(run(args.task, args.engine)))
+        return
+    rows = []
+    for task, label in TASKS.items():
+        if args.small and task == "gi_1m_analytic":
+            continue
+        res = {}
+        for engine in ("spatialq", "esda"):
+            t = time.perf_counter()
+            out = subprocess.run([sys.executable, __file__, "--task", task, "--engine", engine],
+                                 capture_output=True, text=True)
+            if out.returncode != 0:
+                res[engine] = {"seconds": float("nan"), "maxrss_mb": float("nan"), "error": out.stderr[-300:]}
+            else:
+                res[engine] = json.loads(out.stdout.strip().splitlines()[-1])
+            if task == "first_call":
+                res[engine]["seconds"] = time.perf_counter() - t  # whole process, imports included
+        same = (abs(res["spatialq"].get("z_sum", 0) - res["esda"].get("z_sum", 1)) < 1e-6 * max(1, len(label))
+                and all(abs(a - b) < 1e-9 for a, b in zip(res["spatialq"].get("z_head", []),
+                                                         res["esda"].get("z_head", []))))
+        rows.append((label, res, same))
+    print(f"{'task':<66}{'spatialq s':>11}{'MB':>7}{'esda s':>9}{'MB':>7}{'ratio':>8}  same z")
+    for label, res, same in rows:
+        s, e = res["spatialq"], res["esda"]
+        print(f"{label:<66}{s['seconds']:>11.2f}{s['maxrss_mb']:>7.0f}{e['seconds']:>9.2f}{e['maxrss_mb']:>7.0f}"
+              f"{e['seconds'] / s['seconds']:>7.1f}x  {same}")
+        for engine in ("spatialq", "esda"):
+            if "error" in res[engine]:
+                print(f"    {engine} failed: {res[engine]['error']}")
+
+
+if __name__ == "__main__":
+    main()
