@@ -160,3 +160,16 @@ def test_plots(columbus, provinces, w_provinces):
     lm = hotspot.local_moran(df, "v", w_provinces, by=None, seed=1)
     assert lm.plot(gdf=geometry.provinces()) is not None
     plt.close("all")
+
+
+@pytest.mark.parametrize("n,seed", [(6, 0), (49, 1), (400, 2), (2000, 3)])
+def test_fisher_jenks_equals_mapclassify(n, seed):
+    import mapclassify
+
+    from spatialq._jenks import classify, fisher_jenks_bins
+
+    v = np.round(np.random.default_rng(seed).normal(size=n), 2)
+    bins = fisher_jenks_bins(v, 5)
+    ref = mapclassify.FisherJenks(v, k=5)
+    assert np.allclose(bins, ref.bins)
+    assert (classify(v, bins) == ref.yb).all()

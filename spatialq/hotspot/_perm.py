@@ -10,6 +10,19 @@ import numpy as np
 import scipy.sparse as sp
 
 
+def _repeats(idx: np.ndarray) -> np.ndarray:
+    """True for draws (last axis) that contain a unit twice; pairwise comparisons for small k."""
+    k = idx.shape[-1]
+    if k > 16:
+        s = np.sort(idx, axis=-1)
+        return np.any(s[..., 1:] == s[..., :-1], axis=-1)
+    dup = np.zeros(idx.shape[:-1], dtype=bool)
+    for a in range(k):
+        for b in range(a + 1, k):
+            dup |= idx[..., a] == idx[..., b]
+    return dup
+
+
 def _draw(rng: np.random.Generator, rows: np.ndarray, n: int, k: int, permutations: int) -> np.ndarray:
     """Indices (len(rows), permutations, k) of k distinct units other than each row."""
     m = len(rows)
@@ -17,13 +30,12 @@ def _draw(rng: np.random.Generator, rows: np.ndarray, n: int, k: int, permutatio
         keys = rng.random((m, permutations, n - 1))
         idx = np.argpartition(keys, k - 1, axis=2)[:, :, :k]
     else:
-        idx = rng.integers(0, n - 1, size=(m, permutations, k))
+        idx = rng.integers(0, n - 1, size=(m, permutations, k), dtype=np.int32 if n < 2**31 else np.int64)
         while True:  # redraw draws that repeat a unit (rare unless n is small)
-            s = np.sort(idx, axis=2)
-            dup = np.any(s[:, :, 1:] == s[:, :, :-1], axis=2) if k > 1 else np.zeros((m, permutations), bool)
+            dup = _repeats(idx)
             if not dup.any():
                 break
-            idx[dup] = rng.integers(0, n - 1, size=(int(dup.sum()), k))
+            idx[dup] = rng.integers(0, n - 1, size=(int(dup.sum()), k), dtype=idx.dtype)
     idx = idx + (idx >= rows[:, None, None])  # skip the unit itself
     return idx
 
@@ -36,7 +48,7 @@ def conditional_pvalues(
     *,
     permutations: int,
     seed: int | None,
-    chunk_values: int = 20_000_000,
+    chunk_values: int = 2_000_000,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pseudo p-values of local statistics under conditional permutation.
 
