@@ -15,6 +15,19 @@ def _to_w(w):
     raise TypeError(f"weights must be a libpysal W or Graph, or a scipy sparse matrix; got {type(w).__name__}")
 
 
+class AlignedCache:
+    """Aligned matrices reused across periods that have the same ids in the same order."""
+
+    def __init__(self, w, transform: str):
+        self.w, self.transform, self._key, self._m = w, transform, None, None
+
+    def __call__(self, ids) -> sp.csr_matrix:
+        key = tuple(ids)
+        if key != self._key:
+            self._key, self._m = key, aligned(self.w, list(key), transform=self.transform)
+        return self._m
+
+
 def aligned(w, ids, *, transform: str = "r") -> sp.csr_matrix:
     """CSR matrix of ``w`` with rows and columns in the order of ``ids``, transformed on a copy.
 

@@ -12,7 +12,7 @@ from scipy import stats
 
 from .._data import long_frame, time_col
 from .._results import Result, provenance
-from .._wmatrix import aligned
+from .._wmatrix import AlignedCache
 from ._perm import conditional_pvalues, fdr
 from .moran import _periods, _select_period
 
@@ -144,8 +144,9 @@ def gi_star(
     data = long_frame(df, id=id, time=by, columns=[column])
     t = time_col(data, by)
     frames = []
+    weights_for = AlignedCache(w, transform)
     for k, (period, part) in enumerate(_periods(data, t, id)):
-        m = aligned(w, part[id].tolist(), transform=transform)
+        m = weights_for(part[id].to_numpy(dtype=object))
         x = part[column].to_numpy()
         n = len(x)
         ms = (m + sp.identity(n, format="csr") * self_weight).tocsr()

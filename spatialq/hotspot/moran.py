@@ -12,7 +12,7 @@ from scipy import stats
 
 from .._data import long_frame, time_col
 from .._results import Result, provenance
-from .._wmatrix import aligned
+from .._wmatrix import AlignedCache
 from ._perm import conditional_pvalues, fdr
 
 __all__ = ["LocalMoranResult", "MoranResult", "local_moran", "moran"]
@@ -140,8 +140,9 @@ def moran(
     t = time_col(data, by)
     rng = np.random.default_rng(seed)
     rows, scat = [], []
+    weights_for = AlignedCache(w, transform)
     for period, part in _periods(data, t, id):
-        m = aligned(w, part[id].tolist(), transform=transform)
+        m = weights_for(part[id].to_numpy(dtype=object))
         x = part[column].to_numpy()
         if np.allclose(x, x[0]):
             raise ValueError(f"{column!r} is constant in period {period}: Moran's I is undefined")
@@ -236,8 +237,9 @@ def local_moran(
     data = long_frame(df, id=id, time=by, columns=[column])
     t = time_col(data, by)
     frames = []
+    weights_for = AlignedCache(w, transform)
     for k, (period, part) in enumerate(_periods(data, t, id)):
-        m = aligned(w, part[id].tolist(), transform=transform)
+        m = weights_for(part[id].to_numpy(dtype=object))
         x = part[column].to_numpy()
         n = len(x)
         z = x - x.mean()
