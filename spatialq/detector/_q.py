@@ -64,7 +64,7 @@ def ncf_sf_series(F: float, d1: float, d2: float, ncp: float, tol: float = 1e-15
     total = 0.0
     for direction in (range(j0, j0 + 100000), range(j0 - 1, -1, -1)):
         for j in direction:
-            w = np.exp(-half + j * np.log(half) - float(np.sum(np.log(np.arange(1, j + 1))))) if half > 0 else float(j == 0)
+            w = float(stats.poisson.pmf(j, half)) if half > 0 else float(j == 0)
             term = w * stats.beta.sf(x, d1 / 2 + j, d2 / 2)
             total += term
             if w < tol and j != j0:
