@@ -159,3 +159,18 @@ def test_result_convention(res):
     assert len(ax.images) == 1
     plt.close("all")
     assert list(itertools.chain(res.interaction["type_zh"])) == ["双因子增强"] * 3
+
+
+def test_forest_importance_recovers_drivers():
+    pytest.importorskip("sklearn")
+    rng = np.random.default_rng(1)
+    x1, x2, x3 = rng.uniform(size=(3, 600))
+    y = 5 * x1 + np.sin(6 * x2) + rng.normal(0, 0.1, 600)
+    df = pd.DataFrame({"y": y, "x1": x1, "x2": x2, "x3": x3})
+    r = detector.forest_importance(df, "y", ["x1", "x2", "x3"], n_estimators=100, permutation_repeats=3, seed=0)
+    assert r.importance["rank"].to_dict() == {"x1": 1, "x2": 2, "x3": 3}
+    assert r.oob_r2 > 0.9 and r.importance["impurity"].sum() == pytest.approx(1.0)
+    again = detector.forest_importance(df, "y", ["x1", "x2", "x3"], n_estimators=100, permutation_repeats=3, seed=0)
+    pd.testing.assert_frame_equal(r.importance, again.importance)
+    pd1 = r.partial_dependence[r.partial_dependence.feature == "x1"]
+    assert np.corrcoef(pd1["value"], pd1["prediction"])[0, 1] > 0.98  # linear driver: monotone PDP
