@@ -13,7 +13,7 @@ from scipy import stats
 
 from .._results import Result, provenance
 from . import discretize as _disc
-from ._q import codes, q_test
+from ._q import Centred, codes, q_test
 
 __all__ = ["INTERACTION_TYPES", "GeoDetectorResult", "geodetector", "interaction_type"]
 
@@ -133,7 +133,7 @@ def _prepare(df, y, factors, discretize, ks, methods, missing):
         raise KeyError(f"columns not found: {absent}; available: {list(df.columns)}")
     if y in factors:
         raise ValueError(f"{y!r} is both the explained variable and a factor")
-    data = df[cols].copy()
+    data = df[cols]  # a new frame (copy-on-write): the input is never modified
     na = data.isna()
     if na.any().any():
         if missing == "raise":
@@ -190,9 +190,10 @@ def geodetector(
     """
     data, yv, factors = _prepare(df, y, factors, discretize, k, methods, missing)
     n = len(yv)
-    strata = pd.DataFrame(index=data.index)
+    strata: dict = {}
     breaks: dict = {}
     disc_rows = []
+    yc_d = Centred(yv)
     plan = {}
     if discretize is not None:
         plan = ({f: discretize for f in factors} if isinstance(discretize, str) else dict(discretize))
@@ -219,7 +220,7 @@ def geodetector(
             except ValueError:
                 continue
             code = _disc.apply(x, b)
-            q = q_test(yv, code, len(b) + 1)["q"]
+            q = q_test(yc_d, code, len(b) + 1)["q"]
             disc_rows.append(dict(factor=f, method=method, k=kk, n_strata=len(np.unique(code)), q=q, chosen=False))
             if best is None or q > best[0] + 1e-12:
                 best = (q, method, kk, b, code, len(disc_rows) - 1)
@@ -228,17 +229,18 @@ def geodetector(
         disc_rows[best[5]]["chosen"] = True
         breaks[f] = best[3]
         strata[f] = best[4]
+    yc = Centred(yv)
     fac_rows = {}
     code_of = {}
     for f in factors:
-        code, labels = codes(strata[f].to_numpy())
+        code, labels = codes(strata[f])
         L = len(labels)
         if L < 2:
             raise ValueError(f"factor {f!r} has a single stratum: it explains nothing")
         if L > n / 2:
             raise ValueError(f"factor {f!r} has {L} strata for {n} rows: discretise it (discretize='optimal')")
         code_of[f] = (code, labels)
-        fac_rows[f] = q_test(yv, code, L)
+        fac_rows[f] = q_test(yc, code, L)
     factor = pd.DataFrame(fac_rows).T[["q", "p", "F", "ncp", "n_strata"]].astype(float)
     factor["n_strata"] = factor["n_strata"].astype(int)
     factor["rank"] = factor["q"].rank(ascending=False, method="min").astype(int)
@@ -248,7 +250,7 @@ def geodetector(
         for a, b in itertools.combinations(factors, 2):
             ca, la = code_of[a]
             cb, lb = code_of[b]
-            q12 = q_test(yv, ca * len(lb) + cb, len(la) * len(lb))["q"]
+            q12 = q_test(yc, ca * len(lb) + cb, len(la) * len(lb))["q"]
             t = interaction_type(factor.loc[a, "q"], factor.loc[b, "q"], q12)
             inter.append(dict(factor1=a, factor2=b, q1=factor.loc[a, "q"], q2=factor.loc[b, "q"], q12=q12, type=t,
                               type_zh=INTERACTION_TYPES[t][0], type_en=INTERACTION_TYPES[t][1]))
@@ -289,5 +291,5 @@ def geodetector(
         factor=factor, interaction=pd.DataFrame(inter), risk=pd.DataFrame(risk_rows),
         risk_tests=pd.DataFrame(test_rows), ecological=pd.DataFrame(eco),
         discretization=pd.DataFrame(disc_rows, columns=["factor", "method", "k", "n_strata", "q", "chosen"]),
-        breaks=breaks, strata=strata, alpha=alpha,
+        breaks=breaks, strata=pd.DataFrame(strata, index=data.index), alpha=alpha,
     )
