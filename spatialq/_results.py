@@ -65,10 +65,10 @@ class Result:
         return []
 
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - overridden
-        raise NotImplementedError(f"{type(self).__name__} does not define to_frame()")
+        raise TypeError(f"{type(self).__name__} does not define to_frame()")
 
     def _plot(self, ax, **kw):  # pragma: no cover - overridden
-        raise NotImplementedError(f"{type(self).__name__} has no plot")
+        raise TypeError(f"{type(self).__name__} has no plot")
 
     # -- shared -----------------------------------------------------------------
     def summary(self) -> str:
@@ -89,7 +89,7 @@ class Result:
     def _repr_html_(self) -> str:
         try:
             table = self.to_frame().head(50).to_html(border=0)
-        except NotImplementedError:
+        except TypeError:
             table = ""
         body = "<br>".join(html.escape(line) for line in self.summary().splitlines()[2:12])
         return f"<div><strong>{html.escape(self._title())}</strong><br><small>{body}</small>{table}</div>"
