@@ -55,3 +55,23 @@ def long_frame(df: pd.DataFrame, *, id: str, time: str | None, columns: Sequence
 
 def time_col(df: pd.DataFrame, time: str | None) -> str:
     return time if time is not None and time in df.columns else "_time"
+
+
+def grouped_frame(df, *, id: str, time: str | None, value: str, group, required: bool = False):
+    """``long_frame`` plus the group of every row: ``group`` is a Series indexed by id (e.g.
+    ``geometry.regions("four")``), a column name, or None.  Rows without a group are an error
+    naming their ids (e.g. Tibet under ``three_no_tibet``: drop its rows first)."""
+    if group is None:
+        if required:
+            raise ValueError("a group (column name or Series indexed by id) is required")
+        return long_frame(df, id=id, time=time, columns=[value]), None
+    if isinstance(group, pd.Series):
+        data = long_frame(df, id=id, time=time, columns=[value])
+        g = data[id].map(group)
+    else:
+        data = long_frame(df, id=id, time=time, columns=[value], extra=[group])
+        g = data[group]
+    if pd.isna(g).any():
+        raise ValueError(f"rows without a group: ids {data.loc[pd.isna(g), id].unique().tolist()[:10]} "
+                         "(e.g. Tibet under three_no_tibet: drop those rows first)")
+    return data, g

@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ._data import long_frame, time_col
+from ._data import grouped_frame, time_col
 from ._results import Result, provenance
 
 __all__ = ["KdeResult", "bandwidth", "kde"]
@@ -175,18 +175,8 @@ def kde(
     """
     if n_grid < 16:
         raise ValueError("n_grid must be at least 16")
-    if isinstance(group, pd.Series):
-        data = long_frame(df, id=id, time=by, columns=[value])
-        gser = data[id].map(group)
-    elif group is not None:
-        data = long_frame(df, id=id, time=by, columns=[value], extra=[group])
-        gser = data[group]
-    else:
-        data = long_frame(df, id=id, time=by, columns=[value])
-        gser = None
+    data, gser = grouped_frame(df, id=id, time=by, value=value, group=group)
     t = time_col(data, by)
-    if gser is not None and pd.isna(gser).any():
-        raise ValueError(f"rows without a group: ids {data.loc[pd.isna(gser), id].unique().tolist()[:10]}")
     samples = []
     for period, part in data.groupby(t, sort=True):
         samples.append((period, "all", part[value].to_numpy()))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._data import long_frame, time_col
+from .._data import grouped_frame, time_col
 from .._results import Result, provenance
 
 __all__ = ["DagumResult", "abs_diff_sum", "dagum_gini", "dagum_gini_bruteforce", "pos_diff_sum"]
@@ -203,19 +203,10 @@ def dagum_gini(
         Period column; ``None`` for one cross-section.
     id : str
     """
-    if isinstance(group, pd.Series):
-        data = long_frame(df, id=id, time=by, columns=[value])
-        g = data[id].map(group)
-        gname = group.name or "group"
-    else:
-        data = long_frame(df, id=id, time=by, columns=[value], extra=[group])
-        g = data[group]
-        gname = group
+    data, g = grouped_frame(df, id=id, time=by, value=value, group=group, required=True)
+    gname = (group.name or "group") if isinstance(group, pd.Series) else group
     t = time_col(data, by)
     g = pd.Series(np.asarray(g, dtype=object), index=data.index)
-    if g.isna().any():
-        raise ValueError(f"rows without a group: ids {data.loc[g.isna(), id].unique().tolist()[:10]} "
-                         "(e.g. Tibet under three_no_tibet: drop those rows first)")
     v = data[value].to_numpy()
     if np.any(v < 0):
         raise ValueError(f"{value!r} has negative values at ids {data.loc[v < 0, id].tolist()[:10]}; "

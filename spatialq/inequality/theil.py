@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._data import long_frame, time_col
+from .._data import grouped_frame, long_frame, time_col
 from .._results import Result, provenance
 
 __all__ = ["TheilResult", "cv", "theil"]
@@ -88,17 +88,7 @@ def theil(
     T allows zeros (0·ln 0 = 0); L needs positive values and is NaN when a value is 0.
     Negative values are an error.  Reference: Theil (1967); Shorrocks (1980).
     """
-    if isinstance(group, pd.Series):
-        data = long_frame(df, id=id, time=by, columns=[value])
-        g_all = data[id].map(group)
-    elif group is not None:
-        data = long_frame(df, id=id, time=by, columns=[value], extra=[group])
-        g_all = data[group]
-    else:
-        data = long_frame(df, id=id, time=by, columns=[value])
-        g_all = None
-    if g_all is not None and pd.isna(g_all).any():
-        raise ValueError(f"rows without a group: ids {data.loc[pd.isna(g_all), id].unique().tolist()[:10]}")
+    data, g_all = grouped_frame(df, id=id, time=by, value=value, group=group)
     v_all = data[value].to_numpy()
     if np.any(v_all < 0):
         raise ValueError(f"{value!r} has negative values at ids {data.loc[v_all < 0, id].tolist()[:10]}")
