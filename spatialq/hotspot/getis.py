@@ -10,11 +10,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from .._data import long_frame, time_col
 from .._results import Result, provenance
-from .._wmatrix import AlignedCache
 from ._perm import conditional_pvalues, fdr
-from .moran import _periods, _select_period
+from .moran import _by_period, _select_period
 
 __all__ = ["BIN_LABELS_EN", "BIN_LABELS_ZH", "BREAK_LABELS_EN", "BREAK_LABELS_ZH", "GiStarResult", "gi_star"]
 
@@ -141,13 +139,9 @@ def gi_star(
         raise ValueError(f"transform must be 'b' or 'o' for Gi*, got {transform!r}")
     if breaks not in ("per_period", "pooled", None):
         raise ValueError(f"breaks must be 'per_period', 'pooled' or None, got {breaks!r}")
-    data = long_frame(df, id=id, time=by, columns=[column])
-    t = time_col(data, by)
+    data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform)
     frames = []
-    weights_for = AlignedCache(w, transform)
-    for k, (period, part) in enumerate(_periods(data, t, id)):
-        m = weights_for(part[id].to_numpy(dtype=object))
-        x = part[column].to_numpy()
+    for k, period, ids, x, m in periods:
         n = len(x)
         ms = (m + sp.identity(n, format="csr") * self_weight).tocsr()
         lag = ms @ x
@@ -160,7 +154,7 @@ def gi_star(
         z = (lag - xbar * wi) / (s * np.sqrt((n * s1 - wi * wi) / (n - 1)))
         total = x.sum()
         gstar = lag / total if total != 0 else np.full(n, np.nan)
-        out = pd.DataFrame({"id": part[id].to_numpy(), "period": period, "value": x, "gi_star": gstar, "z": z,
+        out = pd.DataFrame({"id": ids, "period": period, "value": x, "gi_star": gstar, "z": z,
                             "p": 2 * stats.norm.sf(np.abs(z))})
         if permutations:
             if total == 0:

@@ -32,6 +32,21 @@ def _select_period(table: pd.DataFrame, period) -> pd.DataFrame:
     return part
 
 
+def _by_period(df: pd.DataFrame, column: str, w, *, by, id: str, transform: str):
+    """The long frame, its period column, and an iterator over periods yielding
+    (k, period, ids, x, W) with rows sorted by id and W aligned to them (cached across periods)."""
+    data = long_frame(df, id=id, time=by, columns=[column])
+    t = time_col(data, by)
+
+    def periods():
+        weights_for = AlignedCache(w, transform)
+        for k, (period, part) in enumerate(_periods(data, t, id)):
+            ids = part[id].to_numpy()
+            yield k, period, ids, part[column].to_numpy(), weights_for(ids)
+
+    return data, t, periods()
+
+
 def _periods(data: pd.DataFrame, t: str, id: str):
     """Periods in order, each with its rows sorted by id (results do not depend on row order)."""
     for period, part in data.groupby(t, sort=True):
@@ -136,21 +151,17 @@ def moran(
     spdep's style "W"); ``"b"`` binary, ``"o"`` as given.  Every period must contain exactly
     the weights' ids.
     """
-    data = long_frame(df, id=id, time=by, columns=[column])
-    t = time_col(data, by)
+    data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform)
     rng = np.random.default_rng(seed)
     rows, scat = [], []
-    weights_for = AlignedCache(w, transform)
-    for period, part in _periods(data, t, id):
-        m = weights_for(part[id].to_numpy(dtype=object))
-        x = part[column].to_numpy()
+    for _, period, ids, x, m in periods:
         if np.allclose(x, x[0]):
             raise ValueError(f"{column!r} is constant in period {period}: Moran's I is undefined")
         z = x - x.mean()
         r = _global(z, m, permutations, rng)
         rows.append(dict(period=period, n=len(x), **r))
         zs = z / z.std()
-        scat.append(pd.DataFrame({"id": part[id].to_numpy(), "period": period, "z": zs, "lag": m @ zs}))
+        scat.append(pd.DataFrame({"id": ids, "period": period, "z": zs, "lag": m @ zs}))
     table = pd.DataFrame(rows)
     scatter = pd.concat(scat, ignore_index=True)
     if t == "_time":
@@ -234,13 +245,9 @@ def local_moran(
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
     if variance not in ("conditional", "total"):
         raise ValueError(f"variance must be 'conditional' or 'total', got {variance!r}")
-    data = long_frame(df, id=id, time=by, columns=[column])
-    t = time_col(data, by)
+    data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform)
     frames = []
-    weights_for = AlignedCache(w, transform)
-    for k, (period, part) in enumerate(_periods(data, t, id)):
-        m = weights_for(part[id].to_numpy(dtype=object))
-        x = part[column].to_numpy()
+    for k, period, ids, x, m in periods:
         n = len(x)
         z = x - x.mean()
         m2 = (z @ z) / n
@@ -259,7 +266,7 @@ def local_moran(
             var = (wi2 * (n - b2) / (n - 1) + (wi * wi - wi2) * (2 * b2 - n) / ((n - 1) * (n - 2))
                    - wi * wi / (n - 1) ** 2)
         zval = (ii - e) / np.sqrt(var)
-        out = pd.DataFrame({"id": part[id].to_numpy(), "period": period, "value": x, "Ii": ii, "expectation": e,
+        out = pd.DataFrame({"id": ids, "period": period, "value": x, "Ii": ii, "expectation": e,
                             "variance": var, "z": zval, "p": 2 * stats.norm.sf(np.abs(zval))})
         if permutations:
             p_sim, _, _ = conditional_pvalues(z, m, ii, lambda rows, lg, z=z, m2=m2: (z[rows] / m2)[:, None] * lg,
