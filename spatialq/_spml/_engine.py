@@ -1,0 +1,190 @@
+"""Fit one spatial specification from raw arrays: build the transformed problem, maximise the
+likelihood, compute the covariance, LeSage–Pace effects and the specification tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import _effects, _ml, _tests
+from ._logdet import LogDet
+
+MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
+LAG_MODELS = {"sar", "sdm", "sac"}
+ERROR_MODELS = {"sem", "sdem", "sac"}
+DURBIN_MODELS = {"slx", "sdm", "sdem"}
+DENSE_SE_LIMIT = 2000
+
+
+@dataclass
+class Spec:
+    """Raw data and how to lag and transform it (cross-section: identity transform)."""
+
+    y: np.ndarray
+    X: np.ndarray
+    names: list[str]
+    durbin: list[int]  # columns of X that get a W-lag in Durbin models
+    lag: Callable[[np.ndarray], np.ndarray]  # W applied to raw columns (block-wise for panels)
+    tf: Callable[[np.ndarray], np.ndarray]  # fixed-effects transformation (identity for a cross-section)
+    logdet: LogDet
+    n_eff: int
+    m: float = 1.0
+    centre: bool = False
+    blocks: int = 1
+    period_centre: Callable[[np.ndarray], np.ndarray] | None = None
+    absorbed: int = 0  # parameters removed by the within transformation (for OLS degrees of freedom)
+
+
+def _lag2(spec: Spec, a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, float)
+    return spec.lag(a) if a.ndim == 1 else np.column_stack([spec.lag(a[:, j]) for j in range(a.shape[1])])
+
+
+def build(spec: Spec, model: str) -> tuple[_ml.Problem, list[str], int]:
+    """Transformed problem for ``model``; returns (problem, column names of X, number of lagged X)."""
+    X_raw, names = spec.X, list(spec.names)
+    nd = 0
+    if model in DURBIN_MODELS and spec.durbin:
+        WXd = _lag2(spec, X_raw[:, spec.durbin])
+        X_raw = np.column_stack([X_raw, WXd])
+        names = names + [f"W*{spec.names[j]}" for j in spec.durbin]
+        nd = len(spec.durbin)
+    Wy_raw = spec.lag(spec.y)
+    p = _ml.Problem(
+        y=spec.tf(spec.y), X=spec.tf(X_raw), Wy=spec.tf(Wy_raw),
+        WX=spec.tf(_lag2(spec, X_raw)) if model in ERROR_MODELS else np.empty((len(spec.y), 0)),
+        W2y=spec.tf(spec.lag(Wy_raw)) if model == "sac" else None,
+        logdet=spec.logdet, n_eff=spec.n_eff, m=spec.m, centre=spec.centre, blocks=spec.blocks)
+    post = spec.period_centre if (spec.centre and spec.period_centre is not None) else (lambda v: v)
+    p.apply_G = _ml.make_apply_G(spec.logdet.W, spec.blocks, post)
+    if p.X.shape[1] and np.linalg.matrix_rank(p.X) < p.X.shape[1]:
+        raise ValueError(f"the regressors are collinear after the transformation: {names} "
+                         "(a regressor constant within units or periods is absorbed by the fixed effects)")
+    return p, names, nd
+
+
+def fit(spec: Spec, model: str, *, se: str = "auto", cov: bool = True) -> dict:
+    """Estimates, covariance (with σ² last), log-likelihood and residuals of one model."""
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    p, names, nd = build(spec, model)
+    se_used = se if se != "auto" else ("exact" if spec.logdet.n <= DENSE_SE_LIMIT else "traces")
+    if se_used not in {"exact", "traces"}:
+        raise ValueError(f"se must be 'auto', 'exact' or 'traces', got {se!r}")
+    if model in {"ols", "slx"}:
+        f = _ml.fit_lag(p, rho=0.0)
+        V = _ml.cov_lag(p, f, se=se_used) if cov else np.full((len(names) + 2,) * 2, np.nan)
+        V = np.delete(np.delete(V, -2, 0), -2, 1)
+        dof = p.n_eff - spec.absorbed - len(names)  # classical OLS standard errors, as lm / plm
+        V[:-1, :-1] *= p.n_eff / dof
+        par, pn = f["beta"], names
+    elif model in {"sar", "sdm"}:
+        f = _ml.fit_lag(p)
+        V = _ml.cov_lag(p, f, se=se_used) if cov else np.full((len(names) + 2,) * 2, np.nan)
+        par, pn = np.r_[f["beta"], f["rho"]], [*names, "rho"]
+    elif model in {"sem", "sdem"}:
+        f = _ml.fit_error(p)
+        V = _ml.cov_error(p, f, se=se_used) if cov else np.full((len(names) + 2,) * 2, np.nan)
+        par, pn = np.r_[f["beta"], f["lambda"]], [*names, "lambda"]
+    else:
+        start = _ml.fit_lag(p)["rho"], 0.0
+        f = _ml.fit_sac(p, start=start)
+        V = _ml.cov_sac(p, f, se=se_used) if cov else np.full((len(names) + 3,) * 2, np.nan)
+        par, pn = np.r_[f["beta"], f["rho"], f["lambda"]], [*names, "rho", "lambda"]
+        if not (se_used == "exact" and spec.blocks == 1):
+            se_used = "numerical Hessian"
+    return {"model": model, "problem": p, "names": names, "n_durbin": nd, "params": pd.Series(par, pn),
+            "cov": pd.DataFrame(V, index=[*pn, "sigma2"], columns=[*pn, "sigma2"]), "fit": f,
+            "loglik": float(f["loglik"]), "sigma2": float(f["sigma2"]), "se": se_used}
+
+
+def effects(spec: Spec, res: dict, *, n_draws: int, rng: np.random.Generator):
+    """(wide, long) effects frames, or (None, None) for OLS."""
+    model = res["model"]
+    if model == "ols":
+        return None, None
+    xi = [j for j in range(len(spec.names)) if spec.names[j] != "Intercept"]
+    xn = [spec.names[j] for j in xi]
+    par, V = res["params"], res["cov"]
+    k = len(spec.names)
+    beta = par.iloc[xi].to_numpy()
+    theta = np.zeros(len(xi))
+    theta_pos = {}
+    if res["n_durbin"]:
+        for pos, j in enumerate(spec.durbin):
+            theta_pos[j] = k + pos
+        theta = np.array([par.iloc[theta_pos[j]] if j in theta_pos else 0.0 for j in xi])
+    if model in LAG_MODELS:
+        rho = par["rho"]
+        est = _effects.lag_effects(beta, theta, rho, spec.logdet)[0]
+        if not np.all(np.isfinite(V.to_numpy())):
+            return _effects.effects_table(est, np.full_like(est, np.nan), xn)
+        # draws of (β_x, θ_x (zero where not lagged), ρ): build the selection from the covariance
+        idx = list(xi) + [theta_pos[j] for j in xi if j in theta_pos] + [par.index.get_loc("rho")]
+        sub = V.to_numpy()[np.ix_(idx, idx)]
+        mean = par.to_numpy()[idx]
+        draws = _simulate(mean, sub, xi, theta_pos, spec.logdet, n_draws, rng)
+        return _effects.effects_table(est, draws.std(axis=0, ddof=1), xn, draws)
+    # linear in the parameters: direct = β, indirect = θ
+    Vn = V.to_numpy()
+    est, se = np.zeros((len(xi), 3)), np.zeros((len(xi), 3))
+    for i, j in enumerate(xi):
+        g_d = np.zeros(len(Vn))
+        g_d[j] = 1.0
+        g_i = np.zeros(len(Vn))
+        if j in theta_pos:
+            g_i[theta_pos[j]] = 1.0
+        for c, g in enumerate((g_d, g_i, g_d + g_i)):
+            est[i, c] = g[:-1] @ par.to_numpy()
+            se[i, c] = np.sqrt(g @ Vn @ g)
+    return _effects.effects_table(est, se, xn)
+
+
+def _simulate(mean, cov, xi, theta_pos, logdet, n_draws, rng):
+    kx = len(xi)
+    lo, hi = logdet.interval
+    chunks, need = [], n_draws
+    for _ in range(50):
+        d = rng.multivariate_normal(mean, cov, size=need, method="cholesky")
+        d = d[(d[:, -1] > lo) & (d[:, -1] < hi)]
+        chunks.append(d)
+        need -= len(d)
+        if need <= 0:
+            break
+    d = np.vstack(chunks)[:n_draws]
+    beta = d[:, :kx]
+    theta = np.zeros_like(beta)
+    col = kx
+    for i, j in enumerate(xi):
+        if j in theta_pos:
+            theta[:, i] = d[:, col]
+            col += 1
+    return _effects.lag_effects(beta, theta, d[:, -1], logdet)
+
+
+def tests(spec: Spec, res: dict) -> pd.DataFrame:
+    """LR test against the non-spatial model; Wald and LR tests of SDM/SDEM restrictions."""
+    model, par, V = res["model"], res["params"], res["cov"]
+    rows = []
+    if model in {"sar", "sem", "sdm", "sdem", "sac"}:
+        base = {"sar": "ols", "sem": "ols", "sdm": "slx", "sdem": "slx", "sac": "ols"}[model]
+        r0 = fit(spec, base, se="traces", cov=False)
+        df = 2 if model == "sac" else 1
+        rows.append(_tests.lr(r0["loglik"], res["loglik"], df, f"LR {model.upper()} vs {base.upper()}"))
+    if model == "sdm" and res["n_durbin"]:
+        th = [f"W*{spec.names[j]}" for j in spec.durbin]
+        bt = [spec.names[j] for j in spec.durbin]
+        rows.append(_tests.wald_zero(par[th].to_numpy(), V.loc[th, th].to_numpy(), "Wald SDM vs SAR (θ = 0)"))
+        sel = [*bt, *th, "rho"]
+        rows.append(_tests.wald_common_factor(par[bt].to_numpy(), par[th].to_numpy(), par["rho"],
+                                              V.loc[sel, sel].to_numpy(), "Wald SDM vs SEM (θ + ρβ = 0)"))
+        for other in ("sar", "sem"):
+            ro = fit(spec, other, se="traces", cov=False)
+            rows.append(_tests.lr(ro["loglik"], res["loglik"], len(th), f"LR SDM vs {other.upper()}"))
+    if model == "sdem" and res["n_durbin"]:
+        ro = fit(spec, "sem", se="traces", cov=False)
+        rows.append(_tests.lr(ro["loglik"], res["loglik"], res["n_durbin"], "LR SDEM vs SEM"))
+    return pd.DataFrame(rows, columns=["test", "statistic", "df", "p", "note"])

@@ -1,0 +1,308 @@
+"""Concentrated maximum likelihood for spatial lag, error and combined (SAC) models.
+
+One problem description (:class:`Problem`) serves cross-sections and fixed-effects panels: the
+arrays are already transformed (demeaned for panels), ``Wy``/``WX``/``W2y`` are the spatial lags
+of the *untransformed* variables, transformed afterwards (Elhorst's convention: W acts on the raw
+data and the lag is demeaned), and the Jacobian is
+
+    J(ρ) = m · [ln|I − ρW| − c · ln(1 − ρ)],
+
+with m = 1, c = 0 for a cross-section; m = T, c = 0 for Elhorst's direct FE approach; and the
+Lee–Yu (2010) transformation approach m = T − 1 (unit effects), and c = 1 with (N − 1)
+effective units when time effects are removed.  σ² divides the SSE by ``n_eff``.
+
+Log-likelihood (Anselin 1988, eq. 6.7; Elhorst 2014, eq. 3.3):
+
+    L = −n_eff/2 · ln(2πσ²) + J(ρ) − e'e / (2σ²),   e = y − ρWy − Xβ (lag),
+    e = (y − λWy) − (X − λWX)β (error), e = (I − λW)(y − ρWy) − (X − λWX)β (SAC).
+
+β and σ² are concentrated out; ρ (or λ) is found by bounded Brent search on the admissible
+interval, (ρ, λ) of SAC by L-BFGS-B.  Covariances: the analytical (expected) information matrix
+of Anselin (1988) / spatialreg (``se="exact"``, dense (I − ρW)⁻¹, affordable to a few thousand
+units), or the analytical Hessian of L with the trace terms from the power series of tr(Wʲ)
+(LeSage & Pace 2009, ``se="traces"``).  SAC uses a finite-difference Hessian of L (as
+spatialreg's ``sacsarlm``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse.linalg as spla
+from scipy import optimize
+
+from ._logdet import LogDet
+
+LN2PI = np.log(2 * np.pi)
+
+
+@dataclass
+class Problem:
+    y: np.ndarray
+    X: np.ndarray
+    Wy: np.ndarray
+    WX: np.ndarray
+    logdet: LogDet
+    n_eff: int
+    m: float = 1.0
+    centre: bool = False
+    W2y: np.ndarray | None = None
+    apply_G: Callable | None = None  # v -> (I_T ⊗ W(I − ρW)⁻¹) v, transformed; set by the caller
+    blocks: int = 1
+    extra: dict = field(default_factory=dict)
+
+    # Jacobian and its derivatives ---------------------------------------------------
+    def jac(self, r: float) -> float:
+        out = self.logdet(r)
+        if self.centre:
+            out -= np.log1p(-r)
+        return self.m * out
+
+    def jac_d2(self, r: float) -> float:
+        """J''(r) = −m [tr((W(I − rW)⁻¹)²) − c/(1 − r)²]."""
+        t2 = float(self.logdet.trace_series(r, 2))
+        return -self.m * (t2 - (1.0 / (1 - r) ** 2 if self.centre else 0.0))
+
+
+def _brent(f, interval, tol=1e-10):
+    lo, hi = interval
+    res = optimize.minimize_scalar(lambda r: -f(r), bounds=(lo, hi), method="bounded",
+                                   options={"xatol": tol, "maxiter": 500})
+    return float(res.x)
+
+
+def _ll(sse: float, n: int, jac: float) -> float:
+    return -n / 2 * (LN2PI + np.log(sse / n) + 1) + jac
+
+
+# -- lag (SAR, SDM) -------------------------------------------------------------------
+def fit_lag(p: Problem, *, rho: float | None = None) -> dict:
+    """ML of y = ρWy + Xβ + ε; ``rho`` fixes ρ (e.g. 0 for the non-spatial model)."""
+    X = p.X
+    xtx = X.T @ X
+    b0 = np.linalg.solve(xtx, X.T @ p.y)
+    b1 = np.linalg.solve(xtx, X.T @ p.Wy)
+    e0, e1 = p.y - X @ b0, p.Wy - X @ b1
+    a, b, c = e0 @ e0, e0 @ e1, e1 @ e1
+
+    def conc(r):
+        return _ll(a - 2 * r * b + r * r * c, p.n_eff, p.jac(r))
+
+    r = _brent(conc, p.logdet.interval) if rho is None else float(rho)
+    beta = b0 - r * b1
+    e = p.y - r * p.Wy - X @ beta
+    s2 = float(e @ e) / p.n_eff
+    return {"beta": beta, "rho": r, "sigma2": s2, "resid": e, "loglik": conc(r), "fixed": rho is not None}
+
+
+def cov_lag(p: Problem, fit: dict, *, se: str) -> np.ndarray:
+    """Covariance of (β, ρ, σ²)."""
+    X, beta, r, s2, e = p.X, fit["beta"], fit["rho"], fit["sigma2"], fit["resid"]
+    k = X.shape[1]
+    H = np.zeros((k + 2, k + 2))
+    if fit["fixed"]:
+        V = np.zeros((k + 2, k + 2))
+        V[:k, :k] = np.linalg.inv(X.T @ X) * s2
+        V[k + 1, k + 1] = 2 * s2**2 / p.n_eff
+        return V
+    if se == "exact":
+        t1, t2, t3 = dense_traces(p, r)
+        gxb = p.apply_G(X @ beta, r)
+        H[:k, :k] = X.T @ X / s2
+        H[:k, k] = H[k, :k] = X.T @ gxb / s2
+        H[k, k] = p.m * (t2 + t3) + gxb @ gxb / s2
+        H[k, k + 1] = H[k + 1, k] = p.m * t1 / s2
+        H[k + 1, k + 1] = p.n_eff / (2 * s2**2)
+        return np.linalg.inv(H)
+    # observed information: −Hessian of L
+    H[:k, :k] = X.T @ X / s2
+    H[:k, k] = H[k, :k] = X.T @ p.Wy / s2
+    H[:k, k + 1] = H[k + 1, :k] = X.T @ e / s2**2
+    H[k, k] = -p.jac_d2(r) + p.Wy @ p.Wy / s2
+    H[k, k + 1] = H[k + 1, k] = p.Wy @ e / s2**2
+    H[k + 1, k + 1] = -p.n_eff / (2 * s2**2) + (e @ e) / s2**3
+    return np.linalg.inv(H)
+
+
+# -- error (SEM, SDEM) ------------------------------------------------------------------
+def fit_error(p: Problem) -> dict:
+    """ML of y = Xβ + u, u = λWu + ε."""
+    Z = np.column_stack([p.y, p.X, p.Wy, p.WX])
+    k = p.X.shape[1]
+    M = Z.T @ Z
+    iy, ix, iwy, iwx = 0, slice(1, 1 + k), 1 + k, slice(2 + k, 2 + 2 * k)
+
+    def parts(lam):
+        xx = M[ix, ix] - lam * (M[ix, iwx] + M[iwx, ix]) + lam**2 * M[iwx, iwx]
+        xy = M[ix, iy] - lam * (M[ix, iwy] + M[iwx, iy]) + lam**2 * M[iwx, iwy]
+        yy = M[iy, iy] - 2 * lam * M[iy, iwy] + lam**2 * M[iwy, iwy]
+        beta = np.linalg.solve(xx, xy)
+        return beta, yy - beta @ xy
+
+    def conc(lam):
+        return _ll(parts(lam)[1], p.n_eff, p.jac(lam))
+
+    lam = _brent(conc, p.logdet.interval)
+    beta, _ = parts(lam)
+    e = (p.y - lam * p.Wy) - (p.X - lam * p.WX) @ beta
+    return {"beta": beta, "lambda": lam, "sigma2": float(e @ e) / p.n_eff, "resid": e, "loglik": conc(lam)}
+
+
+def cov_error(p: Problem, fit: dict, *, se: str) -> np.ndarray:
+    """Covariance of (β, λ, σ²)."""
+    beta, lam, s2, e = fit["beta"], fit["lambda"], fit["sigma2"], fit["resid"]
+    XL = p.X - lam * p.WX
+    k = XL.shape[1]
+    H = np.zeros((k + 2, k + 2))
+    H[:k, :k] = XL.T @ XL / s2
+    if se == "exact":
+        t1, t2, t3 = dense_traces(p, lam)
+        H[k, k] = p.m * (t2 + t3)
+        H[k, k + 1] = H[k + 1, k] = p.m * t1 / s2
+        H[k + 1, k + 1] = p.n_eff / (2 * s2**2)
+        return np.linalg.inv(H)
+    wu = p.Wy - p.WX @ beta
+    H[:k, k] = H[k, :k] = (p.WX.T @ e + XL.T @ wu) / s2
+    H[:k, k + 1] = H[k + 1, :k] = XL.T @ e / s2**2
+    H[k, k] = -p.jac_d2(lam) + wu @ wu / s2
+    H[k, k + 1] = H[k + 1, k] = -(wu @ e) / s2**2
+    H[k + 1, k + 1] = -p.n_eff / (2 * s2**2) + (e @ e) / s2**3
+    return np.linalg.inv(H)
+
+
+# -- SAC ------------------------------------------------------------------------------
+def _sac_parts(p: Problem):
+    k = p.X.shape[1]
+    Z = np.column_stack([p.y, p.Wy, p.W2y, p.X, p.WX])
+    M = Z.T @ Z
+    ix, iwx = slice(3, 3 + k), slice(3 + k, 3 + 2 * k)
+
+    def parts(r, lam):
+        c = np.array([1.0, -(r + lam), r * lam])
+        xx = M[ix, ix] - lam * (M[ix, iwx] + M[iwx, ix]) + lam**2 * M[iwx, iwx]
+        xy = (M[ix, :3] - lam * M[iwx, :3]) @ c
+        yy = c @ M[:3, :3] @ c
+        beta = np.linalg.solve(xx, xy)
+        return beta, yy - beta @ xy
+
+    return parts
+
+
+def sac_loglik(p: Problem, r: float, lam: float, beta: np.ndarray, s2: float) -> float:
+    e = sac_resid(p, r, lam, beta)
+    return -p.n_eff / 2 * (LN2PI + np.log(s2)) + p.jac(r) + p.jac(lam) - (e @ e) / (2 * s2)
+
+
+def sac_resid(p: Problem, r: float, lam: float, beta: np.ndarray) -> np.ndarray:
+    return p.y - (r + lam) * p.Wy + r * lam * p.W2y - (p.X - lam * p.WX) @ beta
+
+
+def fit_sac(p: Problem, start: tuple[float, float] = (0.0, 0.0)) -> dict:
+    """ML of y = ρWy + Xβ + u, u = λWu + ε (same W in both parts)."""
+    parts = _sac_parts(p)
+
+    def negll(v):
+        _, sse = parts(*v)
+        return -(_ll(sse, p.n_eff, p.jac(v[0]) + p.jac(v[1])))
+
+    lo, hi = p.logdet.interval
+    best = None
+    for s in (start, (0.0, 0.0), (0.5 * hi, 0.0), (0.0, 0.5 * hi)):
+        res = optimize.minimize(negll, np.asarray(s, float), method="L-BFGS-B", bounds=[(lo, hi)] * 2,
+                                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000})
+        if best is None or res.fun < best.fun:
+            best = res
+    res = optimize.minimize(negll, best.x, method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000})
+    r, lam = (res.x if res.fun <= best.fun else best.x)
+    beta, sse = parts(r, lam)
+    e = sac_resid(p, r, lam, beta)
+    return {"beta": beta, "rho": float(r), "lambda": float(lam), "sigma2": sse / p.n_eff, "resid": e,
+            "loglik": -negll([r, lam])}
+
+
+def cov_sac(p: Problem, fit: dict, *, se: str) -> np.ndarray:
+    """Covariance of (β, ρ, λ, σ²): the analytical information matrix of a cross-section
+    (``se="exact"``, as spatialreg's ``sacsarlm`` with eigenvalues), otherwise the inverse of a
+    central finite-difference Hessian of L."""
+    if se == "exact" and p.blocks == 1 and p.m == 1 and not p.centre:
+        return _cov_sac_exact(p, fit)
+    theta = np.r_[fit["beta"], fit["rho"], fit["lambda"], fit["sigma2"]]
+    k = len(fit["beta"])
+
+    def f(t):
+        return sac_loglik(p, t[k], t[k + 1], t[:k], t[k + 2])
+
+    return np.linalg.inv(-numerical_hessian(f, theta))
+
+
+def _cov_sac_exact(p: Problem, fit: dict) -> np.ndarray:
+    X, beta, r, lam, s2 = p.X, fit["beta"], fit["rho"], fit["lambda"], fit["sigma2"]
+    n, k = X.shape
+    W = p.logdet.W.toarray()
+    A_inv = np.linalg.inv(np.eye(n) - r * W)
+    B = np.eye(n) - lam * W
+    B_inv = np.linalg.inv(B)
+    WA, WB = W @ A_inv, W @ B_inv
+    BWAB = B @ WA @ B_inv
+    Bx = B @ X
+    bwaxb = B @ (WA @ (X @ beta))
+    info = np.zeros((k + 3, k + 3))  # order: β, ρ, λ, σ²
+    info[:k, :k] = Bx.T @ Bx / s2
+    info[:k, k] = info[k, :k] = Bx.T @ bwaxb / s2
+    info[k, k] = np.sum(WA * WA.T) + np.sum(BWAB * BWAB) + bwaxb @ bwaxb / s2
+    info[k + 1, k + 1] = np.sum(WB * WB.T) + np.sum(WB * WB)
+    info[k, k + 1] = info[k + 1, k] = np.sum(WB * BWAB) + np.sum(WB * WA.T)
+    info[k, k + 2] = info[k + 2, k] = np.trace(WA) / s2
+    info[k + 1, k + 2] = info[k + 2, k + 1] = np.trace(WB) / s2
+    info[k + 2, k + 2] = n / (2 * s2**2)
+    return np.linalg.inv(info)
+
+
+def numerical_hessian(f, x: np.ndarray) -> np.ndarray:
+    """Central differences with steps scaled to each coordinate (as R's optimHess / fdHess)."""
+    x = np.asarray(x, float)
+    n = len(x)
+    h = 1e-4 * np.maximum(np.abs(x), 1e-2)
+    H = np.empty((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            ei, ej = np.zeros(n), np.zeros(n)
+            ei[i], ej[j] = h[i], h[j]
+            v = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
+            H[i, j] = H[j, i] = v
+    return H
+
+
+# -- dense traces ---------------------------------------------------------------------
+def dense_traces(p: Problem, r: float) -> tuple[float, float, float]:
+    """tr(G), tr(G²), tr(G'G) for G = W(I − rW)⁻¹ (N × N), centred (CGC, C = I − 11'/N) when
+    time effects are removed by the Lee–Yu transformation."""
+    W = p.logdet.W
+    n = W.shape[0]
+    A = np.eye(n) - r * W.toarray()
+    G = np.linalg.solve(A, W.toarray())  # (I − rW)⁻¹W = W(I − rW)⁻¹
+    if p.centre:
+        G = G - G.mean(axis=0, keepdims=True)
+        G = G - G.mean(axis=1, keepdims=True)
+    return float(np.trace(G)), float(np.sum(G * G.T)), float(np.sum(G * G))
+
+
+def make_apply_G(W, blocks: int, transform: Callable[[np.ndarray], np.ndarray]):
+    """v (time-major, blocks × N) ↦ transform((I_T ⊗ W(I − rW)⁻¹) v)."""
+    import scipy.sparse as sp
+
+    n = W.shape[0]
+    cache: dict = {}
+
+    def apply(v, r):
+        if cache.get("r") != r:
+            cache["r"] = r
+            cache["lu"] = spla.splu((sp.identity(n, format="csc") - r * W).tocsc())
+        V = np.asarray(v, float).reshape(blocks, n).T
+        out = W @ cache["lu"].solve(np.ascontiguousarray(V))
+        return transform(np.asarray(out).T.ravel())
+
+    return apply
