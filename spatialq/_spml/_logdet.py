@@ -63,14 +63,15 @@ class LogDet:
         if self._eig is not None:
             re = np.real(self._eig)
             return float(re.min()), float(re.max())
+        v0 = np.random.default_rng(12345).uniform(0.5, 1.5, self.n)  # deterministic ARPACK start
         if self._sym is not None:
-            lo = spla.eigsh(self._sym, k=1, which="SA", return_eigenvectors=False, tol=1e-8)[0]
+            lo = spla.eigsh(self._sym, k=1, which="SA", return_eigenvectors=False, tol=1e-8, v0=v0)[0]
             hi = 1.0 if self.row_standardised else spla.eigsh(self._sym, k=1, which="LA",
-                                                               return_eigenvectors=False, tol=1e-8)[0]
+                                                               return_eigenvectors=False, tol=1e-8, v0=v0)[0]
         else:
-            lo = np.real(spla.eigs(self.W, k=1, which="SR", return_eigenvectors=False, tol=1e-8)[0])
+            lo = np.real(spla.eigs(self.W, k=1, which="SR", return_eigenvectors=False, tol=1e-8, v0=v0)[0])
             hi = 1.0 if self.row_standardised else np.real(spla.eigs(self.W, k=1, which="LR",
-                                                                     return_eigenvectors=False, tol=1e-8)[0])
+                                                                     return_eigenvectors=False, tol=1e-8, v0=v0)[0])
         return float(lo), float(hi)
 
     # -- log-determinant ------------------------------------------------------------
