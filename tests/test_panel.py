@@ -115,13 +115,11 @@ def test_lee_yu_equals_brute_force_transformed_likelihood(effects):
     Xs = [df.pivot(index="adcode", columns="year", values=c).loc[[str(i) for i in range(N)]].to_numpy()
           for c in ["x1", "x2"]]
     FT = _orth(T)
-    if effects == "twoways":
-        FN = _orth(N)
-        Ws = FN.T @ Wm @ FN
-        tr = (lambda M: FN.T @ M @ FT)
-    else:
-        Ws = Wm
-        tr = (lambda M: M @ FT)
+    FN = _orth(N) if effects == "twoways" else np.eye(N)  # time effects: drop one unit too
+    Ws = FN.T @ Wm @ FN
+
+    def tr(M):
+        return FN.T @ M @ FT
     ys, wys = tr(Y).ravel(), tr(Wm @ Y).ravel()
     xs = np.column_stack([tr(X).ravel() for X in Xs])
     n = ys.size
@@ -164,9 +162,9 @@ def test_simulated_recovery_and_lee_yu_sigma2():
 
 def test_panel_errors_are_clear(produc):
     prod, w = produc
-    with pytest.raises(ValueError, match="unbalanced.*ALABAMA"):
+    with pytest.raises(ValueError, match=r"unbalanced.*ALABAMA"):
         panel.spatial_panel(prod.iloc[1:], F, w, id="state")
-    with pytest.raises(ValueError, match="region.*do not vary"):
+    with pytest.raises(ValueError, match=r"region.*do not vary"):
         panel.spatial_panel(prod.assign(region=prod.region.astype(float)), F + " + region", w, id="state")
     with pytest.raises(ValueError, match="lee_yu=True"):
         panel.spatial_panel(prod, F, w, id="state", effects="none", lee_yu=True)
