@@ -198,6 +198,8 @@ def test_result_convention_and_compare(columbus):
     assert fits[0].tests.set_index("test").loc["LM-lag", "statistic"] == pytest.approx(
         REF["ols"]["lm"]["LMlag"]["stat"], rel=1e-9)
     assert fits[1].residuals.index.name == "POLYID"
+    assert repr(fits[2]) == fits[2].summary() and fits[2].meta.method == "spatialq.regression.spatial_model"
+    assert "<div>" in fits[2]._repr_html_() and fits[2].meta.seed == 0
     ax = fits[2].plot()
     assert len(ax.get_yticklabels()) == 2
     with pytest.raises(dataclass_error()):

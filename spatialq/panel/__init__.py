@@ -192,7 +192,8 @@ def spatial_panel(
     yt = res["problem"].y
     resid = pd.Series(res["fit"]["resid"], index=index, name="residual")
     return SpatialRegressionResult(
-        meta=provenance("spatial_panel", n=N * T, seed=seed, model=model, formula=formula, effects=effects,
+        meta=provenance("spatialq.panel.spatial_panel", n=N * T, seed=seed, model=model, formula=formula,
+                        effects=effects,
                         lee_yu=lee_yu, transform=transform, se=res["se"], logdet=spec.logdet.method,
                         n_draws=n_draws),
         model=model, formula=formula, params=par,

@@ -123,7 +123,8 @@ def spatial_model(
     resid = pd.Series(res["fit"]["resid"], index=pd.Index(ids, name=id), name="residual")
     y = spec.y
     return SpatialRegressionResult(
-        meta=provenance("spatial_model", n=len(y), seed=seed, model=model, formula=formula, transform=transform,
+        meta=provenance("spatialq.regression.spatial_model", n=len(y), seed=seed, model=model, formula=formula,
+                        transform=transform,
                         se=res["se"], logdet=spec.logdet.method, n_draws=n_draws),
         model=model, formula=formula, params=par,
         std_errors=pd.Series(np.sqrt(np.diag(V.to_numpy()))[:-1], index=par.index),
