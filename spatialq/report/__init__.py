@@ -1,0 +1,225 @@
+"""Journal tables from results: CSV, XLSX, LaTeX, Markdown and DOCX, Chinese or English headings.
+
+``table(obj)`` turns any spatialq result (through its ``to_frame()``) or a DataFrame into a
+formatted table of strings: numbers rounded to ``digits`` decimals, significance stars
+(``*** p < 0.01, ** p < 0.05, * p < 0.1``) attached to the estimate when the frame has a ``p``
+column, headings translated (``lang="zh"`` 系数 / 标准误 …, or ``"en"``).  ``compare(results)``
+is the side-by-side model table (coefficient with stars above its standard error in
+parentheses).  ``write(obj, path)`` picks the format from the suffix: ``.csv`` (UTF-8 with BOM,
+so Excel opens Chinese correctly), ``.xlsx`` (openpyxl), ``.tex`` (booktabs ``tabular`` with the
+star note), ``.md`` (pipe table) or ``.docx`` (python-docx; extra ``spatialq[docx]``).
+Shares in ``to_frame()`` are fractions; pass ``percent=[columns]`` to show them as percentages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._spml._result import compare as _compare_models
+from .._spml._result import stars as _stars
+
+__all__ = ["HEADINGS", "compare", "table", "to_latex", "to_markdown", "write"]
+
+HEADINGS = {
+    "zh": {"term": "变量", "estimate": "系数", "std_error": "标准误", "z": "z 值", "t": "t 值", "p": "p 值",
+           "stars": "显著性", "statistic": "统计量", "df": "自由度", "test": "检验", "note": "说明",
+           "direct": "直接效应", "indirect": "间接效应", "total": "总效应", "effect": "效应",
+           "ci_lower": "置信下限", "ci_upper": "置信上限", "sigma2": "σ²", "rho": "ρ", "lambda": "λ",
+           "log L": "对数似然值", "AIC": "AIC", "n": "样本量", "year": "年份", "adcode": "行政区划代码",
+           "region": "区域", "group": "组别", "value": "数值", "q": "q 值", "share": "贡献率"},
+    "en": {"term": "Variable", "estimate": "Coefficient", "std_error": "Std. error", "z": "z", "t": "t", "p": "p",
+           "stars": "Sig.", "statistic": "Statistic", "df": "df", "test": "Test", "note": "Note",
+           "direct": "Direct", "indirect": "Indirect", "total": "Total", "effect": "Effect",
+           "ci_lower": "CI lower", "ci_upper": "CI upper", "sigma2": "σ²", "rho": "ρ", "lambda": "λ",
+           "log L": "Log-likelihood", "AIC": "AIC", "n": "N", "year": "Year", "adcode": "Adcode",
+           "region": "Region", "group": "Group", "value": "Value", "q": "q", "share": "Share"},
+}
+STAR_NOTE = {"zh": "注：***、**、* 分别表示在 1%、5%、10% 的水平上显著；括号内为标准误。",
+             "en": "Note: ***, ** and * denote significance at the 1%, 5% and 10% levels; "
+                   "standard errors in parentheses."}
+
+
+def _frame(obj) -> pd.DataFrame:
+    if isinstance(obj, pd.DataFrame):
+        return obj.copy()
+    if isinstance(obj, pd.Series):
+        return obj.to_frame()
+    if hasattr(obj, "to_frame"):
+        return obj.to_frame()
+    raise TypeError(f"expected a spatialq result or a DataFrame, got {type(obj).__name__}")
+
+
+def _check_lang(lang: str) -> dict:
+    if lang not in HEADINGS:
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    return HEADINGS[lang]
+
+
+def _fmt(v, digits: int) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        if v != 0 and abs(v) < 10 ** (-digits):
+            return f"{v:.{max(digits - 1, 1)}e}"
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def table(obj, *, lang: str = "zh", digits: int = 3, stars: bool = True,
+          percent: Sequence[str] = (), index: bool = True) -> pd.DataFrame:
+    """A copy of ``obj.to_frame()`` (or of the DataFrame) formatted as strings for publication.
+
+    ``stars`` appends ***/**/* to the ``estimate`` column using the ``p`` column (and drops an
+    existing ``stars`` column); ``percent`` columns are multiplied by 100 and get a ``%`` sign."""
+    heads = _check_lang(lang)
+    f = _frame(obj)
+    if index and not isinstance(f.index, pd.RangeIndex):
+        f = f.reset_index()
+    out = pd.DataFrame(index=f.index)
+    for c in f.columns:
+        col = f[c]
+        if c in percent:
+            out[c] = [("" if pd.isna(v) else f"{100 * v:.{max(digits - 2, 1)}f}%") for v in col]
+        elif c == "p":  # p-values: fixed decimals, "<0.001" below the last digit
+            out[c] = [("" if pd.isna(v) else f"<{10 ** -digits:.{digits}f}" if v < 10 ** -digits else f"{v:.{digits}f}")
+                      for v in col]
+        else:
+            out[c] = [_fmt(v, digits) for v in col]
+    if "term" in out.columns:  # spatial parameters by their symbols
+        out["term"] = [heads[v] if v in {"rho", "lambda", "sigma2"} else v for v in out["term"]]
+    if stars and "p" in f.columns and "estimate" in f.columns:
+        out["estimate"] = [e + (_stars(p) if e else "") for e, p in zip(out["estimate"], f["p"])]
+        out = out.drop(columns=[c for c in ["stars"] if c in out.columns])
+    missing = [c for c in percent if c not in f.columns]
+    if missing:
+        raise KeyError(f"percent columns {missing} are not in the table: {list(f.columns)}")
+    out.columns = [heads.get(str(c), str(c)) for c in out.columns]
+    return out.reset_index(drop=True)
+
+
+def compare(results: Iterable, *, names: Sequence[str] | None = None, lang: str = "zh", stat: str = "se",
+            digits: int = 3) -> pd.DataFrame:
+    """Side-by-side regression table (see :func:`spatialq.regression.compare`), rows labelled in ``lang``."""
+    heads = _check_lang(lang)
+    t = _compare_models(list(results), names=names, stat=stat, digits=digits)
+    t.index = [heads.get(i, i) for i in t.index]
+    t.index.name = heads["term"]
+    return t.reset_index()
+
+
+def to_markdown(t: pd.DataFrame) -> str:
+    """Pipe table of a formatted table (strings)."""
+    cols = [str(c) for c in t.columns]
+
+    def esc(s):
+        return str(s).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(map(esc, cols)) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
+    lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in t.astype(str).itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+        "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "σ": r"$\sigma$", "ρ": r"$\rho$",
+        "λ": r"$\lambda$", "²": r"$^2$", "θ": r"$\theta$", "β": r"$\beta$"}
+
+
+def _tex(s) -> str:
+    return "".join(_TEX.get(ch, ch) for ch in str(s))
+
+
+def to_latex(t: pd.DataFrame, *, caption: str | None = None, label: str | None = None,
+             note: str | None = None) -> str:
+    """booktabs table (needs ``\\usepackage{booktabs}``; Chinese text needs ctex / xeCJK)."""
+    spec = "l" + "c" * (t.shape[1] - 1)
+    lines = [r"\begin{table}[htbp]", r"\centering"]
+    if caption:
+        lines.append(rf"\caption{{{_tex(caption)}}}")
+    if label:
+        lines.append(rf"\label{{{label}}}")
+    lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(_tex(c) for c in t.columns) + r" \\",
+              r"\midrule"]
+    lines += [" & ".join(_tex(v) for v in row) + r" \\" for row in t.astype(str).itertuples(index=False)]
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if note:
+        lines += [r"\par\smallskip", rf"{{\footnotesize {_tex(note)}}}"]
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
+
+
+def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, caption: str | None = None,
+          note: str | None = None, percent: Sequence[str] = (), sheet: str = "table") -> Path:
+    """Write a formatted table; the format comes from the suffix (.csv .xlsx .tex .md .docx).
+
+    ``obj`` is a result, a DataFrame, or a table already made by :func:`table` / :func:`compare`
+    (a DataFrame of strings is written as it is).  ``note`` defaults to the significance note when
+    stars are shown.  Returns the path."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".xlsx", ".tex", ".md", ".docx"}:
+        raise ValueError(f"unknown table format {suffix!r} for {path.name}: use .csv, .xlsx, .tex, .md or .docx")
+    f = obj if (isinstance(obj, pd.DataFrame) and all(pd.api.types.is_string_dtype(t) for t in obj.dtypes)) else None
+    t = f.copy() if f is not None else table(obj, lang=lang, digits=digits, stars=stars, percent=percent)
+    has_stars = t.astype(str).apply(lambda c: c.str.contains(r"\*$", regex=True)).to_numpy().any()
+    if note is None and has_stars:
+        _check_lang(lang)
+        note = STAR_NOTE[lang]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        t.to_csv(path, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        try:
+            import openpyxl  # noqa: F401
+        except ImportError as err:  # pragma: no cover - depends on the environment
+            raise ImportError("writing .xlsx needs openpyxl: pip install 'spatialq[excel]'") from err
+        with pd.ExcelWriter(path, engine="openpyxl") as xw:
+            start = 1 if caption else 0
+            t.to_excel(xw, sheet_name=sheet[:31], index=False, startrow=start)
+            ws = xw.sheets[sheet[:31]]
+            if caption:
+                ws.cell(row=1, column=1, value=caption)
+            if note:
+                ws.cell(row=start + len(t) + 3, column=1, value=note)
+    elif suffix == ".tex":
+        path.write_text(to_latex(t, caption=caption, note=note), encoding="utf-8")
+    elif suffix == ".md":
+        text = (f"**{caption}**\n\n" if caption else "") + to_markdown(t) + (f"\n{note}\n" if note else "")
+        path.write_text(text, encoding="utf-8")
+    else:
+        _docx(t, path, caption=caption, note=note)
+    return path
+
+
+def _docx(t: pd.DataFrame, path: Path, *, caption, note) -> None:
+    try:
+        import docx
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.oxml.ns import qn
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("writing .docx needs python-docx: pip install 'spatialq[docx]'") from err
+    doc = docx.Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")  # Chinese text in SimSun, as journals ask
+    if caption:
+        doc.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    tab = doc.add_table(rows=len(t) + 1, cols=t.shape[1])
+    tab.style = "Table Grid"
+    for j, c in enumerate(t.columns):
+        tab.cell(0, j).text = str(c)
+    for i, row in enumerate(t.astype(str).itertuples(index=False), start=1):
+        for j, v in enumerate(row):
+            tab.cell(i, j).text = v
+    if note:
+        doc.add_paragraph(note)
+    doc.save(path)

@@ -1,0 +1,76 @@
+"""spatialq.report: formatting rules and every output format read back."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spatialq import report
+
+
+@pytest.fixture()
+def frame():
+    return pd.DataFrame({"estimate": [1.23456, -0.5, 0.0123, 2.0], "std_error": [0.4, 0.22, 0.006, 1.9],
+                         "p": [0.005, 0.03, 0.07, 0.2]},
+                        index=pd.Index(["x_1", "rho", "share %", "sigma2"], name="term"))
+
+
+def test_table_stars_digits_and_headings(frame):
+    before = frame.copy()
+    t = report.table(frame, digits=2)
+    assert list(t.columns) == ["变量", "系数", "标准误", "p 值"]
+    assert t["系数"].tolist() == ["1.23***", "-0.50**", "0.01*", "2.00"]
+    assert t["变量"].tolist() == ["x_1", "ρ", "share %", "σ²"]
+    assert t["p 值"].tolist() == ["<0.01", "0.03", "0.07", "0.20"]
+    en = report.table(frame, lang="en", stars=False, digits=3)
+    assert list(en.columns) == ["Variable", "Coefficient", "Std. error", "p"] and en.iloc[0, 1] == "1.235"
+    pd.testing.assert_frame_equal(frame, before)
+    pct = report.table(pd.DataFrame({"share": [0.1234, 0.5]}), percent=["share"], index=False)
+    assert pct["贡献率"].tolist() == ["12.3%", "50.0%"]
+    with pytest.raises(ValueError, match="lang"):
+        report.table(frame, lang="fr")
+    with pytest.raises(KeyError, match="percent"):
+        report.table(frame, percent=["nope"])
+
+
+def test_every_format_reads_back(frame, tmp_path):
+    t = report.table(frame)
+    csv = pd.read_csv(report.write(frame, tmp_path / "t.csv"), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert csv.equals(t)
+    assert (tmp_path / "t.csv").read_bytes()[:3] == b"\xef\xbb\xbf"  # BOM: Excel opens Chinese correctly
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = openpyxl.load_workbook(report.write(frame, tmp_path / "t.xlsx", caption="表 1")).active
+    assert ws["A1"].value == "表 1" and ws["A2"].value == "变量" and ws["B3"].value == "1.235***"
+    assert "1%、5%、10%" in ws.cell(row=ws.max_row, column=1).value
+    tex = report.write(frame, tmp_path / "t.tex", caption="Table 1").read_text(encoding="utf-8")
+    assert r"\toprule" in tex and r"x\_1" in tex and r"share \%" in tex and r"$\rho$" in tex
+    assert tex.count(r"\\") == len(frame) + 1
+    md = report.write(frame, tmp_path / "t.md").read_text(encoding="utf-8")
+    assert md.count("\n| ") == len(frame) + 1 and "| 变量 | 系数 |" in md
+    docx = pytest.importorskip("docx")
+    d = docx.Document(str(report.write(frame, tmp_path / "t.docx", caption="表 1")))
+    cells = [[c.text for c in row.cells] for row in d.tables[0].rows]
+    assert cells[0] == list(t.columns) and cells[1] == t.iloc[0].tolist()
+    with pytest.raises(ValueError, match="unknown table format"):
+        report.write(frame, tmp_path / "t.pdf")
+
+
+def test_compare_labels_in_both_languages():
+    from spatialq._results import provenance
+    from spatialq._spml._result import SpatialRegressionResult
+
+    def fake(model, rho):
+        idx = ["x", "rho"] if rho is not None else ["x"]
+        par = pd.Series([0.5, rho][: len(idx)], index=idx)
+        se = pd.Series([0.1, 0.05][: len(idx)], index=idx)
+        return SpatialRegressionResult(meta=provenance("t"), model=model, formula="y ~ x", params=par, std_errors=se,
+                                       cov=pd.DataFrame(), rho=rho, lambda_=None, sigma2=1.0, loglik=-10.0, nobs=31,
+                                       effects=None, effects_inference=None, tests=pd.DataFrame(),
+                                       residuals=pd.Series(dtype=float), fitted=pd.Series(dtype=float),
+                                       se_method="exact")
+
+    zh = report.compare([fake("ols", None), fake("sar", 0.3)])
+    assert zh.iloc[:, 0].tolist()[:4] == ["x", "", "ρ", ""] and zh.columns[0] == "变量"
+    assert zh.loc[zh.iloc[:, 0] == "ρ", "SAR"].item() == "0.300***"
+    en = report.compare([fake("ols", None), fake("sar", 0.3)], lang="en", names=["(1)", "(2)"])
+    assert "Log-likelihood" in en["Variable"].tolist() and list(en.columns) == ["Variable", "(1)", "(2)"]
+    assert np.isclose(float(en.loc[en.Variable == "N", "(1)"].item()), 31)
