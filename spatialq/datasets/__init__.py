@@ -2,6 +2,7 @@
 
 Published tables (transcribed from the journals; see each function for the citation), with
 adcodes added by :func:`spatialq.geometry.match`.  Built by ``tools/build_datasets.py``.
+:func:`synthetic_panel` generates synthetic panels with known spatial parameters (teaching, tests).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["ai_index_provinces", "bth_chains_cities"]
+from .synthetic import synthetic_panel
+
+__all__ = ["ai_index_provinces", "bth_chains_cities", "synthetic_panel"]
 
 
 def _read(name: str) -> pd.DataFrame:
