@@ -79,3 +79,26 @@ def effects_table(est: np.ndarray, se: np.ndarray, names: list[str], draws: np.n
                          "p": 2 * stats.norm.sf(abs(t)) if np.isfinite(t) else np.nan,
                          "ci_lower": lo, "ci_upper": hi})
     return wide, pd.DataFrame(rows)
+
+
+def simulate_lag(mean: np.ndarray, cov: np.ndarray, lagged: list[bool], logdet: LogDet, *, n_draws: int,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Effects of ``n_draws`` draws of (β (k), θ of the lagged regressors, ρ) ~ N(mean, cov).
+
+    ``lagged[i]`` says whether regressor i has a θ (its θ is zero otherwise).  Draws with ρ outside
+    the admissible interval are discarded and redrawn.  Returns (draws, k, 3)."""
+    k = len(lagged)
+    lo, hi = logdet.interval
+    chunks, need = [], n_draws
+    for _ in range(50):
+        d = rng.multivariate_normal(mean, cov, size=need, method="cholesky")
+        d = d[(d[:, -1] > lo) & (d[:, -1] < hi)]
+        chunks.append(d)
+        need -= len(d)
+        if need <= 0:
+            break
+    d = np.vstack(chunks)[:n_draws]
+    beta = d[:, :k]
+    theta = np.zeros_like(beta)
+    theta[:, np.flatnonzero(lagged)] = d[:, k:k + int(np.sum(lagged))]
+    return lag_effects(beta, theta, d[:, -1], logdet)

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._results import provenance
 from . import _effects, _ml, _tests
 from ._logdet import LogDet
+from ._result import SpatialRegressionResult
 
+TEST_COLUMNS = ["test", "statistic", "df", "p", "note"]
 MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
 LAG_MODELS = {"sar", "sdm", "sac"}
 ERROR_MODELS = {"sem", "sdem", "sac"}
@@ -126,7 +129,8 @@ def effects(spec: Spec, res: dict, *, n_draws: int, rng: np.random.Generator):
         idx = list(xi) + [theta_pos[j] for j in xi if j in theta_pos] + [par.index.get_loc("rho")]
         sub = V.to_numpy()[np.ix_(idx, idx)]
         mean = par.to_numpy()[idx]
-        draws = _simulate(mean, sub, xi, theta_pos, spec.logdet, n_draws, rng)
+        lagged = [j in theta_pos for j in xi]
+        draws = _effects.simulate_lag(mean, sub, lagged, spec.logdet, n_draws=n_draws, rng=rng)
         return _effects.effects_table(est, draws.std(axis=0, ddof=1), xn, draws)
     # linear in the parameters: direct = β, indirect = θ
     Vn = V.to_numpy()
@@ -141,28 +145,6 @@ def effects(spec: Spec, res: dict, *, n_draws: int, rng: np.random.Generator):
             est[i, c] = g[:-1] @ par.to_numpy()
             se[i, c] = np.sqrt(g @ Vn @ g)
     return _effects.effects_table(est, se, xn)
-
-
-def _simulate(mean, cov, xi, theta_pos, logdet, n_draws, rng):
-    kx = len(xi)
-    lo, hi = logdet.interval
-    chunks, need = [], n_draws
-    for _ in range(50):
-        d = rng.multivariate_normal(mean, cov, size=need, method="cholesky")
-        d = d[(d[:, -1] > lo) & (d[:, -1] < hi)]
-        chunks.append(d)
-        need -= len(d)
-        if need <= 0:
-            break
-    d = np.vstack(chunks)[:n_draws]
-    beta = d[:, :kx]
-    theta = np.zeros_like(beta)
-    col = kx
-    for i, j in enumerate(xi):
-        if j in theta_pos:
-            theta[:, i] = d[:, col]
-            col += 1
-    return _effects.lag_effects(beta, theta, d[:, -1], logdet)
 
 
 def tests(spec: Spec, res: dict) -> pd.DataFrame:
@@ -187,4 +169,29 @@ def tests(spec: Spec, res: dict) -> pd.DataFrame:
     if model == "sdem" and res["n_durbin"]:
         ro = fit(spec, "sem", se="traces", cov=False)
         rows.append(_tests.lr(ro["loglik"], res["loglik"], res["n_durbin"], "LR SDEM vs SEM"))
-    return pd.DataFrame(rows, columns=["test", "statistic", "df", "p", "note"])
+    return pd.DataFrame(rows, columns=TEST_COLUMNS)
+
+
+def estimate(spec: Spec, model: str, *, formula: str, se: str, n_draws: int, seed: int | None, run_tests: bool,
+             method: str, options: dict, index: pd.Index, fitted_name: str = "fitted",
+             extra_tests: pd.DataFrame | None = None, panel: dict | None = None) -> SpatialRegressionResult:
+    """Fit, effects (``numpy.random.default_rng(seed)``), tests, and the result object; its provenance
+    records ``method``, ``options`` and the standard-error method actually used."""
+    res = fit(spec, model, se=se)
+    eff, effl = effects(spec, res, n_draws=n_draws, rng=np.random.default_rng(seed))
+    tab = tests(spec, res) if run_tests else pd.DataFrame(columns=TEST_COLUMNS)
+    if extra_tests is not None:
+        tab = pd.concat([tab, extra_tests], ignore_index=True)
+    par, V = res["params"], res["cov"]
+    y = res["problem"].y
+    resid = pd.Series(res["fit"]["resid"], index=index, name="residual")
+    return SpatialRegressionResult(
+        meta=provenance(method, n=len(res["problem"].y), seed=seed, model=model, formula=formula, **options,
+                        se=res["se"], logdet=spec.logdet.method, n_draws=n_draws),
+        model=model, formula=formula, params=par,
+        std_errors=pd.Series(np.sqrt(np.diag(V.to_numpy()))[:-1], index=par.index), cov=V,
+        rho=float(par["rho"]) if "rho" in par else None,
+        lambda_=float(par["lambda"]) if "lambda" in par else None,
+        sigma2=res["sigma2"], loglik=res["loglik"], nobs=len(y), effects=eff, effects_inference=effl, tests=tab,
+        residuals=resid, fitted=pd.Series(y - resid.to_numpy(), index=index, name=fitted_name),
+        se_method=res["se"], panel=panel)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._results import provenance
 from .._spml import _engine, _tests
 from .._spml._design import design, durbin_columns
 from .._spml._logdet import LogDet
@@ -185,24 +184,11 @@ def spatial_panel(
     spec, index, _, (N, T) = _panel_spec(df, formula, w, effects=effects, lee_yu=lee_yu, id=id, time=time,
                                          transform=transform, durbin=durbin, logdet=logdet, order=trace_order,
                                          seed=0 if seed is None else seed)
-    res = _engine.fit(spec, model, se=se)
-    eff, effl = _engine.effects(spec, res, n_draws=n_draws, rng=np.random.default_rng(seed))
-    tab = _engine.tests(spec, res) if tests else pd.DataFrame(columns=["test", "statistic", "df", "p", "note"])
-    par, V = res["params"], res["cov"]
-    yt = res["problem"].y
-    resid = pd.Series(res["fit"]["resid"], index=index, name="residual")
-    return SpatialRegressionResult(
-        meta=provenance("spatialq.panel.spatial_panel", n=N * T, seed=seed, model=model, formula=formula,
-                        effects=effects,
-                        lee_yu=lee_yu, transform=transform, se=res["se"], logdet=spec.logdet.method,
-                        n_draws=n_draws),
-        model=model, formula=formula, params=par,
-        std_errors=pd.Series(np.sqrt(np.diag(V.to_numpy()))[:-1], index=par.index), cov=V,
-        rho=float(par["rho"]) if "rho" in par else None,
-        lambda_=float(par["lambda"]) if "lambda" in par else None,
-        sigma2=res["sigma2"], loglik=res["loglik"], nobs=N * T, effects=eff, effects_inference=effl, tests=tab,
-        residuals=resid, fitted=pd.Series(yt - resid.to_numpy(), index=index, name="fitted (within)"),
-        se_method=res["se"],
+    return _engine.estimate(
+        spec, model, formula=formula, se=se, n_draws=n_draws, seed=seed, run_tests=tests, index=index,
+        fitted_name="fitted (within)",
+        method="spatialq.panel.spatial_panel",
+        options={"effects": effects, "lee_yu": lee_yu, "transform": transform},
         panel={"effects": effects, "lee_yu": lee_yu, "N": N, "T": T, "n_eff": spec.n_eff,
                "convention": "W on raw data, lag demeaned (Elhorst)"})
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._results import provenance
 from .._spml import _engine, _tests
 from .._spml._design import design, durbin_columns
 from .._spml._logdet import LogDet
@@ -113,26 +112,11 @@ def spatial_model(
         raise ValueError(f"model must be one of {_engine.MODELS}, got {model!r}")
     spec, ids, _ = _spec(df, formula, w, id=id, transform=transform, durbin=durbin, logdet=logdet,
                          order=trace_order, seed=0 if seed is None else seed)
-    res = _engine.fit(spec, model, se=se)
-    rng = np.random.default_rng(seed)
-    eff, effl = _engine.effects(spec, res, n_draws=n_draws, rng=rng)
-    tab = _engine.tests(spec, res) if tests else pd.DataFrame(columns=["test", "statistic", "df", "p", "note"])
-    if model == "ols" and tests:
-        tab = pd.concat([tab, lm_tests(df, formula, w, id=id, transform=transform)], ignore_index=True)
-    par, V = res["params"], res["cov"]
-    resid = pd.Series(res["fit"]["resid"], index=pd.Index(ids, name=id), name="residual")
-    y = spec.y
-    return SpatialRegressionResult(
-        meta=provenance("spatialq.regression.spatial_model", n=len(y), seed=seed, model=model, formula=formula,
-                        transform=transform,
-                        se=res["se"], logdet=spec.logdet.method, n_draws=n_draws),
-        model=model, formula=formula, params=par,
-        std_errors=pd.Series(np.sqrt(np.diag(V.to_numpy()))[:-1], index=par.index),
-        cov=V, rho=float(par["rho"]) if "rho" in par else None,
-        lambda_=float(par["lambda"]) if "lambda" in par else None,
-        sigma2=res["sigma2"], loglik=res["loglik"], nobs=len(y), effects=eff, effects_inference=effl,
-        tests=tab, residuals=resid, fitted=pd.Series(y - resid.to_numpy(), index=resid.index, name="fitted"),
-        se_method=res["se"])
+    return _engine.estimate(
+        spec, model, formula=formula, se=se, n_draws=n_draws, seed=seed, run_tests=tests,
+        index=pd.Index(ids, name=id),
+        extra_tests=lm_tests(df, formula, w, id=id, transform=transform) if model == "ols" and tests else None,
+        method="spatialq.regression.spatial_model", options={"transform": transform})
 
 
 def lm_tests(df: pd.DataFrame, formula: str, w, *, id: str = "adcode", transform: str = "r") -> pd.DataFrame:
