@@ -75,24 +75,26 @@ class GiStarResult(Result):
         return self.table.rename(columns={"id": self.id, "period": self.time or "period"}).copy()
 
     def _plot(self, ax, gdf=None, period=None, scheme: Literal["bins", "breaks"] = "bins", **kw):
+        """Histogram of z, or with ``gdf`` a map of one period: ArcGIS bins or the five natural-breaks
+        classes (``scheme="breaks"``); ``lang="en"`` for English labels."""
         part = _select_period(self.table, period).set_index("id")
         if gdf is None:
             ax.hist(part["z"], bins=kw.pop("bins", 30), color="#4477aa", **kw)
             ax.set_xlabel("Gi* z")
             return ax
-        from matplotlib.colors import ListedColormap
+        from ..plot.choropleth import category_map
 
-        from ..plot.maps import china_map
-
-        g = gdf.copy()
+        en = kw.pop("lang", "zh") == "en"
         if scheme == "bins":
             order = [3, 2, 1, 0, -1, -2, -3]
-            g["Gi*"] = pd.Categorical(part["bin_zh"].reindex(g.index), categories=[BIN_LABELS_ZH[b] for b in order])
-            cmap = ListedColormap([_BIN_COLORS[b] for b in order])
+            labels = BIN_LABELS_EN if en else BIN_LABELS_ZH
+            colors = {labels[b]: _BIN_COLORS[b] for b in order}
+            values = part["gi_bin"].map(labels)
         else:
-            g["Gi*"] = pd.Categorical(part["class_zh"].reindex(g.index), categories=list(BREAK_LABELS_ZH)[::-1])
-            cmap = ListedColormap(["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"])
-        return china_map(g, "Gi*", ax=ax, cmap=cmap, **kw)
+            names = BREAK_LABELS_EN if en else BREAK_LABELS_ZH
+            colors = dict(zip(names[::-1], ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]))
+            values = part["class"].map(lambda c: names[int(c) - 1])
+        return category_map(gdf, values, colors, ax=ax, lang="en" if en else "zh", **kw)
 
 
 def gi_star(

@@ -199,20 +199,17 @@ class LocalMoranResult(Result):
         else "ns"), ``cluster_zh``, ``cluster_en``."""
         return self.table.rename(columns={"id": self.id, "period": self.time or "period"}).copy()
 
-    def _plot(self, ax, gdf=None, period=None, **kw):
+    def _plot(self, ax, gdf=None, period=None, lang: str = "zh", **kw):
+        """LISA cluster map of one period (the last by default); ``lang`` picks the legend labels."""
         if gdf is None:
             raise ValueError("a LISA map needs the geometry: result.plot(gdf=geometry.provinces())")
-        from ..plot.maps import china_map
+        from ..plot.choropleth import category_map
 
         part = _select_period(self.table, period).set_index("id")
-        g = gdf.copy()
-        g["LISA"] = pd.Categorical(part["cluster_zh"].reindex(g.index),
-                                   categories=[QUADRANT_ZH[k] for k in ("HH", "LH", "LL", "HL", "ns")])
-        colors = {"高-高": "#d7191c", "低-高": "#abd9e9", "低-低": "#2c7bb6", "高-低": "#fdae61", "不显著": "#eeeeee"}
-        from matplotlib.colors import ListedColormap
-
-        present = [c for c in g["LISA"].cat.categories]
-        return china_map(g, "LISA", ax=ax, cmap=ListedColormap([colors[c] for c in present]), **kw)
+        labels = QUADRANT_ZH if lang == "zh" else QUADRANT_EN
+        order = ("HH", "LH", "LL", "HL", "ns")
+        colors = dict(zip((labels[k] for k in order), ("#d7191c", "#abd9e9", "#2c7bb6", "#fdae61", "#eeeeee")))
+        return category_map(gdf, part["cluster"].map(labels), colors, ax=ax, lang=lang, **kw)
 
 
 def local_moran(

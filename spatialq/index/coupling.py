@@ -58,8 +58,23 @@ class CouplingResult(Result):
         for two systems, ``type`` (which system lags)."""
         return self.table.copy()
 
-    def _plot(self, ax, **kw):
+    def _plot(self, ax, gdf=None, period=None, lang: str = "zh", **kw):
+        """Mean D per period, or with ``gdf`` a map of the coordination grades of one period (the last
+        by default) in ten fixed colours from 极度失调 (red) to 优质协调 (green)."""
         t = self.table
+        if gdf is not None:
+            from ..plot.choropleth import _colors, category_map
+
+            idc = t.columns[0]
+            tc = t.columns[1] if t.columns[1] not in self.systems and t.columns[1] != "_time" else None
+            part = t
+            if tc is not None:
+                period = t[tc].max() if period is None else period
+                part = t[t[tc] == period]
+            names = GRADES_ZH if lang == "zh" else GRADES_EN
+            colors = dict(zip(names[::-1], _colors("RdYlGn", 10)[::-1]))
+            values = part.set_index(idc)["grade"].map(lambda g: names[int(g) - 1])
+            return category_map(gdf, values, colors, ax=ax, lang=lang, **kw)
         if "_time" in t.columns or t.columns[1] not in t:
             ax.hist(t["D"], bins=20, **kw)
         else:

@@ -1,13 +1,30 @@
-"""Maps and charts (matplotlib is imported lazily, on the first plot)."""
+"""Maps and charts (matplotlib is imported lazily, on the first plot).
+
+* :func:`china_map` — choropleth or outline map with the South China Sea inset, north arrow, scale bar
+  and labels (bundled CJK font), mapclassify schemes or fixed category colours.
+* :func:`small_multiples` — one map per year with one set of classes.
+* :func:`category_map` — categories in fixed colours (LISA clusters, Gi* bins, coupling grades).
+* :func:`save` — PNG / PDF / SVG at journal resolution with the font embedded.
+
+Result objects draw themselves: ``local_moran(...).plot(gdf=...)`` (LISA map), ``gi_star(...).plot(gdf=...)``
+(hot-spot map), ``sde(...).plot()`` (ellipses and the centre trajectory), ``kde(...).plot(kind="surface")``,
+``markov(...).plot()`` (transition heat map), ``geodetector(...).plot()`` (interaction heat map),
+``coupling(...).plot(gdf=...)`` (grade map).
+"""
 
 from .fonts import FAMILY, font_path, register_font
 
-
-def china_map(*args, **kwargs):
-    """Map of China with a South China Sea inset; see :func:`spatialq.plot.maps.china_map`."""
-    from .maps import china_map as _china_map
-
-    return _china_map(*args, **kwargs)
+_LAZY = {"china_map": "maps", "small_multiples": "choropleth", "category_map": "choropleth", "save": "choropleth",
+         "class_bins": "choropleth"}
 
 
-__all__ = ["FAMILY", "china_map", "font_path", "register_font"]
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'spatialq.plot' has no attribute {name!r}")
+
+
+__all__ = ["FAMILY", "category_map", "china_map", "class_bins", "font_path", "register_font", "save",
+           "small_multiples"]

@@ -35,6 +35,11 @@ def _draw(ax, frame: gpd.GeoDataFrame, column, *, cmap, scheme, k, categorical, 
     if column is None:
         frame.plot(ax=ax, color="#dfe8f1", edgecolor=edgecolor, linewidth=linewidth)
         return
+    if isinstance(cmap, dict):  # explicit colour per category, legend in the mapping's order
+        _draw_categories(ax, frame, column, cmap, edgecolor=edgecolor, linewidth=linewidth,
+                         missing_color=missing_color, missing_label=missing_label, legend=legend,
+                         legend_kwds=legend_kwds)
+        return
     kw = dict(ax=ax, column=column, cmap=cmap, edgecolor=edgecolor, linewidth=linewidth, legend=legend,
               missing_kwds={"color": missing_color, "edgecolor": edgecolor, "linewidth": linewidth,
                             "label": missing_label})
@@ -48,12 +53,34 @@ def _draw(ax, frame: gpd.GeoDataFrame, column, *, cmap, scheme, k, categorical, 
     frame.plot(**kw)
 
 
+def _draw_categories(ax, frame, column, colors: dict, *, edgecolor, linewidth, missing_color, missing_label, legend,
+                     legend_kwds) -> None:
+    from matplotlib.patches import Patch
+
+    values = frame[column].astype(object)
+    unknown = sorted({str(v) for v in values.dropna()} - {str(k) for k in colors})
+    if unknown:
+        raise ValueError(f"no colour given for categories {unknown}; colours exist for {list(colors)}")
+    handles = []
+    for cat, color in colors.items():
+        part = frame[values.astype(str) == str(cat)]
+        if len(part):
+            part.plot(ax=ax, color=color, edgecolor=edgecolor, linewidth=linewidth)
+        handles.append(Patch(facecolor=color, edgecolor="#999999", linewidth=0.3, label=str(cat)))
+    miss = frame[values.isna()]
+    if len(miss):
+        miss.plot(ax=ax, color=missing_color, edgecolor=edgecolor, linewidth=linewidth)
+        handles.append(Patch(facecolor=missing_color, edgecolor="#999999", linewidth=0.3, label=missing_label))
+    if legend:
+        ax.legend(handles=handles, **dict(legend_kwds or {}))
+
+
 def china_map(
     gdf: gpd.GeoDataFrame | None = None,
     column: str | None = None,
     *,
     ax=None,
-    cmap: str | None = None,
+    cmap: str | dict | None = None,
     scheme: str | None = "quantiles",
     k: int = 5,
     categorical: bool | None = None,
@@ -67,7 +94,8 @@ def china_map(
     edgecolor: str = "white",
     linewidth: float = 0.4,
     missing_color: str = "#d9d9d9",
-    missing_label: str = "无数据",
+    missing_label: str | None = None,
+    lang: Literal["zh", "en"] = "zh",
     figsize: tuple[float, float] = (8.0, 6.4),
 ):
     """Draw a choropleth (or outline) map of China with a South China Sea inset.
@@ -91,10 +119,14 @@ def china_map(
         Length of the scale bar in km.  Albers is equal-area, not equidistant: the bar is
         exact on the standard parallels (25°N, 47°N), within 2 % between them and within
         3.5 % anywhere from 18°N to 53°N (pyproj scale factors).
-    cmap : str, optional
-        Default "YlOrRd" for numbers, "Set2" for categories.
-    missing_label : str, default "无数据"
-        Legend entry of units without a value ("no data").
+    cmap : str or dict, optional
+        Default "YlOrRd" for numbers, "Set2" for categories.  A dict ``{category: colour}`` fixes the
+        colour of each category and the legend order (used for LISA, Gi* and coupling grades).
+    missing_label : str, optional
+        Legend entry of units without a value (default "无数据" or "No data" by ``lang``).
+    lang : {"zh", "en"}, default "zh"
+        Language of the map furniture: the inset caption (南海诸岛 / South China Sea Islands) and
+        the missing-value label.  Category names and titles are drawn as given.
     legend, legend_kwds, k, edgecolor, linewidth, missing_color, figsize
         Passed to :meth:`GeoDataFrame.plot`.
 
@@ -102,6 +134,10 @@ def china_map(
     -------
     matplotlib Axes of the main panel (the inset is ``ax.spatialq_inset``).
     """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    if missing_label is None:
+        missing_label = "无数据" if lang == "zh" else "No data"
     plt = pyplot()
     frame = provinces(crs="albers") if gdf is None else gdf.to_crs(ALBERS_CHINA)
     if column is not None and column not in frame.columns:
@@ -144,11 +180,11 @@ def china_map(
     if inset:
         ax.spatialq_inset = _inset(ax, frame, column, cmap=cmap, scheme=scheme, k=k,
                                    categorical=bool(categorical), edgecolor=edgecolor, linewidth=linewidth,
-                                   missing_color=missing_color)
+                                   missing_color=missing_color, lang=lang)
     return ax
 
 
-def _inset(ax, frame, column, **kw):
+def _inset(ax, frame, column, lang="zh", **kw):
     iax = ax.inset_axes([0.80, 0.0, 0.2, 0.3])
     _draw(iax, frame, column, legend=False, legend_kwds=None, **kw)
     south_china_sea_line(crs=ALBERS_CHINA).plot(ax=iax, color="#555555", linewidth=0.8)
@@ -162,7 +198,8 @@ def _inset(ax, frame, column, **kw):
     iax.set_ylabel("")
     for s in iax.spines.values():
         s.set_linewidth(0.6)
-    iax.text(0.5, 0.04, "南海诸岛", transform=iax.transAxes, ha="center", fontsize=6)
+    iax.text(0.5, 0.04, "南海诸岛" if lang == "zh" else "South China Sea Islands", transform=iax.transAxes,
+             ha="center", fontsize=6 if lang == "zh" else 4.5)
     return iax
 
 
