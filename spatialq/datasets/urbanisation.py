@@ -92,7 +92,7 @@ def synthetic_urbanisation(level: str = "province", years: Sequence[int] = tuple
     """
     from .. import geometry
 
-    df, gdf = simulate_sdm(level, years, names=DRIVERS, make_x=_drivers_x, rho=rho, beta=BETA, theta=THETA,
+    df, _ = simulate_sdm(level, years, names=DRIVERS, make_x=_drivers_x, rho=rho, beta=BETA, theta=THETA,
                            sigma=sigma, y_name="urbanisation_latent", seed=seed,
                            east_gradient=east_gradient)
     rng = np.random.default_rng([seed, 1])  # indicator noise: its own stream

@@ -42,8 +42,9 @@ def class_bins(values, scheme: str = "quantiles", k: int = 5, *, bins: Sequence[
 
 def class_labels(bins: np.ndarray, low: float, *, fmt: str = "{:.2f}") -> list[str]:
     """Legend labels "a – b" for classes with upper bounds ``bins`` starting at ``low``."""
-    edges = [low, *bins]
-    return [f"{fmt.format(a)} – {fmt.format(b)}" for a, b in zip(edges[:-1], edges[1:])]
+    from itertools import pairwise
+
+    return [f"{fmt.format(a)} – {fmt.format(b)}" for a, b in pairwise([low, *bins])]
 
 
 def _assign(values: pd.Series, bins: np.ndarray, labels: list[str]) -> pd.Series:

@@ -22,7 +22,7 @@ import pandas as pd
 from .._spml._result import compare as _compare_models
 from .._spml._result import stars as _stars
 
-__all__ = ["HEADINGS", "compare", "table", "to_latex", "to_markdown", "write"]
+__all__ = ["HEADINGS", "compare", "effects_table", "table", "to_latex", "to_markdown", "write"]
 
 HEADINGS = {
     "zh": {"term": "变量", "estimate": "系数", "std_error": "标准误", "z": "z 值", "t": "t 值", "p": "p 值",
@@ -41,6 +41,8 @@ HEADINGS = {
 STAR_NOTE = {"zh": "注：***、**、* 分别表示在 1%、5%、10% 的水平上显著；括号内为标准误。",
              "en": "Note: ***, ** and * denote significance at the 1%, 5% and 10% levels; "
                    "standard errors in parentheses."}
+STAR_NOTE_T = {"zh": "注：***、**、* 分别表示在 1%、5%、10% 的水平上显著；括号内为 t 值。",
+               "en": "Note: ***, ** and * denote significance at the 1%, 5% and 10% levels; t-values in parentheses."}
 
 
 def _frame(obj) -> pd.DataFrame:
@@ -115,6 +117,28 @@ def compare(results: Iterable, *, names: Sequence[str] | None = None, lang: str 
     t.index = [heads.get(i, i) for i in t.index]
     t.index.name = heads["term"]
     return t.reset_index()
+
+
+def effects_table(result, *, lang: str = "zh", stat: str = "t", digits: int = 3) -> pd.DataFrame:
+    """The papers' table of LeSage–Pace effects: one row per regressor with the direct, indirect and total
+    effect (stars from the simulated p-values) and, below each, the t-value (``stat="t"``) or the
+    simulated standard deviation (``stat="se"``) in parentheses."""
+    heads = _check_lang(lang)
+    if stat not in ("t", "se"):
+        raise ValueError(f"stat must be 't' or 'se', got {stat!r}")
+    inf = getattr(result, "effects_inference", None)
+    if inf is None or len(inf) == 0:
+        raise ValueError("this result has no effects (OLS, SEM and SLX without W·X have none to decompose)")
+    cols = [heads["direct"], heads["indirect"], heads["total"]]
+    rows = []
+    for term, part in inf.groupby("term", sort=False):
+        part = part.set_index("effect")
+        est = [f"{part.loc[e, 'estimate']:.{digits}f}{_stars(part.loc[e, 'p'])}" for e in ("direct", "indirect",
+                                                                                         "total")]
+        sub = [f"({part.loc[e, 't' if stat == 't' else 'std_error']:.{digits}f})" for e in ("direct", "indirect",
+                                                                                           "total")]
+        rows += [[str(term), *est], ["", *sub]]
+    return pd.DataFrame(rows, columns=[heads["term"], *cols])
 
 
 def to_markdown(t: pd.DataFrame) -> str:

@@ -1,0 +1,352 @@
+"""One function per analysis of a study: each reads the prepared data and writes tables and figures.
+
+Every step takes the run context and its options (validated by :mod:`spatialq.study.spec`) and
+calls the public spatialq function of that analysis, so a study computes exactly what the Python
+API computes; the conventions are those documented with each function.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .run import Context
+
+__all__ = ["STEPS", "build_index", "build_weights"]
+
+
+def _t(ctx: Context, zh: str, en: str) -> str:
+    return zh if ctx.lang == "zh" else en
+
+
+def _col(ctx: Context, opts) -> str:
+    return opts.get("column") or ctx.index_name
+
+
+def _last_year(ctx: Context, opts, key: str = "year") -> int:
+    return int(opts.get(key) or ctx.data["year"].max())
+
+
+def _even_years(years: list[int], n: int = 4) -> list[int]:
+    if len(years) <= n:
+        return years
+    pos = np.linspace(0, len(years) - 1, n).round().astype(int)
+    return [years[i] for i in dict.fromkeys(pos)]
+
+
+# ----------------------------------------------------------------------------- set-up steps
+
+
+def build_index(ctx: Context, opts) -> None:
+    from .. import index
+
+    dirs = {c: (1 if d in ("+", 1) else -1) for c, d in opts["indicators"].items()}
+    subsystems = {c: s for s, cols in (opts["subsystems"] or {}).items() for c in cols} or None
+    ent = index.entropy(ctx.data, dirs, subsystems=subsystems, pooled=opts["pooled"])
+    scores = ent.to_frame().rename(columns={"score": opts["name"]})
+    if opts["method"] == "topsis":
+        top = index.topsis(ctx.data, dirs, pooled=opts["pooled"])
+        scores[opts["name"]] = top.to_frame()["score"].to_numpy()
+    ctx.data = ctx.data.merge(scores, on=["adcode", "year"], how="left")
+    weights = ent.weights.copy()
+    if ctx.labels:
+        weights.insert(1, _t(ctx, "指标", "label"), weights["indicator"].map(ctx.labels).fillna(""))
+    ctx.table("index_weights", weights, _t(ctx, "综合指数指标体系与熵值法权重", "Indicator system and entropy weights"),
+              stars=False)
+    wide = scores.pivot(index="adcode", columns="year", values=opts["name"])
+    wide.insert(0, _t(ctx, "地区", "region"), ctx.names.reindex(wide.index))
+    ctx.table("index_scores", wide.reset_index(), _t(ctx, f"{opts['name']} 综合指数（{opts['method']}）",
+                                                      f"{opts['name']} index ({opts['method']})"), stars=False)
+    ax = ent.plot()
+    ax.set_title(_t(ctx, "熵值法指标权重", "Entropy weights"))
+    ctx.figure("index_weights", ax, _t(ctx, "指标权重", "Indicator weights"))
+
+
+def add_regions(ctx: Context, opts) -> None:
+    from .. import geometry
+
+    reg = geometry.regions(opts["scheme"], level=ctx.level, lang=ctx.lang, include_sar=True)
+    ctx.data[opts["name"]] = ctx.data["adcode"].map(reg).astype(object)
+    if ctx.data[opts["name"]].isna().any() and opts["scheme"] in ("four", "three", "coastal", "north_south"):
+        miss = sorted(ctx.data.loc[ctx.data[opts["name"]].isna(), "adcode"].unique())[:5]
+        warnings.warn(f"regions: units {miss} belong to no {opts['scheme']!r} region and are left out of "
+                      "group decompositions", UserWarning, stacklevel=2)
+    ctx.region_col = opts["name"]
+
+
+def build_weights(ctx: Context, opts) -> None:
+    from .. import weights
+
+    gdf = ctx.gdf
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if opts["type"] in ("queen", "rook"):
+            w = weights.contiguity(gdf, rule=opts["type"], islands=opts["islands"])
+        elif opts["type"] == "knn":
+            w = weights.knn(gdf, k=opts["k"])
+        elif opts["type"] == "inverse_distance":
+            w = weights.distance(gdf, kind="inverse", threshold_km=opts["threshold_km"], power=opts["power"],
+                                 islands=opts["islands"] if opts["threshold_km"] else "raise")
+        else:
+            w = weights.economic(ctx.data, opts["column"])
+    ctx.notes += [str(c.message) for c in caught]
+    ctx.w = w
+    summary = weights.describe(w).to_frame()
+    summary.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(summary["id"]).to_numpy())
+    ctx.table("weights", summary, _t(ctx, f"空间权重（{opts['type']}）的邻居", f"Neighbours ({opts['type']} weights)"),
+              stars=False)
+
+
+# ----------------------------------------------------------------------------- analyses
+
+
+def describe(ctx: Context, opts) -> None:
+    cols = opts["columns"] or [*ctx.indicators, *([ctx.index_name] if ctx.index_name else [])]
+    d = ctx.data[cols].apply(pd.to_numeric)
+    t = pd.DataFrame({"n": d.count(), "mean": d.mean(), "sd": d.std(), "min": d.min(), "max": d.max()})
+    t.index.name = "variable"
+    t = t.reset_index()
+    if ctx.labels:
+        t.insert(1, "label", t["variable"].map(ctx.labels).fillna(""))
+    heads = {"variable": "变量", "label": "含义", "n": "样本量", "mean": "均值", "sd": "标准差", "min": "最小值",
+             "max": "最大值"}
+    if ctx.lang == "zh":
+        t = t.rename(columns=heads)
+    ctx.table("descriptive", t, _t(ctx, "描述性统计", "Descriptive statistics"), stars=False)
+
+
+def maps(ctx: Context, opts) -> None:
+    from ..plot.choropleth import small_multiples
+
+    col = _col(ctx, opts)
+    years = opts["years"] or _even_years(sorted(ctx.data["year"].unique().tolist()))
+    fig = small_multiples(ctx.data, col, gdf=ctx.gdf, periods=years, scheme=opts["scheme"], k=opts["k"],
+                          cmap=opts["cmap"], lang=ctx.lang, linewidth=0.3 if ctx.level == "province" else 0.1,
+                          title=_t(ctx, f"{col} 的空间分布", f"Spatial distribution of {col}"))
+    ctx.figure(f"map_{col}", fig, _t(ctx, f"{col} 分年份地图（统一分级）", f"{col} by year (common classes)"))
+
+
+def kde(ctx: Context, opts) -> None:
+    from .. import density
+
+    col = _col(ctx, opts)
+    bw = opts["bandwidth"]
+    group = ctx.region_col if (opts["by_region"] and ctx.region_col) else None
+    data = ctx.data if group is None else ctx.data[ctx.data[group].notna()]
+    res = density.kde(data, col, group=group, bandwidth_rule=bw)
+    ctx.table("kde_peaks", res.to_frame(), _t(ctx, "核密度主峰位置、高度与宽度", "Kernel density peaks"), stars=False)
+    ax = res.plot(kind="curves")
+    ax.set_title(_t(ctx, "全国核密度曲线", "Kernel density, national"))
+    ctx.figure("kde_curves", ax, _t(ctx, "核密度曲线（全国）", "Kernel density curves (national)"))
+    ax = ctx.axes(figsize=(7, 5.5))
+    ax = res.plot(ax=ax, kind="surface")
+    ctx.figure("kde_surface", ax, _t(ctx, "核密度三维图（年份 × 数值 × 密度）", "Kernel density surface"))
+    if group:
+        groups = [g for g in dict.fromkeys(res.curves["group"]) if g != "all"]
+        plt_ = ctx.pyplot()
+        ncols = min(len(groups), 4)
+        fig, axes = plt_.subplots(1, ncols, figsize=(3.2 * ncols, 3), squeeze=False)
+        for ax, g in zip(axes.flat, groups[:ncols]):
+            res.plot(ax=ax, group=g)
+            ax.set_title(str(g), fontsize=9)
+        fig.tight_layout()
+        ctx.figure("kde_regions", fig, _t(ctx, "分区域核密度曲线", "Kernel density by region"))
+
+
+def moran(ctx: Context, opts) -> None:
+    from .. import hotspot
+
+    col = _col(ctx, opts)
+    res = hotspot.moran(ctx.data, col, ctx.w, permutations=opts["permutations"], transform=opts["transform"],
+                        seed=ctx.seed)
+    t = res.to_frame()
+    keep = [c for c in ["year", "n", "I", "expectation", "z_norm", "p_norm", "z_rand", "p_rand", "p_sim"] if c in t]
+    ctx.table("moran", t[keep], _t(ctx, "全局莫兰指数", "Global Moran's I"), stars=False)
+    ax = ctx.axes(figsize=(6, 3.6))
+    ax.plot(t["year"], t["I"], marker="o", color="black")
+    ax.axhline(t["expectation"].iloc[0], color="grey", linestyle="--", linewidth=0.8)
+    ax.set_xlabel(_t(ctx, "年份", "year"))
+    ax.set_ylabel("Moran's I")
+    ctx.figure("moran_trend", ax, _t(ctx, "全局莫兰指数变化", "Global Moran's I over time"))
+    ax = res.plot(period=int(t["year"].max()))
+    ctx.figure("moran_scatter", ax, _t(ctx, f"莫兰散点图（{t['year'].max()}）", f"Moran scatter ({t['year'].max()})"))
+
+
+def lisa(ctx: Context, opts) -> None:
+    from .. import hotspot
+
+    col, year = _col(ctx, opts), _last_year(ctx, opts)
+    res = hotspot.local_moran(ctx.data, col, ctx.w, permutations=opts["permutations"], alpha=opts["alpha"],
+                              fdr_correction=opts["fdr"], seed=ctx.seed)
+    t = res.to_frame()
+    t.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(t["adcode"]).to_numpy())
+    ctx.table("lisa", t, _t(ctx, "局部莫兰指数（LISA）", "Local Moran's I (LISA)"), stars=False)
+    ax = res.plot(gdf=ctx.gdf, period=year, lang=ctx.lang, title=_t(ctx, f"LISA 集聚图（{year}）",
+                                                                  f"LISA clusters ({year})"))
+    ctx.figure("lisa_map", ax, _t(ctx, f"LISA 集聚图（{year}）", f"LISA cluster map ({year})"))
+
+
+def gi_star(ctx: Context, opts) -> None:
+    from .. import hotspot
+
+    col, year = _col(ctx, opts), _last_year(ctx, opts)
+    res = hotspot.gi_star(ctx.data, col, ctx.w)
+    t = res.to_frame()
+    t.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(t["adcode"]).to_numpy())
+    ctx.table("gi_star", t, _t(ctx, "Getis-Ord Gi* 冷热点", "Getis-Ord Gi* hot spots"), stars=False)
+    ax = res.plot(gdf=ctx.gdf, period=year, scheme=opts["scheme"], lang=ctx.lang,
+                  title=_t(ctx, f"冷热点分布（{year}）", f"Hot and cold spots ({year})"))
+    ctx.figure("gi_star_map", ax, _t(ctx, f"Gi* 冷热点图（{year}）", f"Gi* hot-spot map ({year})"))
+
+
+def ellipse(ctx: Context, opts) -> None:
+    from .. import geometry
+    from ..ellipse import sde
+
+    col = _col(ctx, opts)
+    years = opts["years"] or _even_years(sorted(ctx.data["year"].unique().tolist()))
+    g = geometry.to_albers(ctx.gdf)[["geometry"]].join(
+        ctx.data[ctx.data["year"].isin(years)].set_index("adcode")[[col, "year"]], how="inner")
+    res = sde(g.reset_index(), weights=col, by="year", method=opts["method"], n_std=opts["n_std"])
+    ctx.table("ellipse", res.to_frame(), _t(ctx, "标准差椭圆参数", "Standard deviational ellipses"), stars=False)
+    ctx.table("centre_migration", res.migration, _t(ctx, "重心迁移", "Migration of the mean centre"), stars=False)
+    ax = res.plot()
+    ax.set_title(_t(ctx, "标准差椭圆与重心轨迹", "Ellipses and centre trajectory"))
+    ctx.figure("ellipse", ax, _t(ctx, "标准差椭圆与重心迁移轨迹", "Standard deviational ellipses"))
+
+
+def dagum(ctx: Context, opts) -> None:
+    from .. import inequality
+
+    col = _col(ctx, opts)
+    data = ctx.data[ctx.data[ctx.region_col].notna()]
+    if opts["years"]:
+        data = data[data["year"].isin(opts["years"])]
+    res = inequality.dagum_gini(data, col, ctx.region_col)
+    ctx.table("dagum_gini", res.paper_table(lang=ctx.lang), _t(ctx, "Dagum 基尼系数及其分解",
+                                                               "Dagum Gini coefficient and decomposition"),
+              stars=False)
+    ax = res.plot()
+    ax.set_title(_t(ctx, "总体与区域内基尼系数", "Overall and within-region Gini"))
+    ctx.figure("dagum_gini", ax, _t(ctx, "Dagum 基尼系数", "Dagum Gini"))
+    ax = res.plot(kind="shares")
+    ctx.figure("dagum_shares", ax, _t(ctx, "差异来源贡献率", "Contributions to the Gini"))
+
+
+def theil(ctx: Context, opts) -> None:
+    from .. import inequality
+
+    col = _col(ctx, opts)
+    data = ctx.data[ctx.data[ctx.region_col].notna()]
+    res = inequality.theil(data, col, ctx.region_col)
+    ctx.table("theil", res.to_frame(), _t(ctx, "泰尔指数及其分解", "Theil index and decomposition"), stars=False)
+
+
+def convergence(ctx: Context, opts) -> None:
+    from .. import inequality
+
+    col = _col(ctx, opts)
+    for kind in opts["kind"]:
+        res = inequality.convergence(ctx.data, col, kind=kind, panel=opts["panel"] and kind == "beta")
+        ctx.table(f"{kind}_convergence", res.to_frame(), _t(ctx, f"{'σ' if kind == 'sigma' else 'β'} 收敛检验",
+                                                            f"{kind}-convergence"), stars=False)
+        if kind == "sigma":
+            ctx.figure("sigma_convergence", res.plot(), _t(ctx, "σ 收敛", "σ-convergence"))
+
+
+def markov(ctx: Context, opts) -> None:
+    from .. import markov as mk
+
+    col = _col(ctx, opts)
+    res = mk.markov(ctx.data, col, classes=opts["classes"], step=opts["step"], cutpoints=opts["cutpoints"])
+    ctx.table("markov", res.paper_table(), _t(ctx, "传统马尔可夫转移概率矩阵", "Markov transition matrix"),
+              stars=False)
+    ctx.figure("markov", res.plot(), _t(ctx, "马尔可夫转移概率", "Markov transition probabilities"))
+
+
+def spatial_markov(ctx: Context, opts) -> None:
+    from .. import markov as mk
+
+    col = _col(ctx, opts)
+    res = mk.spatial_markov(ctx.data, col, ctx.w, classes=opts["classes"], lag_classes=opts["lag_classes"],
+                            step=opts["step"])
+    ctx.table("spatial_markov", res.paper_table(), _t(ctx, "空间马尔可夫转移概率矩阵",
+                                                      "Spatial Markov transition matrices"), stars=False)
+    k = res.probabilities.shape[0]
+    ax = ctx.axes(figsize=(3.2 * k, 3.2))
+    ctx.figure("spatial_markov", res.plot(ax=ax), _t(ctx, "空间马尔可夫转移概率", "Spatial Markov probabilities"))
+
+
+def coupling(ctx: Context, opts) -> None:
+    from .. import index
+
+    year = _last_year(ctx, opts)
+    res = index.coupling(ctx.data, opts["systems"])
+    t = res.to_frame()
+    t.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(t["adcode"]).to_numpy())
+    ctx.table("coupling", t, _t(ctx, "耦合协调度", "Coupling coordination degree"), stars=False)
+    ax = res.plot(gdf=ctx.gdf, period=year, lang=ctx.lang, title=_t(ctx, f"耦合协调等级（{year}）",
+                                                                  f"Coordination grades ({year})"))
+    ctx.figure("coupling_map", ax, _t(ctx, f"耦合协调等级图（{year}）", f"Coupling coordination map ({year})"))
+
+
+def detector(ctx: Context, opts) -> None:
+    from .. import detector as gd
+
+    col = _col(ctx, opts)
+    year = opts["year"]
+    data = ctx.data if year == "pooled" else ctx.data[ctx.data["year"] == _last_year(ctx, opts)]
+    k = [x for x in opts["k"] if x <= len(data) // 2] or [2]
+    disc = {f: "optimal" for f in opts["factors"]} if opts["discretize"] == "optimal" else opts["discretize"]
+    res = gd.geodetector(data, col, opts["factors"], discretize=disc, k=k)
+    f = res.factor.reset_index()
+    ctx.table("detector_factor", f, _t(ctx, "因子探测结果", "Factor detector"), stars=False)
+    ctx.table("detector_interaction", res.interaction, _t(ctx, "交互探测结果", "Interaction detector"), stars=False)
+    n = len(opts["factors"])
+    ax = ctx.axes(figsize=(1.1 * n + 2, 1.0 * n + 1.5))
+    ctx.figure("detector_interaction", res.plot(ax=ax), _t(ctx, "因子与交互作用 q 值", "q of factors and interactions"))
+
+
+def forest(ctx: Context, opts) -> None:
+    from .. import detector as gd
+
+    col = _col(ctx, opts)
+    res = gd.forest_importance(ctx.data, col, opts["factors"], n_estimators=opts["n_estimators"], seed=ctx.seed)
+    ctx.table("forest_importance", res.to_frame(), _t(ctx, "随机森林变量重要性", "Random-forest importance"),
+              stars=False)
+    ctx.figure("forest_importance", res.plot(), _t(ctx, "随机森林变量重要性", "Random-forest importance"))
+
+
+def regression(ctx: Context, opts) -> None:
+    from .. import panel, report
+
+    f = opts["formula"]
+    results, names = [], []
+    if opts["lm_tests"] and opts["effects"] != "none":
+        lm = panel.lm_tests(ctx.data, f, ctx.w, effects=opts["effects"])
+        ctx.table("lm_tests", lm, _t(ctx, "LM 检验（固定效应模型残差）", "LM tests (fixed-effects residuals)"),
+                  stars=False)
+    for m in opts["models"]:
+        r = panel.spatial_panel(ctx.data, f, ctx.w, model=m, effects=opts["effects"], lee_yu=opts["lee_yu"],
+                                n_draws=opts["n_draws"], seed=ctx.seed)
+        results.append(r)
+        names.append(m.upper())
+        if m in ("sar", "sdm", "sac", "sdem", "slx") and r.effects_inference is not None:
+            ctx.table(f"effects_{m}", report.effects_table(r, lang=ctx.lang, digits=ctx.digits),
+                      _t(ctx, f"{m.upper()} 直接效应、间接效应与总效应（括号内为 t 值）",
+                         f"{m.upper()} direct, indirect and total effects (t in parentheses)"), formatted=True,
+                      note=report.STAR_NOTE_T[ctx.lang])
+    cmp = report.compare(results, names=names, lang=ctx.lang, digits=ctx.digits)
+    ctx.table("regression", cmp, _t(ctx, "空间面板模型估计结果", "Spatial panel estimates"), formatted=True)
+    if results and results[-1].effects is not None:
+        ctx.figure("effects", results[-1].plot(), _t(ctx, f"{names[-1]} 效应分解", f"{names[-1]} effects"))
+
+
+STEPS = {"describe": describe, "maps": maps, "kde": kde, "moran": moran, "lisa": lisa, "gi_star": gi_star,
+         "ellipse": ellipse, "dagum": dagum, "theil": theil, "convergence": convergence, "markov": markov,
+         "spatial_markov": spatial_markov, "coupling": coupling, "detector": detector, "forest": forest,
+         "regression": regression}
