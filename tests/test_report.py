@@ -1,5 +1,7 @@
 """spatialq.report: formatting rules and every output format read back."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -74,3 +76,28 @@ def test_compare_labels_in_both_languages():
     en = report.compare([fake("ols", None), fake("sar", 0.3)], lang="en", names=["(1)", "(2)"])
     assert "Log-likelihood" in en["Variable"].tolist() and list(en.columns) == ["Variable", "(1)", "(2)"]
     assert np.isclose(float(en.loc[en.Variable == "N", "(1)"].item()), 31)
+
+
+def test_effects_table_matches_inference():
+    from spatialq import geometry, panel, weights
+    from spatialq.datasets import synthetic_panel
+    from spatialq.report import effects_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = weights.contiguity(geometry.provinces())
+    df = synthetic_panel(seed=1)
+    r = panel.spatial_panel(df, "ln_patents ~ ln_gdp_pc + rd_intensity", w, model="sdm", n_draws=200, seed=3)
+    t = effects_table(r, lang="en", digits=4)
+    assert list(t.columns) == ["Variable", "Direct", "Indirect", "Total"]
+    inf = r.effects_inference.set_index(["term", "effect"])
+    for i, term in enumerate(["ln_gdp_pc", "rd_intensity"]):
+        row, sub = t.iloc[2 * i], t.iloc[2 * i + 1]
+        assert row["Variable"] == term and sub["Variable"] == ""
+        for col, eff in (("Direct", "direct"), ("Indirect", "indirect"), ("Total", "total")):
+            est, p, tv = inf.loc[(term, eff), ["estimate", "p", "t"]]
+            stars = "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+            assert row[col] == f"{est:.4f}{stars}" and sub[col] == f"({tv:.4f})"
+    sem = panel.spatial_panel(df, "ln_patents ~ ln_gdp_pc", w, model="ols", n_draws=10)
+    with pytest.raises(ValueError, match="no effects"):
+        effects_table(sem)

@@ -35,3 +35,44 @@ def test_panel_sdm_recovers_the_truth():
     z = {k: (r.params[k] - v) / r.std_errors[k] for k, v in expected.items()}
     assert max(abs(v) for v in z.values()) < 3, z
     assert r.sigma2 == pytest.approx(truth["sigma2"], rel=0.1)
+
+
+def test_urbanisation_panel_indicators_follow_the_latent_level():
+    from scipy.stats import spearmanr
+
+    from spatialq import index
+    from spatialq.datasets import synthetic_urbanisation
+    from spatialq.datasets.urbanisation import INDICATORS
+
+    a = synthetic_urbanisation(seed=3)
+    pd.testing.assert_frame_equal(a, synthetic_urbanisation(seed=3))
+    assert a.attrs["synthetic"] is True and a.attrs["truth"]["dependent"] == "urbanisation_latent"
+    assert len(a) == 31 * 12 and a["province"].notna().all() and a["province"].iloc[0] == "北京市"
+    for col, (direction, _, _) in INDICATORS.items():
+        rho = spearmanr(a[col], a["urbanisation_latent"]).statistic
+        assert np.sign(rho) == direction and abs(rho) > 0.5, (col, rho)
+    ent = index.entropy(a, {k: v[0] for k, v in INDICATORS.items()})
+    s = ent.to_frame().merge(a[["adcode", "year", "urbanisation_latent"]])
+    assert spearmanr(s["score"], s["urbanisation_latent"]).statistic > 0.95
+    # the east-west gradient: eastern provinces more urbanised on average
+    lon = geometry.provinces().geometry.representative_point().x
+    m = a.groupby("adcode")["urbanisation_latent"].mean()
+    assert m[lon[lon > 113].index].mean() > m[lon[lon < 105].index].mean()
+    flat = synthetic_urbanisation(seed=3, east_gradient=0.0)
+    assert not np.allclose(flat["urbanisation_latent"], a["urbanisation_latent"])
+
+
+def test_urbanisation_latent_level_recovers_the_sdm():
+    from spatialq.datasets import synthetic_urbanisation
+    from spatialq.datasets.urbanisation import DRIVERS
+
+    df = synthetic_urbanisation("prefecture", seed=4)
+    truth = df.attrs["truth"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = weights.contiguity(geometry.prefectures())
+    r = panel.spatial_panel(df, "urbanisation_latent ~ " + " + ".join(DRIVERS), w, model="sdm", lee_yu=True,
+                            tests=False, n_draws=10)
+    expected = {**truth["beta"], **{f"W*{k}": v for k, v in truth["theta"].items()}, "rho": truth["rho"]}
+    z = {k: (r.params[k] - v) / r.std_errors[k] for k, v in expected.items()}
+    assert max(abs(v) for v in z.values()) < 3.5, z

@@ -268,8 +268,14 @@ def _check_semantics(sec: dict, analyses: dict, problems: list[str]) -> None:
                 problems.append(f'[analyses.convergence] kind: {bad} not in ["sigma", "beta"]')
         if name == "detector" and isinstance(opts.get("year"), str) and opts["year"] != "pooled":
             problems.append(f'[analyses.detector] year: a year or "pooled", got {opts["year"]!r}')
-        if name in ("kde", "dagum", "theil") and sec["regions"] is None and name != "kde":
+        if name in ("dagum", "theil") and sec["regions"] is None:
             problems.append(f"[analyses.{name}]: needs a [regions] section (the groups to decompose by)")
+        if name == "forest":
+            import importlib.util
+
+            if importlib.util.find_spec("sklearn") is None:
+                problems.append("[analyses.forest]: needs scikit-learn, which is not installed: "
+                                "pip install 'spatialq[forest]'")
         if name == "coupling" and len(opts.get("systems") or []) < 2:
             problems.append("[analyses.coupling] systems: at least two sub-systems are needed")
 

@@ -1,0 +1,288 @@
+"""The study pipeline: the demo study end to end, up-front validation, reproducibility, wide input, English."""
+
+import re
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spatialq import hotspot, inequality, study
+from spatialq.cli import main
+from spatialq.demo import write_demo_input
+from spatialq.study import StudyError
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The README's main job, run once for the module through the CLI (``--debug`` lets warnings through;
+    the study itself records the warnings of its steps into the index page's notes)."""
+    out = tmp_path_factory.mktemp("demo")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["--debug", "demo", "--out", str(out), "--quiet"]) == 0
+    files = [p for p in out.rglob("*") if p.is_file()]
+    return out, files, [str(w.message) for w in caught]
+
+
+def test_demo_counts_and_index_links(demo):
+    out, files, _ = demo
+    figures = sorted((out / "figures").glob("fig*.png"))
+    tables = sorted((out / "tables").glob("table*.csv"))
+    assert len(figures) >= 10 and len(tables) >= 8
+    for p in figures:  # real images, not empty files
+        from matplotlib.image import imread
+
+        img = imread(p)
+        assert img.shape[0] > 200 and img.shape[1] > 200 and img[..., :3].std() > 0.01
+    for p in tables:
+        assert len(pd.read_csv(p, encoding="utf-8-sig")) >= 1
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.refs = []
+
+        def handle_starttag(self, tag, attrs):
+            self.refs += [v for k, v in attrs if k in ("href", "src")]
+
+    parser = Links()
+    parser.feed((out / "index.html").read_text(encoding="utf-8"))
+    assert parser.refs and all((out / r).exists() for r in parser.refs)
+    linked = {Path(r).name for r in parser.refs}
+    assert {p.name for p in figures} <= linked and {p.name for p in tables} <= linked
+    md = (out / "index.md").read_text(encoding="utf-8")
+    assert all((out / m).exists() for m in re.findall(r"\]\(([^)]+)\)", md))
+    names = {p.name for p in files}
+    assert {"map_provinces_regions.png", "map_provinces_regions.pdf", "provinces_queen.gal", "provenance.json",
+            "analysis_data.csv", "demo_urbanisation.toml", "urbanisation_provinces.csv"} <= names
+
+
+def test_demo_figures_have_no_missing_glyphs(demo):
+    out, _, caught = demo
+    assert not [m for m in caught if "Glyph" in m and "missing" in m]
+    assert not any("Glyph" in n for n in (out / "index.md").read_text(encoding="utf-8").splitlines())
+
+
+def test_missing_glyph_would_be_caught():
+    """Negative control: the warning the test above looks for does fire for a glyph the font lacks."""
+    import matplotlib.pyplot as plt
+
+    from spatialq.plot import register_font
+
+    register_font()
+    fig, ax = plt.subplots()
+    ax.set_title("\U0001f600 龘")  # emoji and a rare character: not in the GB 2312 subset
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    plt.close(fig)
+    assert any("Glyph" in str(w.message) and "missing" in str(w.message) for w in caught)
+
+
+def test_demo_tables_equal_the_api(demo):
+    """The study computes what the Python API computes (Moran's I, Dagum G) on the study's data."""
+    out, _, _ = demo
+    data = pd.read_csv(out / "data" / "analysis_data.csv", dtype={"adcode": str}, encoding="utf-8-sig")
+    from spatialq import geometry, weights
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = weights.contiguity(geometry.provinces())
+    mi = hotspot.moran(data, "urbanisation", w, seed=2025).to_frame()
+    table = pd.read_csv(out / "tables" / "table06_moran.csv", encoding="utf-8-sig")
+    assert np.allclose(table["I"], mi["I"].round(3), atol=1e-9)
+    g = inequality.dagum_gini(data, "urbanisation", "region").to_frame()
+    dagum = pd.read_csv(out / "tables" / "table11_dagum_gini.csv", encoding="utf-8-sig")
+    assert np.allclose(dagum["总体基尼系数"], g["gini"].round(3), atol=1e-9)
+    # the synthetic index tracks its latent level; regions are the NBS four
+    assert set(data["region"]) == {"东部", "中部", "西部", "东北"}
+    notes = (out / "index.md").read_text(encoding="utf-8")
+    assert "海南省 (460000) -> 广东省 (440000)" in notes
+
+
+def test_cli_run_and_demo_messages(tmp_path, capsys):
+    study_path = write_demo_input(tmp_path / "in")
+    text = study_path.read_text(encoding="utf-8")
+    small = text.split("[analyses.describe]")[0] + "[analyses.moran]\npermutations = 99\n"
+    study_path.write_text(small, encoding="utf-8")
+    assert main(["run", str(study_path), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "tables and 3 figures" in out and "index.html" in out
+    assert (tmp_path / "o" / "provenance.json").exists()
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _write(tmp_path, body: str, data: pd.DataFrame | None = None) -> Path:
+    if data is not None:
+        data.to_csv(tmp_path / "data.csv", index=False)
+    p = tmp_path / "s.toml"
+    p.write_text(body, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def raw():
+    from spatialq.datasets import synthetic_urbanisation
+
+    d = synthetic_urbanisation("province", years=range(2015, 2019))
+    return d.drop(columns=["adcode", "name"])
+
+
+BASE = """
+[data]
+path = "data.csv"
+id = "province"
+[index]
+name = "u"
+[index.indicators]
+urban_pop_share = "+"
+pm25 = "-"
+"""
+
+
+@pytest.fixture
+def no_compute(monkeypatch):
+    """Any analysis function called before validation finished fails the test loudly."""
+    import spatialq.index as ix
+
+    def boom(*a, **k):
+        raise AssertionError("computation started before the study was validated")
+
+    monkeypatch.setattr(ix, "entropy", boom)
+    monkeypatch.setattr(hotspot, "moran", boom)
+
+
+@pytest.mark.parametrize("body, expect", [
+    (BASE + "[analyses.moranI]\n", ["[analyses.moranI]", "unknown analysis", "did you mean 'moran'"]),
+    (BASE + "[analyses.moran]\npermutation = 9\n", ["[analyses.moran] permutation", "did you mean 'permutations'"]),
+    (BASE + "[analyses.moran]\npermutations = \"many\"\n", ["[analyses.moran] permutations", "integer"]),
+    (BASE + "[analyses.gi_star]\nscheme = \"jenks\"\n", ["[analyses.gi_star] scheme", "'bins', 'breaks'"]),
+    (BASE + "[analysis.moran]\n", ["[analysis]", "unknown section", "did you mean 'analyses'"]),
+    (BASE.replace("[index]", "[weights]\ntype = \"queen2\"\n[index]") + "[analyses.moran]\n",
+     ["[weights] type", "did you mean 'queen'"]),
+    (BASE.replace('path = "data.csv"', 'path = "nothere.csv"') + "[analyses.moran]\n", ["nothere.csv", "does not exist"]),
+    (BASE + "[analyses.coupling]\nsystems = [\"a\"]\n", ["[analyses.coupling] systems", "at least two"]),
+    (BASE + "[analyses.dagum]\n", ["[analyses.dagum]", "[regions]"]),
+    (BASE.replace('"-"', '"minus"') + "[analyses.moran]\n", ["[index.indicators] pm25", "direction"]),
+    ("[data]\npath = 1\n[analyses.moran]\n", ["[data] path", "string"]),
+    (BASE, ["[analyses]", "missing"]),
+])
+def test_malformed_structure_names_the_key(tmp_path, raw, no_compute, body, expect):
+    path = _write(tmp_path, body, raw)
+    with pytest.raises(StudyError) as err:
+        study.run(path, out=tmp_path / "o", progress=False)
+    for part in expect:
+        assert part in str(err.value), str(err.value)
+    assert not (tmp_path / "o").exists()
+
+
+def test_malformed_data_all_problems_before_computation(tmp_path, raw, no_compute):
+    bad = raw.copy()
+    bad.loc[bad["province"] == "湖北省", "province"] = "Hubie"
+    bad.loc[bad["province"] == "河北省", "province"] = "河北雄安"
+    body = BASE.replace("pm25", "pm2_5") + '[analyses.moran]\n[analyses.lisa]\ncolumn = "urbanisation"\nyear = 2030\n'
+    path = _write(tmp_path, body, bad)
+    with pytest.raises(StudyError) as err:
+        study.run(path, out=tmp_path / "o", progress=False)
+    msg = str(err.value)
+    assert "'Hubie' (closest: 湖北省 (420000)" in msg and "'河北雄安' (closest: 河北省 (130000)" in msg
+    assert "['pm2_5'] not in the data (closest: pm25)" in msg
+    assert "[analyses.lisa]: column(s) ['urbanisation'] not in the data" in msg
+    assert "[analyses.lisa] year: [2030] not in the data" in msg
+    assert len(err.value.problems) == 4
+    assert not (tmp_path / "o").exists()
+
+
+def test_malformed_data_duplicates_missing_values_unbalanced(tmp_path, raw, no_compute):
+    bad = raw.copy()
+    bad.loc[bad["province"] == "山西省", "province"] = "陕西"  # now two rows per year for 陕西
+    bad.loc[3, "urban_pop_share"] = np.nan
+    path = _write(tmp_path, BASE + "[analyses.moran]\n", bad)
+    with pytest.raises(StudyError) as err:
+        study.run(path, progress=False)
+    msg = str(err.value)
+    assert "rows repeat a region and year" in msg and "陕西 2015" in msg
+    assert "column 'urban_pop_share' has 1 missing or non-numeric value(s)" in msg
+    unbalanced = raw[~((raw["province"] == "西藏自治区") & (raw["year"] == 2016))]
+    path = _write(tmp_path, BASE + '[analyses.regression]\nformula = "u ~ ln_gdp_pc + openness"\n', unbalanced)
+    with pytest.raises(StudyError, match="unbalanced"):
+        study.run(path, progress=False)
+    path = _write(tmp_path, BASE + '[analyses.regression]\nformula = "u ~ np.log(ln_gdpp) + openness"\n', raw)
+    with pytest.raises(StudyError, match=r"\['ln_gdpp'\] not in the data \(closest: ln_gdp_pc\)"):
+        study.run(path, progress=False)
+
+
+def test_cli_reports_study_error_without_traceback(tmp_path, raw, capsys):
+    path = _write(tmp_path, BASE + "[analyses.moranI]\n", raw)
+    assert main(["run", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("spatialq run: study file s.toml has 1 problem")
+    assert "moranI" in err
+    (tmp_path / "broken.toml").write_text("[data\npath=", encoding="utf-8")
+    assert main(["run", str(tmp_path / "broken.toml")]) == 1
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- behaviour
+
+
+SMALL = BASE + """
+[study]
+seed = 7
+table_formats = ["csv"]
+[regions]
+scheme = "three"
+[analyses.lisa]
+column = "u"
+permutations = 199
+[analyses.dagum]
+"""
+
+
+def test_same_seed_same_tables_and_wide_input_equals_long(tmp_path, raw):
+    a = study.run(_write(tmp_path, SMALL, raw), out=tmp_path / "a", progress=False)
+    b = study.run(_write(tmp_path, SMALL, raw), out=tmp_path / "b", progress=False)
+    for o in a.outputs:
+        if o.kind == "table":
+            for fa in o.files:
+                assert fa.read_bytes() == (tmp_path / "b" / fa.relative_to(tmp_path / "a")).read_bytes()
+    # the same data as one wide table per variable (yearbook layout, years as columns "2015年")
+    wide_dir = tmp_path / "wide"
+    wide_dir.mkdir()
+    for var in ("urban_pop_share", "pm25"):
+        w = raw.pivot(index="province", columns="year", values=var)
+        w.columns = [f"{c}年" for c in w.columns]
+        w.reset_index().to_csv(wide_dir / f"{var}.csv", index=False, encoding="utf-8-sig")
+    body = SMALL.replace('path = "data.csv"', 'format = "wide"\nfiles = {urban_pop_share = "urban_pop_share.csv", '
+                                                'pm25 = "pm25.csv"}')
+    c = study.run(_write(wide_dir, body), out=tmp_path / "c", progress=False)
+    merged = a.data.merge(c.data, on=["adcode", "year"], suffixes=("_long", "_wide"))
+    assert len(merged) == len(a.data) == 31 * 4
+    assert np.allclose(merged["u_long"], merged["u_wide"], rtol=1e-12)
+
+
+def test_english_study_labels(tmp_path, raw):
+    body = SMALL.replace("seed = 7", 'seed = 7\nlang = "en"') + '[analyses.gi_star]\ncolumn = "u"\n'
+    res = study.run(_write(tmp_path, body, raw), out=tmp_path / "en", progress=False)
+    frame = res.to_frame()
+    assert "Dagum Gini coefficient and decomposition" in set(frame["caption"])
+    dagum = pd.read_csv(next(o for o in res.outputs if o.name == "dagum_gini").files[0], encoding="utf-8-sig")
+    assert {"Year", "overall", "East within", "East-West", "between share"} <= set(dagum.columns)
+    html = res.index.read_text(encoding="utf-8")
+    assert 'lang="en"' in html and "not officially approved" in html
+
+
+def test_study_result_convention(tmp_path, raw):
+    res = study.run(_write(tmp_path, SMALL, raw), out=tmp_path / "r", progress=False)
+    assert res.meta.method == "spatialq.study.run" and res.meta.seed == 7
+    assert list(res.timings["step"]) == ["index", "regions", "weights", "lisa", "dagum"]
+    assert "tables and" in res.summary()
+    with pytest.raises(TypeError):
+        res.plot()
+    with pytest.raises(Exception):  # frozen
+        res.out = tmp_path
