@@ -165,7 +165,8 @@ def no_compute(monkeypatch):
     (BASE + "[analysis.moran]\n", ["[analysis]", "unknown section", "did you mean 'analyses'"]),
     (BASE.replace("[index]", "[weights]\ntype = \"queen2\"\n[index]") + "[analyses.moran]\n",
      ["[weights] type", "did you mean 'queen'"]),
-    (BASE.replace('path = "data.csv"', 'path = "nothere.csv"') + "[analyses.moran]\n", ["nothere.csv", "does not exist"]),
+    (BASE.replace('path = "data.csv"', 'path = "nothere.csv"') + "[analyses.moran]\n",
+     ["nothere.csv", "does not exist"]),
     (BASE + "[analyses.coupling]\nsystems = [\"a\"]\n", ["[analyses.coupling] systems", "at least two"]),
     (BASE + "[analyses.dagum]\n", ["[analyses.dagum]", "[regions]"]),
     (BASE.replace('"-"', '"minus"') + "[analyses.moran]\n", ["[index.indicators] pm25", "direction"]),
@@ -246,7 +247,7 @@ permutations = 199
 
 def test_same_seed_same_tables_and_wide_input_equals_long(tmp_path, raw):
     a = study.run(_write(tmp_path, SMALL, raw), out=tmp_path / "a", progress=False)
-    b = study.run(_write(tmp_path, SMALL, raw), out=tmp_path / "b", progress=False)
+    study.run(_write(tmp_path, SMALL, raw), out=tmp_path / "b", progress=False)
     for o in a.outputs:
         if o.kind == "table":
             for fa in o.files:
@@ -284,5 +285,7 @@ def test_study_result_convention(tmp_path, raw):
     assert "tables and" in res.summary()
     with pytest.raises(TypeError):
         res.plot()
-    with pytest.raises(Exception):  # frozen
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
         res.out = tmp_path
