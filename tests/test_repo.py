@@ -20,7 +20,7 @@ def test_ruff_clean():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-@pytest.mark.parametrize("script", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("script", sorted((ROOT / "examples").rglob("*.py")), ids=lambda p: p.name)
 def test_example_runs(script, tmp_path):
     env = dict(os.environ, MPLBACKEND="Agg", SPATIALQ_EXAMPLE_OUT=str(tmp_path))
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, cwd=tmp_path,

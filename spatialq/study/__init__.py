@@ -13,7 +13,7 @@ not match a region, years, repeated rows).  Every problem found is reported in o
 """
 
 from .data import Prepared, prepare, read_table
-from .run import Output, StudyResult, run
+from .runner import Output, StudyResult, run
 from .spec import ANALYSES, SECTIONS, Study, StudyError, load, parse
 
 __all__ = ["ANALYSES", "SECTIONS", "Output", "Prepared", "Study", "StudyError", "StudyResult", "load", "parse",

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .run import Context
+    from .runner import Context
 
 __all__ = ["STEPS", "build_index", "build_weights"]
 

@@ -140,6 +140,9 @@ def _progress(enabled: bool):
 def run(study, *, out=None, progress: bool = True) -> StudyResult:
     """Validate and run a study file; write every table and figure and an index page to ``out``.
 
+    Everything in the file — keys, options, data file, columns, names, years — is checked before
+    the first analysis runs (:class:`~spatialq.study.spec.StudyError` lists every problem).
+
     Parameters
     ----------
     study : path or :class:`~spatialq.study.spec.Study`
@@ -150,8 +153,11 @@ def run(study, *, out=None, progress: bool = True) -> StudyResult:
     progress : bool, default True
         Print one line per step with its time to standard error.
 
-    Everything in the file — keys, options, data file, columns, names, years — is checked before
-    the first analysis runs (:class:`~spatialq.study.spec.StudyError` lists every problem).
+    Returns
+    -------
+    StudyResult
+        The outputs (tables and figures with captions and files), notes, timings, the index page
+        and the analysis data (with the index, sub-system scores and regions added).
     """
     import matplotlib
 

@@ -1,0 +1,45 @@
+"""The documentation site: builds without warnings, API pages in sync, the study keys all documented."""
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spatialq.study import ANALYSES, SECTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _api_pages():
+    spec = importlib.util.spec_from_file_location("build_api_docs", ROOT / "tools" / "build_api_docs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.pages()
+
+
+def test_api_pages_are_up_to_date():
+    for name, text in _api_pages().items():
+        path = ROOT / "docs" / "api" / name
+        assert path.exists() and path.read_text(encoding="utf-8") == text, (
+            f"docs/api/{name} is out of date: run python tools/build_api_docs.py")
+
+
+def test_every_study_key_is_documented():
+    doc = (ROOT / "docs" / "study.md").read_text(encoding="utf-8")
+    missing = [f"[{s}] {k}" for s, keys in SECTIONS.items() for k in keys if f"`{k}`" not in doc]
+    missing += [f"[analyses.{a}]" for a in ANALYSES if f"`{a}`" not in doc]
+    missing += [f"[analyses.{a}] {k}" for a, keys in ANALYSES.items() for k in keys if f"`{k}`" not in doc]
+    assert missing == []
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mkdocstrings") is None, reason="docs extra not installed")
+def test_docs_build_strict(tmp_path):
+    """mkdocs with strict = true: any warning (broken link, page not in nav, docstring problem) fails."""
+    out = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert (tmp_path / "site" / "api" / "study" / "index.html").exists()
+    html = (tmp_path / "site" / "api" / "hotspot" / "index.html").read_text(encoding="utf-8")
+    assert 'id="spatialq.hotspot.moran.moran"' in html and 'id="spatialq.hotspot.getis.gi_star"' in html
