@@ -54,7 +54,8 @@ ell = sde(g.reset_index(), weights="urbanisation", by="year")
 print(ell.summary())
 plot.save(ell.plot(), out / "fig3_ellipse.png", dpi=150)
 gi = hotspot.gi_star(d, "urbanisation", w)
-plot.save(gi.plot(gdf=prov, period=2022, scheme="breaks", title="冷热点（2022，自然断点）"), out / "fig4_gi.png", dpi=150)
+ax = gi.plot(gdf=prov, period=2022, scheme="breaks", title="冷热点（2022，自然断点）")
+plot.save(ax, out / "fig4_gi.png", dpi=150)
 
 # 4 gaps
 dg = inequality.dagum_gini(d, "urbanisation", "region")
@@ -82,6 +83,7 @@ report.write(report.effects_table(fits[-1]), out / "table6_effects.md", caption=
 truth = df.attrs["truth"]
 sdm = fits[-1]
 for k in DRIVERS:
-    print(f"{k:<18} true β {truth['beta'][k]:+.2f}   SDM on the index {sdm.params[k]:+.4f} (se {sdm.std_errors[k]:.4f})")
+    print(f"{k:<18} true β {truth['beta'][k]:+.2f}   SDM on the index {sdm.params[k]:+.4f} "
+          f"(se {sdm.std_errors[k]:.4f})")
 assert sdm.rho > 0 and sdm.params["innovation"] > 0 and sdm.params["fiscal_spending"] < 0
 print("written to", out)
