@@ -7,6 +7,7 @@ These are research figures, not officially approved maps (no 审图号).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Literal
 
 import geopandas as gpd
@@ -61,18 +62,31 @@ def _draw_categories(ax, frame, column, colors: dict, *, edgecolor, linewidth, m
     unknown = sorted({str(v) for v in values.dropna()} - {str(k) for k in colors})
     if unknown:
         raise ValueError(f"no colour given for categories {unknown}; colours exist for {list(colors)}")
-    handles = []
-    for cat, color in colors.items():
-        part = frame[values.astype(str) == str(cat)]
-        if len(part):
-            part.plot(ax=ax, color=color, edgecolor=edgecolor, linewidth=linewidth)
-        handles.append(Patch(facecolor=color, edgecolor="#999999", linewidth=0.3, label=str(cat)))
-    miss = frame[values.isna()]
-    if len(miss):
-        miss.plot(ax=ax, color=missing_color, edgecolor=edgecolor, linewidth=linewidth)
+    lookup = {str(k): c for k, c in colors.items()}
+    fill = [missing_color if pd.isna(v) else lookup[str(v)] for v in values]
+    frame.plot(ax=ax, color=fill, edgecolor=edgecolor, linewidth=linewidth)  # one layer, one colour per unit
+    handles = [Patch(facecolor=c, edgecolor="#999999", linewidth=0.3, label=str(k)) for k, c in colors.items()]
+    if values.isna().any():
         handles.append(Patch(facecolor=missing_color, edgecolor="#999999", linewidth=0.3, label=missing_label))
     if legend:
         ax.legend(handles=handles, **dict(legend_kwds or {}))
+
+
+@contextmanager
+def _no_idle_redraw(fig):
+    """geopandas calls ``canvas.draw_idle()`` after every layer; with a non-interactive backend that draws
+    the whole figure each time, so a page of small multiples costs O(layers²) draws.  The figure is drawn
+    once when it is shown or saved."""
+    canvas = fig.canvas
+    saved = canvas.__dict__.get("draw_idle")
+    canvas.draw_idle = lambda *a, **k: None
+    try:
+        yield
+    finally:
+        if saved is None:
+            del canvas.draw_idle
+        else:
+            canvas.draw_idle = saved
 
 
 def china_map(
@@ -148,39 +162,40 @@ def china_map(
         cmap = "Set2" if categorical else "YlOrRd"
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
-    _draw(ax, frame, column, cmap=cmap, scheme=scheme, k=k, categorical=bool(categorical), edgecolor=edgecolor,
-          linewidth=linewidth, missing_color=missing_color, missing_label=missing_label, legend=legend,
-          legend_kwds=legend_kwds or ({"loc": "lower left", "fontsize": 8, "frameon": False}
-                                      if (categorical or scheme) else {"shrink": 0.6}))
-    x0, y0, x1, y1 = _albers_box(MAIN_LONLAT)
-    ax.set_xlim(x0 + 0.12 * (x1 - x0), x1 - 0.02 * (x1 - x0))
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    if labels:
-        col = {"short": "name_short", "zh": "name_zh", "en": "name_en"}[labels]
-        if col not in frame.columns:
-            raise KeyError(f"labels={labels!r} needs a {col!r} column")
-        from matplotlib import patheffects
+    with _no_idle_redraw(ax.figure):
+        _draw(ax, frame, column, cmap=cmap, scheme=scheme, k=k, categorical=bool(categorical), edgecolor=edgecolor,
+              linewidth=linewidth, missing_color=missing_color, missing_label=missing_label, legend=legend,
+              legend_kwds=legend_kwds or ({"loc": "lower left", "fontsize": 8, "frameon": False}
+                                          if (categorical or scheme) else {"shrink": 0.6}))
+        x0, y0, x1, y1 = _albers_box(MAIN_LONLAT)
+        ax.set_xlim(x0 + 0.12 * (x1 - x0), x1 - 0.02 * (x1 - x0))
+        ax.set_ylim(y0, y1)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        if labels:
+            col = {"short": "name_short", "zh": "name_zh", "en": "name_en"}[labels]
+            if col not in frame.columns:
+                raise KeyError(f"labels={labels!r} needs a {col!r} column")
+            from matplotlib import patheffects
 
-        halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
-        pts = frame.geometry.representative_point()
-        for (_, row), p in zip(frame.iterrows(), pts):
-            if y0 <= p.y <= y1:
-                ax.annotate(str(row[col]), (p.x, p.y), ha="center", va="center", fontsize=6.5, color="#222222",
-                            path_effects=halo)
-    if title:
-        ax.set_title(title)
-    if north_arrow:
-        _north_arrow(ax)
-    if scale_bar_km:
-        _scale_bar(ax, scale_bar_km)
-    if inset:
-        ax.spatialq_inset = _inset(ax, frame, column, cmap=cmap, scheme=scheme, k=k,
-                                   categorical=bool(categorical), edgecolor=edgecolor, linewidth=linewidth,
-                                   missing_color=missing_color, lang=lang)
+            halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
+            pts = frame.geometry.representative_point()
+            for (_, row), p in zip(frame.iterrows(), pts):
+                if y0 <= p.y <= y1:
+                    ax.annotate(str(row[col]), (p.x, p.y), ha="center", va="center", fontsize=6.5, color="#222222",
+                                path_effects=halo)
+        if title:
+            ax.set_title(title)
+        if north_arrow:
+            _north_arrow(ax)
+        if scale_bar_km:
+            _scale_bar(ax, scale_bar_km)
+        if inset:
+            ax.spatialq_inset = _inset(ax, frame, column, cmap=cmap, scheme=scheme, k=k,
+                                       categorical=bool(categorical), edgecolor=edgecolor, linewidth=linewidth,
+                                       missing_color=missing_color, lang=lang)
     return ax
 
 
