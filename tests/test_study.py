@@ -289,3 +289,18 @@ def test_study_result_convention(tmp_path, raw):
 
     with pytest.raises(FrozenInstanceError):
         res.out = tmp_path
+
+
+def test_bundled_dataset_adcode_ids_and_parent_columns(tmp_path):
+    body = ('[data]\ndataset = "ai_index_provinces"\nid = "adcode"\n[study]\ntable_formats = ["csv"]\n'
+            '[analyses.moran]\ncolumn = "ai_index"\npermutations = 99\n'
+            '[analyses.markov]\ncolumn = "ai_index"\nclasses = 3\nstep = 4\n')
+    res = study.run(_write(tmp_path, body), out=tmp_path / "o", progress=False)
+    assert res.data["adcode"].nunique() == 31 and sorted(res.data["year"].unique()) == [2011, 2015, 2019, 2022]
+    moran = pd.read_csv(next(o for o in res.outputs if o.name == "moran").files[0], encoding="utf-8-sig")
+    assert len(moran) == 4
+    with pytest.raises(StudyError, match=r"\[analyses.markov\] step: no year has a year 1 later"):
+        study.run(_write(tmp_path, body.replace("step = 4", "step = 1")), progress=False)
+    bad = body.replace('id = "adcode"', 'id = "adcode"\nprefecture = "province"')
+    with pytest.raises(StudyError, match='prefecture: only used with level = "county"'):
+        study.run(_write(tmp_path, bad), progress=False)

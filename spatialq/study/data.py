@@ -166,8 +166,11 @@ def prepare(study: Study) -> Prepared:
         problems.append(f"[data] id: no column {id_col!r}{_close(id_col, df.columns)}; columns: {list(df.columns)}")
     if time not in df.columns:
         problems.append(f"[data] time: no column {time!r}{_close(time, df.columns)}")
-    if d["province"] is not None and d["province"] not in df.columns:
-        problems.append(f"[data] province: no column {d['province']!r}{_close(d['province'], df.columns)}")
+    for key in ("province", "prefecture"):
+        if d[key] is not None and d[key] not in df.columns:
+            problems.append(f"[data] {key}: no column {d[key]!r}{_close(d[key], df.columns)}")
+    if d["prefecture"] is not None and d["level"] != "county":
+        problems.append('[data] prefecture: only used with level = "county" (to tell apart county names)')
     if problems:
         raise StudyError(study.source, problems)
     df[time] = pd.to_numeric(df[time], errors="coerce")
@@ -183,23 +186,25 @@ def prepare(study: Study) -> Prepared:
     ids = df[id_col].astype(str).str.strip()
     as_code = d["id_type"] == "adcode" or (d["id_type"] == "auto" and ids.str.fullmatch(r"\d{6}").all())
     level = d["level"]
-    rep = geometry.match(ids.drop_duplicates() if d["province"] is None else ids, level=level, errors="report",
-                         province=None if d["province"] is None else df[d["province"]].astype(str).tolist())
+    parents = {k: df[d[k]].astype(str).tolist() for k in ("province", "prefecture") if d[k] is not None}
+    rep = geometry.match(ids if parents else ids.drop_duplicates(), level=level, errors="report", **parents)
     if not rep.unmatched.empty:
         items = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'})" for r in rep.unmatched.itertuples()]
         problems.append(f"[data] id: {len(items)} {level} name(s) in column {id_col!r} did not match: "
                         + "; ".join(items[:15]) + (" …" if len(items) > 15 else ""))
     if not rep.ambiguous.empty:
         items = [f"{r.name!r} ({', '.join(r.candidates)})" for r in rep.ambiguous.itertuples()]
-        problems.append(f"[data] id: ambiguous {level} names — set [data] province to the province column: "
+        problems.append(f"[data] id: ambiguous {level} names — set [data] province (and for counties prefecture) "
+                        "to the column that tells them apart: "
                         + "; ".join(items[:10]))
-    if d["province"] is None:
+    if not parents:
         codes = ids.map(dict(zip(ids.drop_duplicates(), rep.adcodes)))
     else:
         codes = pd.Series(rep.adcodes.to_numpy(), index=df.index)
+    if "adcode" in df.columns and id_col != "adcode":
+        df = df.rename(columns={"adcode": "adcode_input"})  # the matched codes take the name; the input is kept
+    df = df.drop(columns="adcode", errors="ignore")
     df.insert(0, "adcode", codes.to_numpy())
-    if id_col == "adcode":
-        df = df.loc[:, ~df.columns.duplicated()]
     df[time] = df[time].astype("Int64")
     dup = df.duplicated(["adcode", time], keep=False) & df["adcode"].notna()
     if dup.any():
@@ -230,6 +235,9 @@ def prepare(study: Study) -> Prepared:
             absent = [y for y in vals if y not in years]
             if absent:
                 problems.append(f"[analyses.{name}] {key}: {absent} not in the data (years {min(years)}–{max(years)})")
+        if name in ("markov", "spatial_markov") and not any(y + opts["step"] in years for y in years):
+            problems.append(f"[analyses.{name}] step: no year has a year {opts['step']} later in the data "
+                            f"(years {sorted(years)}); set step to the gap between observed years")
         if name == "regression" and not problems:
             counts = df.groupby("adcode")[time].nunique()
             if counts.nunique() > 1:

@@ -72,6 +72,7 @@ SECTIONS: dict[str, dict[str, Opt]] = {
         "id": Opt(str, "adcode", doc="column with region names or adcodes"),
         "id_type": Opt(str, "auto", ("auto", "name", "adcode"), "how to read the id column"),
         "province": Opt(str, None, doc="column with the province name (disambiguates city names)"),
+        "prefecture": Opt(str, None, doc="column with the prefecture name (county level: disambiguates names)"),
         "time": Opt(str, "year"),
         "level": Opt(str, "province", LEVELS),
         "sheet": Opt((str, int), 0, doc="sheet of an .xlsx file"),

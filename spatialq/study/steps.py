@@ -23,6 +23,15 @@ def _t(ctx: Context, zh: str, en: str) -> str:
     return zh if ctx.lang == "zh" else en
 
 
+def _labels(ctx: Context, ax, x: tuple[str, str] | None = None, y: tuple[str, str] | None = None):
+    """Axis labels in the study's language ((zh, en) pairs); returns the axes."""
+    if x is not None:
+        ax.set_xlabel(_t(ctx, *x))
+    if y is not None:
+        ax.set_ylabel(_t(ctx, *y))
+    return ax
+
+
 def _col(ctx: Context, opts) -> str:
     return opts.get("column") or ctx.index_name
 
@@ -61,7 +70,7 @@ def build_index(ctx: Context, opts) -> None:
     wide.insert(0, _t(ctx, "地区", "region"), ctx.names.reindex(wide.index))
     ctx.table("index_scores", wide.reset_index(), _t(ctx, f"{opts['name']} 综合指数（{opts['method']}）",
                                                       f"{opts['name']} index ({opts['method']})"), stars=False)
-    ax = ent.plot()
+    ax = _labels(ctx, ent.plot(), x=("熵值法权重", "entropy weight"))
     ax.set_title(_t(ctx, "熵值法指标权重", "Entropy weights"))
     ctx.figure("index_weights", ax, _t(ctx, "指标权重", "Indicator weights"))
 
@@ -139,11 +148,13 @@ def kde(ctx: Context, opts) -> None:
     data = ctx.data if group is None else ctx.data[ctx.data[group].notna()]
     res = density.kde(data, col, group=group, bandwidth_rule=bw)
     ctx.table("kde_peaks", res.to_frame(), _t(ctx, "核密度主峰位置、高度与宽度", "Kernel density peaks"), stars=False)
-    ax = res.plot(kind="curves")
+    ax = _labels(ctx, res.plot(kind="curves"), x=(col, col), y=("核密度", "density"))
     ax.set_title(_t(ctx, "全国核密度曲线", "Kernel density, national"))
     ctx.figure("kde_curves", ax, _t(ctx, "核密度曲线（全国）", "Kernel density curves (national)"))
     ax = ctx.axes(figsize=(7, 5.5))
     ax = res.plot(ax=ax, kind="surface")
+    _labels(ctx, ax, x=(col, col), y=("年份", "year"))
+    ax.set_zlabel(_t(ctx, "核密度", "density"))
     ctx.figure("kde_surface", ax, _t(ctx, "核密度三维图（年份 × 数值 × 密度）", "Kernel density surface"))
     if group:
         groups = [g for g in dict.fromkeys(res.curves["group"]) if g != "all"]
@@ -151,7 +162,7 @@ def kde(ctx: Context, opts) -> None:
         ncols = min(len(groups), 4)
         fig, axes = plt_.subplots(1, ncols, figsize=(3.2 * ncols, 3), squeeze=False)
         for ax, g in zip(axes.flat, groups[:ncols]):
-            res.plot(ax=ax, group=g)
+            _labels(ctx, res.plot(ax=ax, group=g), x=(col, col), y=("核密度", "density"))
             ax.set_title(str(g), fontsize=9)
         fig.tight_layout()
         ctx.figure("kde_regions", fig, _t(ctx, "分区域核密度曲线", "Kernel density by region"))
@@ -172,7 +183,8 @@ def moran(ctx: Context, opts) -> None:
     ax.set_xlabel(_t(ctx, "年份", "year"))
     ax.set_ylabel("Moran's I")
     ctx.figure("moran_trend", ax, _t(ctx, "全局莫兰指数变化", "Global Moran's I over time"))
-    ax = res.plot(period=int(t["year"].max()))
+    ax = _labels(ctx, res.plot(period=int(t["year"].max())), x=("标准化值", "standardised value"),
+                 y=("空间滞后", "spatial lag"))
     ctx.figure("moran_scatter", ax, _t(ctx, f"莫兰散点图（{t['year'].max()}）", f"Moran scatter ({t['year'].max()})"))
 
 
@@ -230,10 +242,12 @@ def dagum(ctx: Context, opts) -> None:
     ctx.table("dagum_gini", res.paper_table(lang=ctx.lang), _t(ctx, "Dagum 基尼系数及其分解",
                                                                "Dagum Gini coefficient and decomposition"),
               stars=False)
-    ax = res.plot()
+    ax = _labels(ctx, res.plot(), x=("年份", "year"), y=("基尼系数", "Gini"))
     ax.set_title(_t(ctx, "总体与区域内基尼系数", "Overall and within-region Gini"))
     ctx.figure("dagum_gini", ax, _t(ctx, "Dagum 基尼系数", "Dagum Gini"))
-    ax = res.plot(kind="shares")
+    ax = _labels(ctx, res.plot(kind="shares"), x=("年份", "year"), y=("贡献率", "share of G"))
+    if ctx.lang == "zh":
+        ax.legend(["区域内", "区域间", "超变密度"], fontsize=7)
     ctx.figure("dagum_shares", ax, _t(ctx, "差异来源贡献率", "Contributions to the Gini"))
 
 
@@ -255,7 +269,8 @@ def convergence(ctx: Context, opts) -> None:
         ctx.table(f"{kind}_convergence", res.to_frame(), _t(ctx, f"{'σ' if kind == 'sigma' else 'β'} 收敛检验",
                                                             f"{kind}-convergence"), stars=False)
         if kind == "sigma":
-            ctx.figure("sigma_convergence", res.plot(), _t(ctx, "σ 收敛", "σ-convergence"))
+            ax = _labels(ctx, res.plot(), x=("年份", "year"), y=("离散程度", "dispersion"))
+            ctx.figure("sigma_convergence", ax, _t(ctx, "σ 收敛", "σ-convergence"))
 
 
 def markov(ctx: Context, opts) -> None:
@@ -265,7 +280,8 @@ def markov(ctx: Context, opts) -> None:
     res = mk.markov(ctx.data, col, classes=opts["classes"], step=opts["step"], cutpoints=opts["cutpoints"])
     ctx.table("markov", res.paper_table(), _t(ctx, "传统马尔可夫转移概率矩阵", "Markov transition matrix"),
               stars=False)
-    ctx.figure("markov", res.plot(), _t(ctx, "马尔可夫转移概率", "Markov transition probabilities"))
+    ax = _labels(ctx, res.plot(), x=("t+1 年类型", "class at t+1"), y=("t 年类型", "class at t"))
+    ctx.figure("markov", ax, _t(ctx, "马尔可夫转移概率", "Markov transition probabilities"))
 
 
 def spatial_markov(ctx: Context, opts) -> None:
@@ -343,7 +359,8 @@ def regression(ctx: Context, opts) -> None:
     cmp = report.compare(results, names=names, lang=ctx.lang, digits=ctx.digits)
     ctx.table("regression", cmp, _t(ctx, "空间面板模型估计结果", "Spatial panel estimates"), formatted=True)
     if results and results[-1].effects is not None:
-        ctx.figure("effects", results[-1].plot(), _t(ctx, f"{names[-1]} 效应分解", f"{names[-1]} effects"))
+        ax = _labels(ctx, results[-1].plot(), x=("效应（95% 置信区间）", "effect (95% interval)"))
+        ctx.figure("effects", ax, _t(ctx, f"{names[-1]} 效应分解", f"{names[-1]} effects"))
 
 
 STEPS = {"describe": describe, "maps": maps, "kde": kde, "moran": moran, "lisa": lisa, "gi_star": gi_star,
