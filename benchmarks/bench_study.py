@@ -34,7 +34,8 @@ def api_baseline(level: str) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = weights.contiguity(gdf)
-    ent = index.entropy(df, {k: v[0] for k, v in INDICATORS.items()}, subsystems={k: v[1] for k, v in INDICATORS.items()})
+    ent = index.entropy(df, {k: v[0] for k, v in INDICATORS.items()},
+                        subsystems={k: v[1] for k, v in INDICATORS.items()})
     d = df.merge(ent.to_frame().rename(columns={"score": "u"}), on=["adcode", "year"])
     density.kde(d, "u", group="region")
     hotspot.moran(d, "u", w, seed=1)
@@ -59,8 +60,8 @@ def api_baseline(level: str) -> float:
 
 def study_run(level: str, tmp: Path) -> tuple[float, object]:
     from spatialq import study
-    from spatialq.demo import write_demo_input
     from spatialq.datasets import synthetic_urbanisation
+    from spatialq.demo import write_demo_input
 
     path = write_demo_input(tmp / level / "input")
     if level == "prefecture":
