@@ -23,18 +23,23 @@ def test_reproducible_and_on_bundled_units():
         synthetic_panel(beta=(1, 2))
 
 
-def test_panel_sdm_recovers_the_truth():
-    df = synthetic_panel("prefecture", seed=2)
+def _sdm_z_scores(df, regressors) -> tuple[dict, object]:
+    """Fit the two-way FE SDM (Lee–Yu) on a prefecture panel; (estimate − truth)/SE per parameter."""
     truth = df.attrs["truth"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = weights.contiguity(geometry.prefectures())
-    r = panel.spatial_panel(df, "ln_patents ~ ln_gdp_pc + rd_intensity + fdi_share + urban_rate", w, model="sdm",
-                            lee_yu=True, tests=False, n_draws=10)
+    r = panel.spatial_panel(df, f"{truth['dependent']} ~ " + " + ".join(regressors), w, model="sdm", lee_yu=True,
+                            tests=False, n_draws=10)
     expected = {**truth["beta"], **{f"W*{k}": v for k, v in truth["theta"].items()}, "rho": truth["rho"]}
-    z = {k: (r.params[k] - v) / r.std_errors[k] for k, v in expected.items()}
+    return {k: (r.params[k] - v) / r.std_errors[k] for k, v in expected.items()}, r
+
+
+def test_panel_sdm_recovers_the_truth():
+    df = synthetic_panel("prefecture", seed=2)
+    z, r = _sdm_z_scores(df, ["ln_gdp_pc", "rd_intensity", "fdi_share", "urban_rate"])
     assert max(abs(v) for v in z.values()) < 3, z
-    assert r.sigma2 == pytest.approx(truth["sigma2"], rel=0.1)
+    assert r.sigma2 == pytest.approx(df.attrs["truth"]["sigma2"], rel=0.1)
 
 
 def test_urbanisation_panel_indicators_follow_the_latent_level():
@@ -66,13 +71,5 @@ def test_urbanisation_latent_level_recovers_the_sdm():
     from spatialq.datasets import synthetic_urbanisation
     from spatialq.datasets.urbanisation import DRIVERS
 
-    df = synthetic_urbanisation("prefecture", seed=4)
-    truth = df.attrs["truth"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        w = weights.contiguity(geometry.prefectures())
-    r = panel.spatial_panel(df, "urbanisation_latent ~ " + " + ".join(DRIVERS), w, model="sdm", lee_yu=True,
-                            tests=False, n_draws=10)
-    expected = {**truth["beta"], **{f"W*{k}": v for k, v in truth["theta"].items()}, "rho": truth["rho"]}
-    z = {k: (r.params[k] - v) / r.std_errors[k] for k, v in expected.items()}
+    z, _ = _sdm_z_scores(synthetic_urbanisation("prefecture", seed=4), DRIVERS)
     assert max(abs(v) for v in z.values()) < 3.5, z

@@ -188,18 +188,25 @@ def moran(ctx: Context, opts) -> None:
     ctx.figure("moran_scatter", ax, _t(ctx, f"莫兰散点图（{t['year'].max()}）", f"Moran scatter ({t['year'].max()})"))
 
 
+def _unit_table_and_map(ctx: Context, res, name: str, caption: tuple[str, str], year: int,
+                        map_caption: tuple[str, str], **plot_kw) -> None:
+    """A per-region result: its table (with region names) and its map of ``year``."""
+    t = res.to_frame()
+    t.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(t["adcode"]).to_numpy())
+    ctx.table(name, t, _t(ctx, *caption), stars=False)
+    title = _t(ctx, *map_caption)
+    ax = res.plot(gdf=ctx.gdf, period=year, lang=ctx.lang, title=title, **plot_kw)
+    ctx.figure(f"{name}_map", ax, title)
+
+
 def lisa(ctx: Context, opts) -> None:
     from .. import hotspot
 
     col, year = _col(ctx, opts), _last_year(ctx, opts)
     res = hotspot.local_moran(ctx.data, col, ctx.w, permutations=opts["permutations"], alpha=opts["alpha"],
                               fdr_correction=opts["fdr"], seed=ctx.seed)
-    t = res.to_frame()
-    t.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(t["adcode"]).to_numpy())
-    ctx.table("lisa", t, _t(ctx, "局部莫兰指数（LISA）", "Local Moran's I (LISA)"), stars=False)
-    ax = res.plot(gdf=ctx.gdf, period=year, lang=ctx.lang, title=_t(ctx, f"LISA 集聚图（{year}）",
-                                                                  f"LISA clusters ({year})"))
-    ctx.figure("lisa_map", ax, _t(ctx, f"LISA 集聚图（{year}）", f"LISA cluster map ({year})"))
+    _unit_table_and_map(ctx, res, "lisa", ("局部莫兰指数（LISA）", "Local Moran's I (LISA)"), year,
+                        (f"LISA 集聚图（{year}）", f"LISA cluster map ({year})"))
 
 
 def gi_star(ctx: Context, opts) -> None:
@@ -207,12 +214,8 @@ def gi_star(ctx: Context, opts) -> None:
 
     col, year = _col(ctx, opts), _last_year(ctx, opts)
     res = hotspot.gi_star(ctx.data, col, ctx.w)
-    t = res.to_frame()
-    t.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(t["adcode"]).to_numpy())
-    ctx.table("gi_star", t, _t(ctx, "Getis-Ord Gi* 冷热点", "Getis-Ord Gi* hot spots"), stars=False)
-    ax = res.plot(gdf=ctx.gdf, period=year, scheme=opts["scheme"], lang=ctx.lang,
-                  title=_t(ctx, f"冷热点分布（{year}）", f"Hot and cold spots ({year})"))
-    ctx.figure("gi_star_map", ax, _t(ctx, f"Gi* 冷热点图（{year}）", f"Gi* hot-spot map ({year})"))
+    _unit_table_and_map(ctx, res, "gi_star", ("Getis-Ord Gi* 冷热点", "Getis-Ord Gi* hot spots"), year,
+                        (f"冷热点分布（{year}）", f"Hot and cold spots ({year})"), scheme=opts["scheme"])
 
 
 def ellipse(ctx: Context, opts) -> None:
@@ -302,12 +305,8 @@ def coupling(ctx: Context, opts) -> None:
 
     year = _last_year(ctx, opts)
     res = index.coupling(ctx.data, opts["systems"])
-    t = res.to_frame()
-    t.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(t["adcode"]).to_numpy())
-    ctx.table("coupling", t, _t(ctx, "耦合协调度", "Coupling coordination degree"), stars=False)
-    ax = res.plot(gdf=ctx.gdf, period=year, lang=ctx.lang, title=_t(ctx, f"耦合协调等级（{year}）",
-                                                                  f"Coordination grades ({year})"))
-    ctx.figure("coupling_map", ax, _t(ctx, f"耦合协调等级图（{year}）", f"Coupling coordination map ({year})"))
+    _unit_table_and_map(ctx, res, "coupling", ("耦合协调度", "Coupling coordination degree"), year,
+                        (f"耦合协调等级（{year}）", f"Coupling coordination grades ({year})"))
 
 
 def detector(ctx: Context, opts) -> None:
