@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 import warnings
@@ -98,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    if args.command in ("run", "demo") and os.environ.get("MPLBACKEND") is None:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only, no windows
     try:
         with warnings.catch_warnings():
             if not args.debug:

@@ -42,10 +42,6 @@ def write_demo_input(folder: str | os.PathLike) -> Path:
 
 def run_demo(out: str | os.PathLike, *, progress: bool = True) -> list[Path]:
     """Run the demo study into ``out`` (created if needed); returns the files written."""
-    if os.environ.get("MPLBACKEND") is None:
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only; no window
     from . import study
     from .plot.choropleth import save
     from .plot.maps import china_map

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import sys
 import time
 import warnings
@@ -141,7 +140,8 @@ def run(study, *, out=None, progress: bool = True) -> StudyResult:
     """Validate and run a study file; write every table and figure and an index page to ``out``.
 
     Everything in the file — keys, options, data file, columns, names, years — is checked before
-    the first analysis runs (:class:`~spatialq.study.spec.StudyError` lists every problem).
+    the first analysis runs (:class:`~spatialq.study.spec.StudyError` lists every problem).  Figures are
+    saved and closed as they are made (nothing is shown; the matplotlib backend is left as it is).
 
     Parameters
     ----------
@@ -159,10 +159,6 @@ def run(study, *, out=None, progress: bool = True) -> StudyResult:
         The outputs (tables and figures with captions and files), notes, timings, the index page
         and the analysis data (with the index, sub-system scores and regions added).
     """
-    import matplotlib
-
-    if os.environ.get("MPLBACKEND") is None:
-        matplotlib.use("Agg")
     spec = study if isinstance(study, Study) else load(study)
     say = _progress(progress)
     t0 = time.perf_counter()
