@@ -197,8 +197,8 @@ def parse(raw: Mapping, *, source: str = "<study>", base: Path | None = None) ->
     for key in raw:
         if key not in allowed:
             problems.append(f"[{key}]: unknown section{_did_you_mean(key, allowed)} (sections: {', '.join(allowed)})")
-    for key in ("data", "weights", "analyses"):
-        if key not in raw and not (key == "weights"):
+    for key in ("data", "analyses"):
+        if key not in raw:
             problems.append(f"[{key}]: required section is missing")
     sec = {name: _section(f"[{name}]", raw.get(name, {}), schema, problems) if (name in raw or name in
            ("study", "weights", "data")) else None for name, schema in SECTIONS.items()}
