@@ -304,3 +304,13 @@ def test_bundled_dataset_adcode_ids_and_parent_columns(tmp_path):
     bad = body.replace('id = "adcode"', 'id = "adcode"\nprefecture = "province"')
     with pytest.raises(StudyError, match='prefecture: only used with level = "county"'):
         study.run(_write(tmp_path, bad), progress=False)
+
+
+def test_missing_optional_writer_is_reported_up_front(tmp_path, raw, monkeypatch, no_compute):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "docx" else real(name, *a))
+    body = BASE + '[study]\ntable_formats = ["csv", "docx"]\n[analyses.moran]\n'
+    with pytest.raises(StudyError, match=r"'docx' needs docx, which is not installed: pip install 'spatialq\[docx\]'"):
+        study.run(_write(tmp_path, body, raw), out=tmp_path / "o", progress=False)

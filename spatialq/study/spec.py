@@ -229,6 +229,12 @@ def _check_semantics(sec: dict, analyses: dict, problems: list[str]) -> None:
         bad = [f for f in st.get(key) or [] if f not in allowed]
         if bad:
             problems.append(f"[study] {key}: {bad} not in {list(allowed)}")
+    import importlib.util
+
+    for fmt, module, extra in (("xlsx", "openpyxl", "excel"), ("docx", "docx", "docx")):
+        if fmt in (st.get("table_formats") or []) and importlib.util.find_spec(module) is None:
+            problems.append(f"[study] table_formats: {fmt!r} needs {module}, which is not installed: "
+                            f"pip install 'spatialq[{extra}]' (or leave {fmt!r} out)")
     sources = [k for k in ("path", "files", "dataset") if data.get(k) is not None]
     if len(sources) != 1:
         problems.append("[data]: give exactly one of path (a long table), files (wide tables) or dataset "
@@ -272,8 +278,6 @@ def _check_semantics(sec: dict, analyses: dict, problems: list[str]) -> None:
         if name in ("dagum", "theil") and sec["regions"] is None:
             problems.append(f"[analyses.{name}]: needs a [regions] section (the groups to decompose by)")
         if name == "forest":
-            import importlib.util
-
             if importlib.util.find_spec("sklearn") is None:
                 problems.append("[analyses.forest]: needs scikit-learn, which is not installed: "
                                 "pip install 'spatialq[forest]'")
