@@ -18,6 +18,8 @@ from .spec import Study, load
 
 __all__ = ["Context", "Output", "StudyResult", "run"]
 
+PREVIEW_ROWS = 12
+
 
 @dataclass(frozen=True)
 class Output:
@@ -28,6 +30,7 @@ class Output:
     caption: str
     analysis: str
     files: tuple[Path, ...]
+    preview: str = ""  # HTML of the first rows (tables), shown on the index page
 
 
 @dataclass
@@ -88,7 +91,11 @@ class Context:
         t = obj if formatted else report.table(obj, lang=self.lang, digits=self.digits, stars=stars, index=True)
         files = tuple(report.write(t, stem.with_suffix("." + ext), lang=self.lang, caption=caption,
                                    sheet=name, note=note) for ext in self.study.study["table_formats"])
-        self.outputs.append(Output("table", name, caption, self.current, files))
+        head = t.head(PREVIEW_ROWS)
+        preview = head.to_html(index=False, border=0, na_rep="", escape=True)
+        if len(t) > PREVIEW_ROWS:
+            preview += f"<p><small>… {len(t) - PREVIEW_ROWS} more rows in the files</small></p>"
+        self.outputs.append(Output("table", name, caption, self.current, files, preview))
 
     def figure(self, name: str, fig_or_ax, caption: str) -> None:
         from ..plot.choropleth import save
@@ -260,7 +267,8 @@ def _index_pages(out: Path, spec: Study, ctx: Context, seconds: float) -> Path:
     body = [f"<h1>{e(title)}</h1>", f"<p>{e(md[2])}</p>", f"<h2>{'表格' if zh else 'Tables'}</h2>", "<ol>"]
     for o in tables:
         links = " · ".join(f'<a href="{e(p.relative_to(out).as_posix())}">{e(p.suffix[1:])}</a>' for p in o.files)
-        body.append(f"<li>{e(o.caption)} — {links}</li>")
+        body.append(f"<li>{e(o.caption)} — {links}<details><summary>{'预览' if zh else 'preview'}</summary>"
+                    f"{o.preview}</details></li>")
     body += ["</ol>", f"<h2>{'图' if zh else 'Figures'}</h2>"]
     for o in figures:
         png = next((p for p in o.files if p.suffix == ".png"), o.files[0])
@@ -271,7 +279,9 @@ def _index_pages(out: Path, spec: Study, ctx: Context, seconds: float) -> Path:
         body += [f"<h2>{'说明' if zh else 'Notes'}</h2>", "<ul>", *[f"<li>{e(n)}</li>" for n in ctx.notes], "</ul>"]
     body.append(f"<p><small>{e(md[-1])}</small></p>")
     page = (f'<!doctype html>\n<html lang="{ctx.lang}"><head><meta charset="utf-8"><title>{e(title)}</title>'
-            "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}figure{margin:1.5em 0}</style>"
+            "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}figure{margin:1.5em 0}"
+            "table{border-collapse:collapse;font-size:12px;margin:.5em 0}td,th{padding:2px 8px;"
+            "border-bottom:1px solid #ddd;text-align:right}</style>"
             "</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
