@@ -279,7 +279,8 @@ def _index_pages(out: Path, spec: Study, ctx: Context, seconds: float) -> Path:
         body += [f"<h2>{'说明' if zh else 'Notes'}</h2>", "<ul>", *[f"<li>{e(n)}</li>" for n in ctx.notes], "</ul>"]
     body.append(f"<p><small>{e(md[-1])}</small></p>")
     page = (f'<!doctype html>\n<html lang="{ctx.lang}"><head><meta charset="utf-8"><title>{e(title)}</title>'
-            "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}figure{margin:1.5em 0}"
+            "<style>body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;"
+            "max-width:960px;margin:2em auto}figure{margin:1.5em 0}"
             "table{border-collapse:collapse;font-size:12px;margin:.5em 0}td,th{padding:2px 8px;"
             "border-bottom:1px solid #ddd;text-align:right}</style>"
             "</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
