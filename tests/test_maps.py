@@ -107,3 +107,21 @@ def test_save_formats(tmp_path, provinces):
         assert "Type 3" in next(ln for ln in out.splitlines() if "NotoSansCJK" in ln)
     with pytest.raises(ValueError, match="unknown figure format"):
         plot.save(plt.figure(), tmp_path / "x.bmp")
+
+
+def test_map_panels_of_a_result(provinces, w_provinces):
+    from spatialq.datasets import ai_index_provinces
+
+    res = hotspot.gi_star(ai_index_provinces(), "ai_index", w_provinces)
+    years = [2011, 2015, 2019, 2022]
+    fig = plot.map_panels(lambda ax, p, i: res.plot(ax=ax, gdf=provinces, period=p, scheme="breaks", legend=i == 0,
+                                                    north_arrow=i == 0, scale_bar_km=1000 if i == 0 else None),
+                          years, title="Gi*")
+    mains = [ax for ax in fig.axes if ax.get_title() in {str(y) for y in years}]
+    assert [ax.get_title() for ax in mains] == [str(y) for y in years]
+    assert _legend_texts(mains[0]) == ["热点", "次热点", "过渡区", "次冷点", "冷点"]
+    assert all(_legend_texts(ax) == [] for ax in mains[1:])
+    assert sum(t.get_text() == "1000 km" for ax in mains for t in ax.texts) == 1
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no periods"):
+        plot.map_panels(lambda ax, p, i: None, [])

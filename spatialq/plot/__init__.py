@@ -4,6 +4,7 @@
   and labels (bundled CJK font), mapclassify schemes or fixed category colours.
 * :func:`small_multiples` — one map per year with one set of classes.
 * :func:`category_map` — categories in fixed colours (LISA clusters, Gi* bins, coupling grades).
+* :func:`map_panels` — a grid of maps, one per period, drawn by a function (LISA or Gi* maps by year).
 * :func:`save` — PNG / PDF / SVG at journal resolution with the font embedded.
 
 Result objects draw themselves: ``local_moran(...).plot(gdf=...)`` (LISA map), ``gi_star(...).plot(gdf=...)``
@@ -15,6 +16,7 @@ Result objects draw themselves: ``local_moran(...).plot(gdf=...)`` (LISA map), `
 from .fonts import FAMILY, font_path, register_font
 
 _LAZY = {"china_map": "maps", "small_multiples": "choropleth", "category_map": "choropleth", "save": "choropleth",
+         "map_panels": "choropleth",
          "class_bins": "choropleth"}
 
 
@@ -26,5 +28,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'spatialq.plot' has no attribute {name!r}")
 
 
-__all__ = ["FAMILY", "category_map", "china_map", "class_bins", "font_path", "register_font", "save",
+__all__ = ["FAMILY", "category_map", "china_map", "class_bins", "font_path", "map_panels", "register_font", "save",
            "small_multiples"]

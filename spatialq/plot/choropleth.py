@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["category_map", "class_bins", "class_labels", "save", "small_multiples"]
+__all__ = ["category_map", "class_bins", "class_labels", "map_panels", "save", "small_multiples"]
 
 
 def class_bins(values, scheme: str = "quantiles", k: int = 5, *, bins: Sequence[float] | None = None) -> np.ndarray:
@@ -122,9 +122,6 @@ def small_multiples(
     -------
     matplotlib Figure; ``fig.axes`` holds one main axes per period (and the insets).
     """
-    from ._mpl import pyplot
-    from .maps import china_map
-
     if column not in data.columns:
         raise KeyError(f"column {column!r} not in the data; columns: {list(data.columns)}")
     frame = data.reset_index() if id not in data.columns else data
@@ -145,14 +142,12 @@ def small_multiples(
     shown = frame[frame[by].isin(periods)]
     geo = _geometry(gdf, level)
     pooled_bins = class_bins(shown[column], scheme, k, bins=bins) if pooled else None
-    plt = pyplot()
-    nrows = int(np.ceil(len(periods) / ncols))
-    ncols_used = min(ncols, len(periods))
-    fig, axes = plt.subplots(nrows, ncols_used, figsize=(panel_width * ncols_used, panel_width * 0.8 * nrows),
-                             squeeze=False)
+    from .maps import china_map
+
     lt = legend_title or column
-    for i, period in enumerate(periods):
-        ax = axes.flat[i]
+    scale_bar = map_kw.pop("scale_bar_km", 1000)
+
+    def draw(ax, period, i):
         part = shown[shown[by] == period].set_index(id)[column]
         b = pooled_bins if pooled else class_bins(part, scheme, k, bins=bins)
         low = float(shown[column].min() if pooled else part.min())
@@ -160,12 +155,35 @@ def small_multiples(
         colors = dict(zip(labels, _colors(cmap, len(labels))))
         g = geo.copy()
         g["_class"] = _assign(part.reindex(g.index), b, labels)
-        show_legend = (not pooled) or i == 0
-        china_map(g, "_class", ax=ax, cmap=colors, lang=lang, legend=show_legend,
+        china_map(g, "_class", ax=ax, cmap=colors, lang=lang, legend=(not pooled) or i == 0,
                   legend_kwds={"loc": "lower left", "fontsize": 6, "frameon": False, "title": lt,
                                "title_fontsize": 6},
-                  scale_bar_km=map_kw.pop("scale_bar_km", 1000) if i == 0 else None,
-                  north_arrow=i == 0, **map_kw)
+                  scale_bar_km=scale_bar if i == 0 else None, north_arrow=i == 0, **map_kw)
+
+    return map_panels(draw, periods, ncols=ncols, panel_width=panel_width, title=title)
+
+
+def map_panels(draw, periods: Sequence, *, ncols: int = 2, panel_width: float = 4.2, title: str | None = None):
+    """A grid of map panels, one per period: ``draw(ax, period, i)`` draws panel ``i`` (``i == 0`` is the
+    place for the legend, north arrow and scale bar).  Returns the Figure.
+
+    >>> fig = map_panels(lambda ax, p, i: lisa.plot(ax=ax, gdf=prov, period=p, legend=i == 0,
+    ...                                             north_arrow=i == 0, scale_bar_km=1000 if i == 0 else None),
+    ...                  [2011, 2015, 2019, 2022])                                  # doctest: +SKIP
+    """
+    from ._mpl import pyplot
+
+    periods = list(periods)
+    if not periods:
+        raise ValueError("no periods to draw")
+    plt = pyplot()
+    nrows = int(np.ceil(len(periods) / ncols))
+    ncols_used = min(ncols, len(periods))
+    fig, axes = plt.subplots(nrows, ncols_used, figsize=(panel_width * ncols_used, panel_width * 0.8 * nrows),
+                             squeeze=False)
+    for i, period in enumerate(periods):
+        ax = axes.flat[i]
+        draw(ax, period, i)
         ax.set_title(str(period), fontsize=10)
     for ax in axes.flat[len(periods):]:
         ax.set_axis_off()

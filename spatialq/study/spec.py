@@ -101,6 +101,7 @@ SECTIONS: dict[str, dict[str, Opt]] = {
 
 _COL = Opt(str, None, doc="variable to analyse (default: the index)")
 _YEAR = Opt(int, None, doc="year to show or use (default: the last)")
+_YEARS = Opt(list, None, doc="years of an extra panel of maps (default: none)")
 ANALYSES: dict[str, dict[str, Opt]] = {
     "describe": {"columns": Opt(list, None, doc="variables (default: indicators and the index)")},
     "maps": {"column": _COL, "years": Opt(list, None, doc="years of the small multiples (default: up to four, "
@@ -108,9 +109,9 @@ ANALYSES: dict[str, dict[str, Opt]] = {
              "scheme": Opt(str, "quantiles"), "k": Opt(int, 5), "cmap": Opt(str, "YlOrRd")},
     "kde": {"column": _COL, "bandwidth": Opt((str, float, int), "silverman"), "by_region": Opt(bool, True)},
     "moran": {"column": _COL, "permutations": Opt(int, 999), "transform": Opt(str, "r", ("r", "b"))},
-    "lisa": {"column": _COL, "year": _YEAR, "permutations": Opt(int, 999), "alpha": Opt(NUM, 0.05),
+    "lisa": {"column": _COL, "year": _YEAR, "years": _YEARS, "permutations": Opt(int, 999), "alpha": Opt(NUM, 0.05),
              "fdr": Opt(bool, False)},
-    "gi_star": {"column": _COL, "year": _YEAR, "scheme": Opt(str, "bins", ("bins", "breaks"))},
+    "gi_star": {"column": _COL, "year": _YEAR, "years": _YEARS, "scheme": Opt(str, "bins", ("bins", "breaks"))},
     "ellipse": {"column": _COL, "years": Opt(list, None), "method": Opt(str, "arcgis", ("arcgis", "crimestat")),
                 "n_std": Opt(NUM, 1)},
     "dagum": {"column": _COL, "years": Opt(list, None)},
@@ -120,7 +121,7 @@ ANALYSES: dict[str, dict[str, Opt]] = {
                "cutpoints": Opt(str, "pooled", ("pooled", "per_year"))},
     "spatial_markov": {"column": _COL, "classes": Opt(int, 4), "lag_classes": Opt(int, None), "step": Opt(int, 1)},
     "coupling": {"systems": Opt(list, REQUIRED, doc="sub-systems of the index (or 0–1 columns)"),
-                 "year": _YEAR},
+                 "year": _YEAR, "years": _YEARS},
     "detector": {"column": _COL, "factors": Opt(list, REQUIRED), "year": Opt((int, str), None,
                                                                              doc='a year, or "pooled"'),
                  "discretize": Opt(str, "optimal", ("optimal", "quantile", "equal", "natural", "geometric", "sd")),

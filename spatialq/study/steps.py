@@ -189,14 +189,25 @@ def moran(ctx: Context, opts) -> None:
 
 
 def _unit_table_and_map(ctx: Context, res, name: str, caption: tuple[str, str], year: int,
-                        map_caption: tuple[str, str], **plot_kw) -> None:
-    """A per-region result: its table (with region names) and its map of ``year``."""
+                        map_caption: tuple[str, str], years: list | None = None, **plot_kw) -> None:
+    """A per-region result: its table (with region names), its map of ``year`` and, with ``years``, a
+    panel of maps of those years."""
     t = res.to_frame()
     t.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(t["adcode"]).to_numpy())
     ctx.table(name, t, _t(ctx, *caption), stars=False)
     title = _t(ctx, *map_caption)
     ax = res.plot(gdf=ctx.gdf, period=year, lang=ctx.lang, title=title, **plot_kw)
     ctx.figure(f"{name}_map", ax, title)
+    if years:
+        from ..plot.choropleth import map_panels
+
+        def draw(ax, period, i):
+            res.plot(ax=ax, gdf=ctx.gdf, period=period, lang=ctx.lang, legend=i == 0, north_arrow=i == 0,
+                     scale_bar_km=1000 if i == 0 else None, **plot_kw)
+
+        fig = map_panels(draw, years, title=_t(ctx, *caption))
+        ctx.figure(f"{name}_maps", fig, _t(ctx, f"{caption[0]}（{'、'.join(map(str, years))}）",
+                                            f"{caption[1]} ({', '.join(map(str, years))})"))
 
 
 def lisa(ctx: Context, opts) -> None:
@@ -206,7 +217,7 @@ def lisa(ctx: Context, opts) -> None:
     res = hotspot.local_moran(ctx.data, col, ctx.w, permutations=opts["permutations"], alpha=opts["alpha"],
                               fdr_correction=opts["fdr"], seed=ctx.seed)
     _unit_table_and_map(ctx, res, "lisa", ("局部莫兰指数（LISA）", "Local Moran's I (LISA)"), year,
-                        (f"LISA 集聚图（{year}）", f"LISA cluster map ({year})"))
+                        (f"LISA 集聚图（{year}）", f"LISA cluster map ({year})"), opts["years"])
 
 
 def gi_star(ctx: Context, opts) -> None:
@@ -215,7 +226,7 @@ def gi_star(ctx: Context, opts) -> None:
     col, year = _col(ctx, opts), _last_year(ctx, opts)
     res = hotspot.gi_star(ctx.data, col, ctx.w)
     _unit_table_and_map(ctx, res, "gi_star", ("Getis-Ord Gi* 冷热点", "Getis-Ord Gi* hot spots"), year,
-                        (f"冷热点分布（{year}）", f"Hot and cold spots ({year})"), scheme=opts["scheme"])
+                        (f"冷热点分布（{year}）", f"Hot and cold spots ({year})"), opts["years"], scheme=opts["scheme"])
 
 
 def ellipse(ctx: Context, opts) -> None:
@@ -306,7 +317,7 @@ def coupling(ctx: Context, opts) -> None:
     year = _last_year(ctx, opts)
     res = index.coupling(ctx.data, opts["systems"])
     _unit_table_and_map(ctx, res, "coupling", ("耦合协调度", "Coupling coordination degree"), year,
-                        (f"耦合协调等级（{year}）", f"Coupling coordination grades ({year})"))
+                        (f"耦合协调等级（{year}）", f"Coupling coordination grades ({year})"), opts["years"])
 
 
 def detector(ctx: Context, opts) -> None:
