@@ -2,6 +2,7 @@
 
 ``spatialq --version``; ``spatialq shapes`` lists the bundled boundary levels, counts and
 sources; ``spatialq run STUDY.toml [--out DIR]`` runs a study file (see ``docs/study.md``);
+``spatialq template [--out FILE]`` writes an annotated study file with every key;
 ``spatialq demo --out DIR`` runs the bundled demo study on synthetic data (tables, maps and an
 index page).  Errors print one paragraph naming the problem and exit with status 1
 (``--debug`` shows the traceback).
@@ -62,6 +63,21 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _template(args: argparse.Namespace) -> int:
+    from .study.template import template
+
+    text = template()
+    if args.out is None:
+        print(text)
+        return 0
+    path = Path(args.out)
+    if path.exists() and not args.force:
+        raise FileExistsError(f"{path} exists; choose another name or add --force to overwrite it")
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}: edit [data] and [index], then run: spatialq run {path}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from . import study
 
@@ -86,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="output folder (default: <study>-out next to the file)")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
     r.set_defaults(func=_run)
+    t = sub.add_parser("template", help="write an annotated study file with every key and its default")
+    t.add_argument("--out", default=None, help="file to write (default: print to standard output)")
+    t.add_argument("--force", action="store_true", help="overwrite an existing file")
+    t.set_defaults(func=_template)
     d = sub.add_parser("demo", help="run the demo study (synthetic data) into a folder")
     d.add_argument("--out", default="spatialq-demo", help="output folder (created if missing)")
     d.add_argument("--quiet", action="store_true", help="no progress lines")

@@ -314,3 +314,20 @@ def test_missing_optional_writer_is_reported_up_front(tmp_path, raw, monkeypatch
     body = BASE + '[study]\ntable_formats = ["csv", "docx"]\n[analyses.moran]\n'
     with pytest.raises(StudyError, match=r"'docx' needs docx, which is not installed: pip install 'spatialq\[docx\]'"):
         study.run(_write(tmp_path, body, raw), out=tmp_path / "o", progress=False)
+
+
+def test_template_has_every_key_and_validates(tmp_path, capsys):
+    from spatialq.study import ANALYSES, SECTIONS, template
+
+    text = template()
+    for section, keys in SECTIONS.items():
+        assert f"[{section}]" in text
+        assert all(re.search(rf"^(# )?{k} = ", text, re.M) for k in keys if k not in ("indicators", "subsystems"))
+    for name, keys in ANALYSES.items():
+        assert f"[analyses.{name}]" in text and all(re.search(rf"^(# )?{k} = ", text, re.M) for k in keys)
+    spec = study.parse(__import__("tomllib").loads(text))  # the structure is valid as written
+    assert "regression" in dict(spec.analyses) and "forest" not in dict(spec.analyses)
+    assert main(["template", "--out", str(tmp_path / "s.toml")]) == 0
+    assert (tmp_path / "s.toml").read_text(encoding="utf-8") == text
+    assert main(["template", "--out", str(tmp_path / "s.toml")]) == 1  # no silent overwrite
+    assert "--force" in capsys.readouterr().err

@@ -15,6 +15,7 @@ not match a region, years, repeated rows).  Every problem found is reported in o
 from .data import Prepared, prepare, read_table
 from .runner import Output, StudyResult, run
 from .spec import ANALYSES, SECTIONS, Study, StudyError, load, parse
+from .template import template
 
 __all__ = ["ANALYSES", "SECTIONS", "Output", "Prepared", "Study", "StudyError", "StudyResult", "load", "parse",
-           "prepare", "read_table", "run"]
+           "prepare", "read_table", "run", "template"]
