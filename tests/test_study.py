@@ -331,3 +331,32 @@ def test_template_has_every_key_and_validates(tmp_path, capsys):
     assert (tmp_path / "s.toml").read_text(encoding="utf-8") == text
     assert main(["template", "--out", str(tmp_path / "s.toml")]) == 1  # no silent overwrite
     assert "--force" in capsys.readouterr().err
+
+
+def test_county_names_with_parent_columns_and_factor_checks(tmp_path, counties, prefectures, no_compute):
+    """County names repeat (鼓楼区 …): the province and prefecture columns tell them apart; empty prefecture
+    cells (districts of the four municipalities) are no constraint; bad parent names are named."""
+    pref_names = prefectures["name_zh"]
+    prov_names = geometry_provinces_names()
+    d = pd.DataFrame({"县": counties["name_zh"].to_numpy(),
+                      "市": pref_names.reindex(counties["prefecture"]).to_numpy(),
+                      "省": prov_names.reindex(counties.index.str[:2] + "0000").to_numpy(), "年份": 2020,
+                      "x": np.arange(len(counties), dtype=float), "z": 1.0})
+    d.loc[d["省"] == "北京市", "市"] = ""  # yearbooks often leave the prefecture of municipal districts empty
+    d.loc[d["省"] == "天津市", "市"] = np.nan
+    body = ('[data]\npath = "data.csv"\nid = "县"\nprovince = "省"\nprefecture = "市"\ntime = "年份"\n'
+            'level = "county"\n[analyses.detector]\ncolumn = "x"\nfactors = ["x", "z"]\n')
+    path = _write(tmp_path, body, d)
+    with pytest.raises(StudyError) as err:  # names all match; only the factor problem is left
+        study.run(path, progress=False)
+    assert err.value.problems == ["[analyses.detector] factors: 'x' is the variable being explained; remove it "
+                                  "from the factors"]
+    d.loc[0, "市"] = "不存在市"
+    with pytest.raises(StudyError, match=r"\[data\] 市|\[data\] prefecture: 1 prefecture name\(s\) in column '市'"):
+        study.run(_write(tmp_path, body, d), progress=False)
+
+
+def geometry_provinces_names():
+    from spatialq import geometry
+
+    return geometry.provinces(include_sar=True)["name_zh"]

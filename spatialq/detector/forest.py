@@ -80,6 +80,8 @@ def forest_importance(
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("forest_importance needs scikit-learn: pip install 'spatialq[forest]'") from exc
     features = list(features)
+    if y in features:
+        raise ValueError(f"{y!r} is both the response and a feature; remove it from the features")
     missing = [c for c in [y, *features] if c not in df.columns]
     if missing:
         raise KeyError(f"columns not found: {missing}")

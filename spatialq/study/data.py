@@ -186,7 +186,19 @@ def prepare(study: Study) -> Prepared:
     ids = df[id_col].astype(str).str.strip()
     as_code = d["id_type"] == "adcode" or (d["id_type"] == "auto" and ids.str.fullmatch(r"\d{6}").all())
     level = d["level"]
-    parents = {k: df[d[k]].astype(str).tolist() for k in ("province", "prefecture") if d[k] is not None}
+    parents = {k: [None if pd.isna(v) or not str(v).strip() else str(v) for v in df[d[k]]]
+               for k in ("province", "prefecture") if d[k] is not None}  # empty: no constraint (直辖市 districts)
+    for key, values in parents.items():
+        plevel = "province" if key == "province" else "prefecture"
+        names = list(dict.fromkeys(v for v in values if v is not None))
+        prep = geometry.match(names, level=plevel, errors="report")
+        if not prep.ok:
+            bad = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'})" for r in prep.unmatched.itertuples()]
+            bad += [f"{r.name!r} (ambiguous: {', '.join(r.candidates)})" for r in prep.ambiguous.itertuples()]
+            problems.append(f"[data] {key}: {len(bad)} {plevel} name(s) in column {d[key]!r} did not match: "
+                            + "; ".join(bad[:10]))
+    if problems:
+        raise StudyError(study.source, problems)
     rep = geometry.match(ids if parents else ids.drop_duplicates(), level=level, errors="report", **parents)
     if not rep.unmatched.empty:
         items = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'})" for r in rep.unmatched.itertuples()]
@@ -235,6 +247,11 @@ def prepare(study: Study) -> Prepared:
             absent = [y for y in vals if y not in years]
             if absent:
                 problems.append(f"[analyses.{name}] {key}: {absent} not in the data (years {min(years)}–{max(years)})")
+        if name in ("detector", "forest"):
+            target = opts.get("column") or (study.index["name"] if study.index is not None else None)
+            if target in (opts.get("factors") or []):
+                problems.append(f"[analyses.{name}] factors: {target!r} is the variable being explained; "
+                                "remove it from the factors")
         if name in ("markov", "spatial_markov") and not any(y + opts["step"] in years for y in years):
             problems.append(f"[analyses.{name}] step: no year has a year {opts['step']} later in the data "
                             f"(years {sorted(years)}); set step to the gap between observed years")
