@@ -360,3 +360,13 @@ def geometry_provinces_names():
     from spatialq import geometry
 
     return geometry.provinces(include_sar=True)["name_zh"]
+
+
+def test_forest_analysis(tmp_path, raw):
+    pytest.importorskip("sklearn")
+    body = BASE + ('[study]\ntable_formats = ["csv"]\n[analyses.forest]\n'
+                   'factors = ["ln_gdp_pc", "innovation", "openness"]\nn_estimators = 50\n')
+    res = study.run(_write(tmp_path, body, raw), out=tmp_path / "f", progress=False)
+    imp = pd.read_csv(next(o for o in res.outputs if o.name == "forest_importance").files[0], encoding="utf-8-sig")
+    assert len(imp) == 3 and set(imp.iloc[:, 0]) == {"ln_gdp_pc", "innovation", "openness"}
+    assert any(o.kind == "figure" and o.name == "forest_importance" for o in res.outputs)
