@@ -92,12 +92,16 @@ def test_demo_tables_equal_the_api(demo):
         warnings.simplefilter("ignore")
         w = weights.contiguity(geometry.provinces())
     mi = hotspot.moran(data, "urbanisation", w, seed=2025).to_frame()
-    table = pd.read_csv(out / "tables" / "table06_moran.csv", encoding="utf-8-sig")
+    table = pd.read_csv(next((out / "tables").glob("table*_moran.csv")), encoding="utf-8-sig")
     assert np.allclose(table["I"], mi["I"].round(3), atol=1e-9)
     g = inequality.dagum_gini(data, "urbanisation", "region").to_frame()
-    dagum = pd.read_csv(out / "tables" / "table11_dagum_gini.csv", encoding="utf-8-sig")
+    dagum = pd.read_csv(next((out / "tables").glob("table*_dagum_gini.csv")), encoding="utf-8-sig")
     assert np.allclose(dagum["总体基尼系数"], g["gini"].round(3), atol=1e-9)
-    # the synthetic index tracks its latent level; regions are the NBS four
+    # the papers' membership table: every province in exactly one Gi* class each year
+    classes = pd.read_csv(next((out / "tables").glob("table*_gi_star_classes.csv")), encoding="utf-8-sig")
+    assert (classes[[c for c in classes.columns if c.endswith(" n")]].sum(axis=1) == 31).all()
+    assert "浙江" in classes.loc[classes["年份"] == 2011, "热点"].item()
+    # regions are the NBS four
     assert set(data["region"]) == {"东部", "中部", "西部", "东北"}
     notes = (out / "index.md").read_text(encoding="utf-8")
     assert "海南省 (460000) -> 广东省 (440000)" in notes

@@ -210,12 +210,33 @@ def _unit_table_and_map(ctx: Context, res, name: str, caption: tuple[str, str], 
                                             f"{caption[1]} ({', '.join(map(str, years))})"))
 
 
+def _members(ctx: Context, table: pd.DataFrame, column: str, codes: list, zh: tuple, en: tuple) -> pd.DataFrame:
+    """The papers' table of which regions fall in each type, one row per year: 年份 | 高-高 (n) | …"""
+    names = ctx.names
+    short = ctx.gdf["name_short"] if ctx.lang == "zh" and "name_short" in ctx.gdf else names
+    rows = []
+    for year, part in table.groupby("year", sort=True):
+        row = {_t(ctx, "年份", "year"): year}
+        for code, lz, le in zip(codes, zh, en):
+            ids = part.loc[part[column] == code, "adcode"].tolist()
+            label = _t(ctx, lz, le)
+            shown = [str(short.get(i, i)) for i in ids]
+            row[label] = ("、" if ctx.lang == "zh" else ", ").join(shown)
+            row[f"{label} n"] = len(ids)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def lisa(ctx: Context, opts) -> None:
     from .. import hotspot
 
     col, year = _col(ctx, opts), _last_year(ctx, opts)
     res = hotspot.local_moran(ctx.data, col, ctx.w, permutations=opts["permutations"], alpha=opts["alpha"],
                               fdr_correction=opts["fdr"], seed=ctx.seed)
+    ctx.table("lisa_types", _members(ctx, res.to_frame(), "cluster", ["HH", "LH", "LL", "HL"],
+                                     ("高-高", "低-高", "低-低", "高-低"),
+                                     ("High-High", "Low-High", "Low-Low", "High-Low")),
+              _t(ctx, "LISA 集聚类型及其地区", "Regions by LISA cluster type"), stars=False)
     _unit_table_and_map(ctx, res, "lisa", ("局部莫兰指数（LISA）", "Local Moran's I (LISA)"), year,
                         (f"LISA 集聚图（{year}）", f"LISA cluster map ({year})"), opts["years"])
 
@@ -225,6 +246,11 @@ def gi_star(ctx: Context, opts) -> None:
 
     col, year = _col(ctx, opts), _last_year(ctx, opts)
     res = hotspot.gi_star(ctx.data, col, ctx.w)
+    from ..hotspot.getis import BREAK_LABELS_EN, BREAK_LABELS_ZH
+
+    ctx.table("gi_star_classes", _members(ctx, res.to_frame(), "class", [5, 4, 3, 2, 1], BREAK_LABELS_ZH[::-1],
+                                          BREAK_LABELS_EN[::-1]),
+              _t(ctx, "Gi* 冷热点分区（自然断点）及其地区", "Regions by Gi* class (natural breaks)"), stars=False)
     _unit_table_and_map(ctx, res, "gi_star", ("Getis-Ord Gi* 冷热点", "Getis-Ord Gi* hot spots"), year,
                         (f"冷热点分布（{year}）", f"Hot and cold spots ({year})"), opts["years"], scheme=opts["scheme"])
 
@@ -366,6 +392,11 @@ def regression(ctx: Context, opts) -> None:
                       _t(ctx, f"{m.upper()} 直接效应、间接效应与总效应（括号内为 t 值）",
                          f"{m.upper()} direct, indirect and total effects (t in parentheses)"), formatted=True,
                       note=report.STAR_NOTE_T[ctx.lang])
+    tests = pd.concat([r.tests.assign(model=n) for r, n in zip(results, names) if r.tests is not None and len(r.tests)],
+                      ignore_index=True) if results else pd.DataFrame()
+    if len(tests):
+        tests = tests[["model", *[c for c in tests.columns if c != "model"]]]
+        ctx.table("model_tests", tests, _t(ctx, "模型检验（Wald 与 LR）", "Model tests (Wald and LR)"), stars=False)
     cmp = report.compare(results, names=names, lang=ctx.lang, digits=ctx.digits)
     ctx.table("regression", cmp, _t(ctx, "空间面板模型估计结果", "Spatial panel estimates"), formatted=True)
     if results and results[-1].effects is not None:
