@@ -272,12 +272,15 @@ def test_same_seed_same_tables_and_wide_input_equals_long(tmp_path, raw):
 
 
 def test_english_study_labels(tmp_path, raw):
-    body = SMALL.replace("seed = 7", 'seed = 7\nlang = "en"') + '[analyses.gi_star]\ncolumn = "u"\n'
+    body = SMALL.replace("seed = 7", 'seed = 7\nlang = "en"') + '[analyses.gi_star]\ncolumn = "u"\n' + \
+        '[analyses.markov]\ncolumn = "u"\nclasses = 4\n'
     res = study.run(_write(tmp_path, body, raw), out=tmp_path / "en", progress=False)
     frame = res.to_frame()
     assert "Dagum Gini coefficient and decomposition" in set(frame["caption"])
     dagum = pd.read_csv(next(o for o in res.outputs if o.name == "dagum_gini").files[0], encoding="utf-8-sig")
     assert {"Year", "overall", "East within", "East-West", "between share"} <= set(dagum.columns)
+    mk = pd.read_csv(next(o for o in res.outputs if o.name == "markov").files[0], encoding="utf-8-sig")
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in mk.to_string())  # no Chinese left in an English table
     html = res.index.read_text(encoding="utf-8")
     assert 'lang="en"' in html and "not officially approved" in html
 

@@ -317,7 +317,10 @@ def markov(ctx: Context, opts) -> None:
     from .. import markov as mk
 
     col = _col(ctx, opts)
-    res = mk.markov(ctx.data, col, classes=opts["classes"], step=opts["step"], cutpoints=opts["cutpoints"])
+    from ..markov._core import default_labels
+
+    res = mk.markov(ctx.data, col, classes=opts["classes"], step=opts["step"], cutpoints=opts["cutpoints"],
+                    labels=default_labels(opts["classes"], ctx.lang))
     ctx.table("markov", res.paper_table(), _t(ctx, "传统马尔可夫转移概率矩阵", "Markov transition matrix"),
               stars=False)
     ax = _labels(ctx, res.plot(), x=("t+1 年类型", "class at t+1"), y=("t 年类型", "class at t"))
@@ -328,8 +331,10 @@ def spatial_markov(ctx: Context, opts) -> None:
     from .. import markov as mk
 
     col = _col(ctx, opts)
+    from ..markov._core import default_labels
+
     res = mk.spatial_markov(ctx.data, col, ctx.w, classes=opts["classes"], lag_classes=opts["lag_classes"],
-                            step=opts["step"])
+                            step=opts["step"], labels=default_labels(opts["classes"], ctx.lang))
     ctx.table("spatial_markov", res.paper_table(), _t(ctx, "空间马尔可夫转移概率矩阵",
                                                       "Spatial Markov transition matrices"), stars=False)
     k = res.probabilities.shape[0]
