@@ -117,8 +117,12 @@ class EllipseResult(Result):
         """The per-period table (see the class documentation)."""
         return self.table.rename(columns={"period": self.time or "period"}).copy()
 
-    def _plot(self, ax, base: bool = True, cmap: str = "viridis", **kw):
-        """Ellipses of every period with the mean-centre trajectory, over the provinces."""
+    def _plot(self, ax, base: bool = True, cmap: str = "viridis", trajectory_inset: bool | None = None, **kw):
+        """Ellipses of every period with the mean-centre trajectory, over the provinces.
+
+        ``trajectory_inset`` (default: when the centres span less than a tenth of the largest ellipse) adds
+        a zoomed panel in the upper right with the centres labelled by period and a scale bar in km, as papers
+        show the migration of the centre."""
         import matplotlib as mpl
 
         from .geometry._load import provinces
@@ -137,7 +141,34 @@ class EllipseResult(Result):
         ax.set_aspect("equal")
         ax.set_axis_off()
         ax.legend(fontsize=7, loc="lower left")
+        xs, ys = self.table["center_x"].to_numpy(), self.table["center_y"].to_numpy()
+        span = max(np.ptp(xs), np.ptp(ys))
+        if trajectory_inset is None:
+            trajectory_inset = len(xs) > 1 and span < 0.1 * max(b[2] - b[0], b[3] - b[1])
+        if trajectory_inset and len(xs) > 1:
+            _trajectory_inset(ax, xs, ys, self.table["period"], colors, span)
         return ax
+
+
+def _trajectory_inset(ax, xs, ys, periods, colors, span: float) -> None:
+    """Zoomed panel of the centre trajectory with period labels and a scale bar (CRS units are metres)."""
+    iax = ax.inset_axes([0.68, 0.68, 0.32, 0.32])
+    iax.plot(xs, ys, "-", color="black", linewidth=0.8)
+    iax.scatter(xs, ys, c=colors, s=18, zorder=3)
+    for x, y, p in zip(xs, ys, periods):
+        iax.annotate(str(p), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6)
+    half = 0.65 * max(span, 1000.0)
+    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+    iax.set_xlim(cx - half, cx + half)
+    iax.set_ylim(cy - half, cy + half)
+    iax.set_aspect("equal")
+    iax.set_xticks([])
+    iax.set_yticks([])
+    nice = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+    km = max([v for v in nice if v * 1000 <= 0.5 * half] or [nice[0]])
+    x0, y0 = cx - 0.9 * half, cy - 0.85 * half
+    iax.plot([x0, x0 + km * 1000], [y0, y0], color="black", linewidth=1.5)
+    iax.text(x0 + km * 500, y0 + 0.05 * half, f"{km} km", ha="center", fontsize=6)
 
 
 def sde(

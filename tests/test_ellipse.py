@@ -112,3 +112,26 @@ def test_bearing_and_direction():
     assert m["bearing_deg"] == pytest.approx(45.0) and m["direction_zh"] == "东北"
     assert m["distance_km"] == pytest.approx(math.hypot(10, 10))
     assert isinstance(pd.DataFrame(sde(g, by="year").to_frame()), pd.DataFrame)
+
+
+def test_trajectory_inset_scale_bar_is_in_km():
+    """Centres that move a few km get a zoomed inset whose scale bar is exactly its label long (CRS metres)."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(3)
+    pts = rng.normal(0, 300_000, (40, 2)) + np.array([1_000_000, 3_500_000])
+    frames = [gpd.GeoDataFrame({"year": np.full(len(pts), y)},
+                               geometry=gpd.points_from_xy(pts[:, 0] + 4000 * i, pts[:, 1] - 2500 * i),
+                               crs=geometry.ALBERS_CHINA) for i, y in enumerate([2011, 2015, 2019])]
+    r = sde(pd.concat(frames, ignore_index=True), by="year")
+    ax = r.plot(base=False)
+    insets = [c for c in ax.child_axes]
+    assert len(insets) == 1
+    iax = insets[0]
+    assert [t.get_text() for t in iax.texts[:3]] == ["2011", "2015", "2019"]
+    label = next(t.get_text() for t in iax.texts if t.get_text().endswith(" km"))
+    bar = next(ln for ln in iax.lines if len(ln.get_xdata()) == 2 and ln.get_linewidth() == 1.5)
+    assert np.ptp(bar.get_xdata()) == pytest.approx(float(label.split()[0]) * 1000)
+    plt.close("all")
+    assert r.plot(base=False, trajectory_inset=False).child_axes == []
+    plt.close("all")
