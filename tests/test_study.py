@@ -377,3 +377,20 @@ def test_forest_analysis(tmp_path, raw):
     imp = pd.read_csv(next(o for o in res.outputs if o.name == "forest_importance").files[0], encoding="utf-8-sig")
     assert len(imp) == 3 and set(imp.iloc[:, 0]) == {"ln_gdp_pc", "innovation", "openness"}
     assert any(o.kind == "figure" and o.name == "forest_importance" for o in res.outputs)
+
+
+def test_topsis_index_and_dropped_islands(tmp_path, raw):
+    """method = "topsis" gives index.topsis's scores (merged by region and year); islands = "drop" leaves
+    Hainan out of W and out of the analyses (instead of failing when the analyses align W to the data)."""
+    from spatialq import index
+
+    body = BASE.replace('[index]\nname = "u"', '[index]\nname = "u"\nmethod = "topsis"') + (
+        '[study]\ntable_formats = ["csv"]\n[weights]\nislands = "drop"\n[analyses.moran]\npermutations = 99\n')
+    res = study.run(_write(tmp_path, body, raw), out=tmp_path / "t", progress=False)
+    assert "460000" not in set(res.data["adcode"]) and res.data["adcode"].nunique() == 30
+    assert any("dropping units without neighbours" in n for n in res.notes)
+    data = pd.read_csv(tmp_path / "t" / "data" / "analysis_data.csv", dtype={"adcode": str}, encoding="utf-8-sig")
+    full = study.prepare(study.load(tmp_path / "s.toml")).data
+    top = index.topsis(full, {"urban_pop_share": 1, "pm25": -1}).to_frame()
+    merged = data.merge(top, on=["adcode", "year"])
+    assert len(merged) == 30 * 4 and np.allclose(merged["u"], merged["score"], rtol=1e-12)

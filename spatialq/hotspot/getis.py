@@ -74,7 +74,8 @@ class GiStarResult(Result):
         (1–5 natural breaks of z), ``class_zh`` (冷点…热点), ``class_en``."""
         return self.table.rename(columns={"id": self.id, "period": self.time or "period"}).copy()
 
-    def _plot(self, ax, gdf=None, period=None, scheme: Literal["bins", "breaks"] = "bins", **kw):
+    def _plot(self, ax, gdf=None, period=None, scheme: Literal["bins", "breaks"] = "bins", lang: str = "zh",
+              **kw):
         """Histogram of z, or with ``gdf`` a map of one period: ArcGIS bins or the five natural-breaks
         classes (``scheme="breaks"``); ``lang="en"`` for English labels."""
         part = _select_period(self.table, period).set_index("id")
@@ -84,7 +85,7 @@ class GiStarResult(Result):
             return ax
         from ..plot.choropleth import category_map
 
-        en = kw.pop("lang", "zh") == "en"
+        en = lang == "en"
         if scheme == "bins":
             order = [3, 2, 1, 0, -1, -2, -3]
             labels = BIN_LABELS_EN if en else BIN_LABELS_ZH
@@ -94,7 +95,7 @@ class GiStarResult(Result):
             names = BREAK_LABELS_EN if en else BREAK_LABELS_ZH
             colors = dict(zip(names[::-1], ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]))
             values = part["class"].map(lambda c: names[int(c) - 1])
-        return category_map(gdf, values, colors, ax=ax, lang="en" if en else "zh", **kw)
+        return category_map(gdf, values, colors, ax=ax, lang=lang, **kw)
 
 
 def gi_star(

@@ -15,9 +15,8 @@ Result objects draw themselves: ``local_moran(...).plot(gdf=...)`` (LISA map), `
 
 from .fonts import FAMILY, font_path, register_font
 
-_LAZY = {"china_map": "maps", "small_multiples": "choropleth", "category_map": "choropleth", "save": "choropleth",
-         "map_panels": "choropleth",
-         "class_bins": "choropleth"}
+_LAZY = {"china_map": "maps", **dict.fromkeys(["small_multiples", "category_map", "map_panels", "save", "class_bins"],
+                                              "choropleth")}
 
 
 def __getattr__(name):

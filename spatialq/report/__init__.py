@@ -30,13 +30,15 @@ HEADINGS = {
            "direct": "直接效应", "indirect": "间接效应", "total": "总效应", "effect": "效应",
            "ci_lower": "置信下限", "ci_upper": "置信上限", "sigma2": "σ²", "rho": "ρ", "lambda": "λ",
            "log L": "对数似然值", "AIC": "AIC", "n": "样本量", "year": "年份", "adcode": "行政区划代码",
-           "region": "区域", "group": "组别", "value": "数值", "q": "q 值", "share": "贡献率", "model": "模型"},
+           "region": "区域", "group": "组别", "value": "数值", "q": "q 值", "share": "贡献率", "model": "模型",
+           "variable": "变量", "label": "含义", "mean": "均值", "sd": "标准差", "min": "最小值", "max": "最大值"},
     "en": {"term": "Variable", "estimate": "Coefficient", "std_error": "Std. error", "z": "z", "t": "t", "p": "p",
            "stars": "Sig.", "statistic": "Statistic", "df": "df", "test": "Test", "note": "Note",
            "direct": "Direct", "indirect": "Indirect", "total": "Total", "effect": "Effect",
            "ci_lower": "CI lower", "ci_upper": "CI upper", "sigma2": "σ²", "rho": "ρ", "lambda": "λ",
            "log L": "Log-likelihood", "AIC": "AIC", "n": "N", "year": "Year", "adcode": "Adcode",
-           "region": "Region", "group": "Group", "value": "Value", "q": "q", "share": "Share", "model": "Model"},
+           "region": "Region", "group": "Group", "value": "Value", "q": "q", "share": "Share", "model": "Model",
+           "variable": "Variable", "label": "Label", "mean": "Mean", "sd": "SD", "min": "Min", "max": "Max"},
 }
 STAR_NOTE = {"zh": "注：***、**、* 分别表示在 1%、5%、10% 的水平上显著；括号内为标准误。",
              "en": "Note: ***, ** and * denote significance at the 1%, 5% and 10% levels; "

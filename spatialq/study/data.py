@@ -144,6 +144,13 @@ def _needed_columns(study: Study, created: set[str]) -> dict[str, list[str]]:
     return need
 
 
+def _match_items(rep) -> tuple[list[str], list[str]]:
+    """A name-match report as text: unmatched names with their closest candidates, ambiguous names with theirs."""
+    unmatched = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'})" for r in rep.unmatched.itertuples()]
+    ambiguous = [f"{r.name!r} ({', '.join(r.candidates)})" for r in rep.ambiguous.itertuples()]
+    return unmatched, ambiguous
+
+
 def _close(word: str, options) -> str:
     import difflib
 
@@ -193,19 +200,19 @@ def prepare(study: Study) -> Prepared:
         names = list(dict.fromkeys(v for v in values if v is not None))
         prep = geometry.match(names, level=plevel, errors="report")
         if not prep.ok:
-            bad = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'})" for r in prep.unmatched.itertuples()]
-            bad += [f"{r.name!r} (ambiguous: {', '.join(r.candidates)})" for r in prep.ambiguous.itertuples()]
+            unmatched, ambiguous = _match_items(prep)
+            bad = unmatched + [f"{a} is ambiguous" for a in ambiguous]
             problems.append(f"[data] {key}: {len(bad)} {plevel} name(s) in column {d[key]!r} did not match: "
                             + "; ".join(bad[:10]))
     if problems:
         raise StudyError(study.source, problems)
     rep = geometry.match(ids if parents else ids.drop_duplicates(), level=level, errors="report", **parents)
-    if not rep.unmatched.empty:
-        items = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'})" for r in rep.unmatched.itertuples()]
-        problems.append(f"[data] id: {len(items)} {level} name(s) in column {id_col!r} did not match: "
-                        + "; ".join(items[:15]) + (" …" if len(items) > 15 else ""))
-    if not rep.ambiguous.empty:
-        items = [f"{r.name!r} ({', '.join(r.candidates)})" for r in rep.ambiguous.itertuples()]
+    unmatched, ambiguous = _match_items(rep)
+    if unmatched:
+        problems.append(f"[data] id: {len(unmatched)} {level} name(s) in column {id_col!r} did not match: "
+                        + "; ".join(unmatched[:15]) + (" …" if len(unmatched) > 15 else ""))
+    if ambiguous:
+        items = ambiguous
         problems.append(f"[data] id: ambiguous {level} names — set [data] province (and for counties prefecture) "
                         "to the column that tells them apart: "
                         + "; ".join(items[:10]))

@@ -82,7 +82,7 @@ class Context:
     def _next(self, kind: str) -> int:
         return sum(o.kind == kind for o in self.outputs) + 1
 
-    def table(self, name: str, obj, caption: str, *, stars: bool = True, formatted: bool = False,
+    def table(self, name: str, obj, caption: str, *, stars: bool = False, formatted: bool = False,
               note: str | None = None) -> None:
         from .. import report
 

@@ -268,6 +268,8 @@ def _check_semantics(sec: dict, analyses: dict, problems: list[str]) -> None:
             problems.append(f"[analyses.{name}] column: there is no [index]; name the variable to analyse")
         if name == "regression":
             bad = [m for m in opts["models"] if m not in MODELS]
+            if not opts["models"]:
+                problems.append(f"[analyses.regression] models: name at least one of {list(MODELS)}")
             if bad:
                 problems.append(f"[analyses.regression] models: {bad} not in {list(MODELS)}")
         if name == "convergence":

@@ -36,8 +36,15 @@ def _col(ctx: Context, opts) -> str:
     return opts.get("column") or ctx.index_name
 
 
-def _last_year(ctx: Context, opts, key: str = "year") -> int:
-    return int(opts.get(key) or ctx.data["year"].max())
+def _last_year(ctx: Context, opts) -> int:
+    return int(opts.get("year") or ctx.data["year"].max())
+
+
+def _named(ctx: Context, frame: pd.DataFrame, id_col: str = "adcode") -> pd.DataFrame:
+    """``frame`` with the regions' names (in the study's language) as its second column."""
+    frame = frame.copy()
+    frame.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(frame[id_col]).to_numpy())
+    return frame
 
 
 def _even_years(years: list[int], n: int = 4) -> list[int]:
@@ -58,18 +65,17 @@ def build_index(ctx: Context, opts) -> None:
     ent = index.entropy(ctx.data, dirs, subsystems=subsystems, pooled=opts["pooled"])
     scores = ent.to_frame().rename(columns={"score": opts["name"]})
     if opts["method"] == "topsis":
-        top = index.topsis(ctx.data, dirs, pooled=opts["pooled"])
-        scores[opts["name"]] = top.to_frame()["score"].to_numpy()
+        top = index.topsis(ctx.data, dirs, pooled=opts["pooled"]).to_frame()[["adcode", "year", "score"]]
+        scores = scores.drop(columns=opts["name"]).merge(top.rename(columns={"score": opts["name"]}),
+                                                         on=["adcode", "year"])
     ctx.data = ctx.data.merge(scores, on=["adcode", "year"], how="left")
     weights = ent.weights.copy()
     if ctx.labels:
         weights.insert(1, _t(ctx, "指标", "label"), weights["indicator"].map(ctx.labels).fillna(""))
-    ctx.table("index_weights", weights, _t(ctx, "综合指数指标体系与熵值法权重", "Indicator system and entropy weights"),
-              stars=False)
+    ctx.table("index_weights", weights, _t(ctx, "综合指数指标体系与熵值法权重", "Indicator system and entropy weights"))
     wide = scores.pivot(index="adcode", columns="year", values=opts["name"])
-    wide.insert(0, _t(ctx, "地区", "region"), ctx.names.reindex(wide.index))
-    ctx.table("index_scores", wide.reset_index(), _t(ctx, f"{opts['name']} 综合指数（{opts['method']}）",
-                                                      f"{opts['name']} index ({opts['method']})"), stars=False)
+    ctx.table("index_scores", _named(ctx, wide.reset_index()),
+              _t(ctx, f"{opts['name']} 综合指数（{opts['method']}）", f"{opts['name']} index ({opts['method']})"))
     ax = _labels(ctx, ent.plot(), x=("熵值法权重", "entropy weight"))
     ax.set_title(_t(ctx, "熵值法指标权重", "Entropy weights"))
     ctx.figure("index_weights", ax, _t(ctx, "指标权重", "Indicator weights"))
@@ -90,24 +96,22 @@ def add_regions(ctx: Context, opts) -> None:
 def build_weights(ctx: Context, opts) -> None:
     from .. import weights
 
-    gdf = ctx.gdf
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if opts["type"] in ("queen", "rook"):
-            w = weights.contiguity(gdf, rule=opts["type"], islands=opts["islands"])
-        elif opts["type"] == "knn":
-            w = weights.knn(gdf, k=opts["k"])
-        elif opts["type"] == "inverse_distance":
-            w = weights.distance(gdf, kind="inverse", threshold_km=opts["threshold_km"], power=opts["power"],
-                                 islands=opts["islands"] if opts["threshold_km"] else "raise")
-        else:
-            w = weights.economic(ctx.data, opts["column"])
-    ctx.notes += [str(c.message) for c in caught]
+    gdf = ctx.gdf  # island links and drops warn; the runner puts every warning of a step into the notes
+    if opts["type"] in ("queen", "rook"):
+        w = weights.contiguity(gdf, rule=opts["type"], islands=opts["islands"])
+    elif opts["type"] == "knn":
+        w = weights.knn(gdf, k=opts["k"])
+    elif opts["type"] == "inverse_distance":
+        w = weights.distance(gdf, kind="inverse", threshold_km=opts["threshold_km"], power=opts["power"],
+                             islands=opts["islands"] if opts["threshold_km"] else "raise")
+    else:
+        w = weights.economic(ctx.data, opts["column"])
+    dropped = ~ctx.data["adcode"].isin(set(w.id_order))
+    if dropped.any():  # islands = "drop": the analyses use the units that remain in W
+        ctx.data = ctx.data[~dropped].reset_index(drop=True)
     ctx.w = w
-    summary = weights.describe(w).to_frame()
-    summary.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(summary["id"]).to_numpy())
-    ctx.table("weights", summary, _t(ctx, f"空间权重（{opts['type']}）的邻居", f"Neighbours ({opts['type']} weights)"),
-              stars=False)
+    ctx.table("weights", _named(ctx, weights.describe(w).to_frame(), "id"),
+              _t(ctx, f"空间权重（{opts['type']}）的邻居", f"Neighbours ({opts['type']} weights)"))
 
 
 # ----------------------------------------------------------------------------- analyses
@@ -121,11 +125,7 @@ def describe(ctx: Context, opts) -> None:
     t = t.reset_index()
     if ctx.labels:
         t.insert(1, "label", t["variable"].map(ctx.labels).fillna(""))
-    heads = {"variable": "变量", "label": "含义", "n": "样本量", "mean": "均值", "sd": "标准差", "min": "最小值",
-             "max": "最大值"}
-    if ctx.lang == "zh":
-        t = t.rename(columns=heads)
-    ctx.table("descriptive", t, _t(ctx, "描述性统计", "Descriptive statistics"), stars=False)
+    ctx.table("descriptive", t, _t(ctx, "描述性统计", "Descriptive statistics"))
 
 
 def maps(ctx: Context, opts) -> None:
@@ -147,7 +147,7 @@ def kde(ctx: Context, opts) -> None:
     group = ctx.region_col if (opts["by_region"] and ctx.region_col) else None
     data = ctx.data if group is None else ctx.data[ctx.data[group].notna()]
     res = density.kde(data, col, group=group, bandwidth_rule=bw)
-    ctx.table("kde_peaks", res.to_frame(), _t(ctx, "核密度主峰位置、高度与宽度", "Kernel density peaks"), stars=False)
+    ctx.table("kde_peaks", res.to_frame(), _t(ctx, "核密度主峰位置、高度与宽度", "Kernel density peaks"))
     ax = _labels(ctx, res.plot(kind="curves"), x=(col, col), y=("核密度", "density"))
     ax.set_title(_t(ctx, "全国核密度曲线", "Kernel density, national"))
     ctx.figure("kde_curves", ax, _t(ctx, "核密度曲线（全国）", "Kernel density curves (national)"))
@@ -176,7 +176,7 @@ def moran(ctx: Context, opts) -> None:
                         seed=ctx.seed)
     t = res.to_frame()
     keep = [c for c in ["year", "n", "I", "expectation", "z_norm", "p_norm", "z_rand", "p_rand", "p_sim"] if c in t]
-    ctx.table("moran", t[keep], _t(ctx, "全局莫兰指数", "Global Moran's I"), stars=False)
+    ctx.table("moran", t[keep], _t(ctx, "全局莫兰指数", "Global Moran's I"))
     ax = ctx.axes(figsize=(6, 3.6))
     ax.plot(t["year"], t["I"], marker="o", color="black")
     ax.axhline(t["expectation"].iloc[0], color="grey", linestyle="--", linewidth=0.8)
@@ -192,9 +192,7 @@ def _unit_table_and_map(ctx: Context, res, name: str, caption: tuple[str, str], 
                         map_caption: tuple[str, str], years: list | None = None, **plot_kw) -> None:
     """A per-region result: its table (with region names), its map of ``year`` and, with ``years``, a
     panel of maps of those years."""
-    t = res.to_frame()
-    t.insert(1, _t(ctx, "地区", "region"), ctx.names.reindex(t["adcode"]).to_numpy())
-    ctx.table(name, t, _t(ctx, *caption), stars=False)
+    ctx.table(name, _named(ctx, res.to_frame()), _t(ctx, *caption))
     title = _t(ctx, *map_caption)
     ax = res.plot(gdf=ctx.gdf, period=year, lang=ctx.lang, title=title, **plot_kw)
     ctx.figure(f"{name}_map", ax, title)
@@ -236,21 +234,20 @@ def lisa(ctx: Context, opts) -> None:
     ctx.table("lisa_types", _members(ctx, res.to_frame(), "cluster", ["HH", "LH", "LL", "HL"],
                                      ("高-高", "低-高", "低-低", "高-低"),
                                      ("High-High", "Low-High", "Low-Low", "High-Low")),
-              _t(ctx, "LISA 集聚类型及其地区", "Regions by LISA cluster type"), stars=False)
+              _t(ctx, "LISA 集聚类型及其地区", "Regions by LISA cluster type"))
     _unit_table_and_map(ctx, res, "lisa", ("局部莫兰指数（LISA）", "Local Moran's I (LISA)"), year,
                         (f"LISA 集聚图（{year}）", f"LISA cluster map ({year})"), opts["years"])
 
 
 def gi_star(ctx: Context, opts) -> None:
     from .. import hotspot
+    from ..hotspot.getis import BREAK_LABELS_EN, BREAK_LABELS_ZH
 
     col, year = _col(ctx, opts), _last_year(ctx, opts)
     res = hotspot.gi_star(ctx.data, col, ctx.w)
-    from ..hotspot.getis import BREAK_LABELS_EN, BREAK_LABELS_ZH
-
     ctx.table("gi_star_classes", _members(ctx, res.to_frame(), "class", [5, 4, 3, 2, 1], BREAK_LABELS_ZH[::-1],
                                           BREAK_LABELS_EN[::-1]),
-              _t(ctx, "Gi* 冷热点分区（自然断点）及其地区", "Regions by Gi* class (natural breaks)"), stars=False)
+              _t(ctx, "Gi* 冷热点分区（自然断点）及其地区", "Regions by Gi* class (natural breaks)"))
     _unit_table_and_map(ctx, res, "gi_star", ("Getis-Ord Gi* 冷热点", "Getis-Ord Gi* hot spots"), year,
                         (f"冷热点分布（{year}）", f"Hot and cold spots ({year})"), opts["years"], scheme=opts["scheme"])
 
@@ -264,8 +261,8 @@ def ellipse(ctx: Context, opts) -> None:
     g = geometry.to_albers(ctx.gdf)[["geometry"]].join(
         ctx.data[ctx.data["year"].isin(years)].set_index("adcode")[[col, "year"]], how="inner")
     res = sde(g.reset_index(), weights=col, by="year", method=opts["method"], n_std=opts["n_std"])
-    ctx.table("ellipse", res.to_frame(), _t(ctx, "标准差椭圆参数", "Standard deviational ellipses"), stars=False)
-    ctx.table("centre_migration", res.migration, _t(ctx, "重心迁移", "Migration of the mean centre"), stars=False)
+    ctx.table("ellipse", res.to_frame(), _t(ctx, "标准差椭圆参数", "Standard deviational ellipses"))
+    ctx.table("centre_migration", res.migration, _t(ctx, "重心迁移", "Migration of the mean centre"))
     ax = res.plot()
     ax.set_title(_t(ctx, "标准差椭圆与重心轨迹", "Ellipses and centre trajectory"))
     ctx.figure("ellipse", ax, _t(ctx, "标准差椭圆与重心迁移轨迹", "Standard deviational ellipses"))
@@ -280,8 +277,7 @@ def dagum(ctx: Context, opts) -> None:
         data = data[data["year"].isin(opts["years"])]
     res = inequality.dagum_gini(data, col, ctx.region_col)
     ctx.table("dagum_gini", res.paper_table(lang=ctx.lang), _t(ctx, "Dagum 基尼系数及其分解",
-                                                               "Dagum Gini coefficient and decomposition"),
-              stars=False)
+                                                               "Dagum Gini coefficient and decomposition"))
     ax = _labels(ctx, res.plot(), x=("年份", "year"), y=("基尼系数", "Gini"))
     ax.set_title(_t(ctx, "总体与区域内基尼系数", "Overall and within-region Gini"))
     ctx.figure("dagum_gini", ax, _t(ctx, "Dagum 基尼系数", "Dagum Gini"))
@@ -297,7 +293,7 @@ def theil(ctx: Context, opts) -> None:
     col = _col(ctx, opts)
     data = ctx.data[ctx.data[ctx.region_col].notna()]
     res = inequality.theil(data, col, ctx.region_col)
-    ctx.table("theil", res.to_frame(), _t(ctx, "泰尔指数及其分解", "Theil index and decomposition"), stars=False)
+    ctx.table("theil", res.to_frame(), _t(ctx, "泰尔指数及其分解", "Theil index and decomposition"))
 
 
 def convergence(ctx: Context, opts) -> None:
@@ -307,7 +303,7 @@ def convergence(ctx: Context, opts) -> None:
     for kind in opts["kind"]:
         res = inequality.convergence(ctx.data, col, kind=kind, panel=opts["panel"] and kind == "beta")
         ctx.table(f"{kind}_convergence", res.to_frame(), _t(ctx, f"{'σ' if kind == 'sigma' else 'β'} 收敛检验",
-                                                            f"{kind}-convergence"), stars=False)
+                                                            f"{kind}-convergence"))
         if kind == "sigma":
             ax = _labels(ctx, res.plot(), x=("年份", "year"), y=("离散程度", "dispersion"))
             ctx.figure("sigma_convergence", ax, _t(ctx, "σ 收敛", "σ-convergence"))
@@ -315,28 +311,25 @@ def convergence(ctx: Context, opts) -> None:
 
 def markov(ctx: Context, opts) -> None:
     from .. import markov as mk
-
-    col = _col(ctx, opts)
     from ..markov._core import default_labels
 
+    col = _col(ctx, opts)
     res = mk.markov(ctx.data, col, classes=opts["classes"], step=opts["step"], cutpoints=opts["cutpoints"],
                     labels=default_labels(opts["classes"], ctx.lang))
-    ctx.table("markov", res.paper_table(), _t(ctx, "传统马尔可夫转移概率矩阵", "Markov transition matrix"),
-              stars=False)
+    ctx.table("markov", res.paper_table(), _t(ctx, "传统马尔可夫转移概率矩阵", "Markov transition matrix"))
     ax = _labels(ctx, res.plot(), x=("t+1 年类型", "class at t+1"), y=("t 年类型", "class at t"))
     ctx.figure("markov", ax, _t(ctx, "马尔可夫转移概率", "Markov transition probabilities"))
 
 
 def spatial_markov(ctx: Context, opts) -> None:
     from .. import markov as mk
-
-    col = _col(ctx, opts)
     from ..markov._core import default_labels
 
+    col = _col(ctx, opts)
     res = mk.spatial_markov(ctx.data, col, ctx.w, classes=opts["classes"], lag_classes=opts["lag_classes"],
                             step=opts["step"], labels=default_labels(opts["classes"], ctx.lang))
     ctx.table("spatial_markov", res.paper_table(), _t(ctx, "空间马尔可夫转移概率矩阵",
-                                                      "Spatial Markov transition matrices"), stars=False)
+                                                      "Spatial Markov transition matrices"))
     k = res.probabilities.shape[0]
     ax = ctx.axes(figsize=(3.2 * k, 3.2))
     ctx.figure("spatial_markov", res.plot(ax=ax), _t(ctx, "空间马尔可夫转移概率", "Spatial Markov probabilities"))
@@ -361,8 +354,8 @@ def detector(ctx: Context, opts) -> None:
     disc = {f: "optimal" for f in opts["factors"]} if opts["discretize"] == "optimal" else opts["discretize"]
     res = gd.geodetector(data, col, opts["factors"], discretize=disc, k=k)
     f = res.factor.reset_index()
-    ctx.table("detector_factor", f, _t(ctx, "因子探测结果", "Factor detector"), stars=False)
-    ctx.table("detector_interaction", res.interaction, _t(ctx, "交互探测结果", "Interaction detector"), stars=False)
+    ctx.table("detector_factor", f, _t(ctx, "因子探测结果", "Factor detector"))
+    ctx.table("detector_interaction", res.interaction, _t(ctx, "交互探测结果", "Interaction detector"))
     n = len(opts["factors"])
     ax = ctx.axes(figsize=(1.1 * n + 2, 1.0 * n + 1.5))
     ctx.figure("detector_interaction", res.plot(ax=ax), _t(ctx, "因子与交互作用 q 值", "q of factors and interactions"))
@@ -373,8 +366,7 @@ def forest(ctx: Context, opts) -> None:
 
     col = _col(ctx, opts)
     res = gd.forest_importance(ctx.data, col, opts["factors"], n_estimators=opts["n_estimators"], seed=ctx.seed)
-    ctx.table("forest_importance", res.to_frame(), _t(ctx, "随机森林变量重要性", "Random-forest importance"),
-              stars=False)
+    ctx.table("forest_importance", res.to_frame(), _t(ctx, "随机森林变量重要性", "Random-forest importance"))
     ctx.figure("forest_importance", res.plot(), _t(ctx, "随机森林变量重要性", "Random-forest importance"))
 
 
@@ -385,8 +377,7 @@ def regression(ctx: Context, opts) -> None:
     results, names = [], []
     if opts["lm_tests"] and opts["effects"] != "none":
         lm = panel.lm_tests(ctx.data, f, ctx.w, effects=opts["effects"])
-        ctx.table("lm_tests", lm, _t(ctx, "LM 检验（固定效应模型残差）", "LM tests (fixed-effects residuals)"),
-                  stars=False)
+        ctx.table("lm_tests", lm, _t(ctx, "LM 检验（固定效应模型残差）", "LM tests (fixed-effects residuals)"))
     for m in opts["models"]:
         r = panel.spatial_panel(ctx.data, f, ctx.w, model=m, effects=opts["effects"], lee_yu=opts["lee_yu"],
                                 n_draws=opts["n_draws"], seed=ctx.seed)
@@ -397,11 +388,11 @@ def regression(ctx: Context, opts) -> None:
                       _t(ctx, f"{m.upper()} 直接效应、间接效应与总效应（括号内为 t 值）",
                          f"{m.upper()} direct, indirect and total effects (t in parentheses)"), formatted=True,
                       note=report.STAR_NOTE_T[ctx.lang])
-    tests = pd.concat([r.tests.assign(model=n) for r, n in zip(results, names) if r.tests is not None and len(r.tests)],
-                      ignore_index=True) if results else pd.DataFrame()
-    if len(tests):
+    tests = [r.tests.assign(model=n) for r, n in zip(results, names) if r.tests is not None and len(r.tests)]
+    if tests:
+        tests = pd.concat(tests, ignore_index=True)
         tests = tests[["model", *[c for c in tests.columns if c != "model"]]]
-        ctx.table("model_tests", tests, _t(ctx, "模型检验（Wald 与 LR）", "Model tests (Wald and LR)"), stars=False)
+        ctx.table("model_tests", tests, _t(ctx, "模型检验（Wald 与 LR）", "Model tests (Wald and LR)"))
     cmp = report.compare(results, names=names, lang=ctx.lang, digits=ctx.digits)
     ctx.table("regression", cmp, _t(ctx, "空间面板模型估计结果", "Spatial panel estimates"), formatted=True)
     if results and results[-1].effects is not None:
