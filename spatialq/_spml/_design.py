@@ -8,9 +8,16 @@ import numpy as np
 import pandas as pd
 
 
-def design(df: pd.DataFrame, formula: str, *, intercept: bool) -> tuple[str, np.ndarray, pd.DataFrame]:
+def design(df: pd.DataFrame, formula, *, intercept: bool) -> tuple[str, np.ndarray, pd.DataFrame]:
     """(response name, y, X) for ``formula`` on ``df``; the intercept is dropped when the fixed
-    effects absorb it.  Missing values and unknown names are errors that say what to fix."""
+    effects absorb it.  Missing values and unknown names are errors that say what to fix.
+
+    A :class:`spatialq.formula.Formula` (study files) is built by spatialq's own grammar and
+    never evaluated; a string goes to formulaic, for the caller's own code."""
+    from ..formula import Formula
+
+    if isinstance(formula, Formula):
+        return formula.design(df, intercept=intercept)
     from formulaic import model_matrix
     from formulaic.errors import FactorEvaluationError
 
