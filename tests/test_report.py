@@ -101,3 +101,19 @@ def test_effects_table_matches_inference():
     sem = panel.spatial_panel(df, "ln_patents ~ ln_gdp_pc", w, model="ols", n_draws=10)
     with pytest.raises(ValueError, match="no effects"):
         effects_table(sem)
+
+
+def test_docx_table_of_300_rows_reads_back(tmp_path):
+    docx = pytest.importorskip("docx")
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.normal(size=(300, 6)), columns=[f"x{j}" for j in range(6)])
+    frame.insert(0, "region", [f"地区{i}" for i in range(300)])
+    frame["estimate"], frame["p"] = rng.normal(size=300), rng.uniform(size=300)
+    t = report.table(frame, index=False)
+    d = docx.Document(str(report.write(frame, tmp_path / "t.docx", caption="表 2 大表")))
+    assert [p.text for p in d.paragraphs] == ["表 2 大表", report.STAR_NOTE["zh"]]
+    cells = [[c.text for c in row.cells] for row in d.tables[0].rows]
+    assert cells == [list(t.columns), *t.to_numpy().tolist()]
+    assert d.tables[0].style.name == "Table Grid"
+    assert d.styles["Normal"].font.name == "Times New Roman"
+

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._spml._result import compare as _compare_models
 from .._spml._result import stars as _stars
+from ._docx import write_docx
 
 __all__ = ["HEADINGS", "compare", "effects_table", "table", "to_latex", "to_markdown", "write"]
 
@@ -222,30 +223,5 @@ def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, c
         text = (f"**{caption}**\n\n" if caption else "") + to_markdown(t) + (f"\n{note}\n" if note else "")
         path.write_text(text, encoding="utf-8")
     else:
-        _docx(t, path, caption=caption, note=note)
+        write_docx(t, path, caption=caption, note=note)
     return path
-
-
-def _docx(t: pd.DataFrame, path: Path, *, caption, note) -> None:
-    try:
-        import docx
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.oxml.ns import qn
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("writing .docx needs python-docx: pip install 'spatialq[docx]'") from err
-    doc = docx.Document()
-    style = doc.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")  # Chinese text in SimSun, as journals ask
-    if caption:
-        doc.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    tab = doc.add_table(rows=len(t) + 1, cols=t.shape[1])
-    tab.style = "Table Grid"
-    for j, c in enumerate(t.columns):
-        tab.cell(0, j).text = str(c)
-    for i, row in enumerate(t.astype(str).itertuples(index=False), start=1):
-        for j, v in enumerate(row):
-            tab.cell(i, j).text = v
-    if note:
-        doc.add_paragraph(note)
-    doc.save(path)
