@@ -117,3 +117,100 @@ def test_docx_table_of_300_rows_reads_back(tmp_path):
     assert d.tables[0].style.name == "Table Grid"
     assert d.styles["Normal"].font.name == "Times New Roman"
 
+
+DANGEROUS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"]
+NUMBERS = ["-0.123***", "-1.5", "(\u22120.45)"]
+
+
+@pytest.fixture()
+def hostile():
+    """Region names as an attacker (or a careless export) could write them, beside real journal numbers."""
+    names = [*DANGEROUS, "北京\n市", *NUMBERS]
+    values = pd.Series([1.0, -2.5, 3.25, -0.5, 0.0, 7.0, 8.5, -9.0, 10.0], dtype=object)
+    return pd.DataFrame({"=区域": names, "n": values}, dtype=object)
+
+
+@pytest.mark.parametrize("text", ["-0.123***", "-1.5", "-3.2e-5", "(-0.45)", "(\u22120.45)", "[0.031]", "+12.5%",
+                                  "-1,234.5", "-inf", " -7 ", "-"])
+def test_numeric_looking_cells_are_not_neutralised(text):
+    from spatialq.report._safe import escape, formula_like
+
+    assert not formula_like(text) and escape(text, "csv") == text
+
+
+@pytest.mark.parametrize("text", [*DANGEROUS, "\r=1", " =1+1", "-cmd", "+1+1", "-1e", "-0.5)*2"])
+def test_formula_like_cells_get_a_quote_in_csv(text):
+    from spatialq.report._safe import escape, formula_like
+
+    assert formula_like(text) and escape(text, "csv") == "'" + text
+
+
+def test_csv_neutralises_formulas_and_keeps_numbers(hostile, tmp_path):
+    import csv
+
+    path = report.write(hostile, tmp_path / "t.csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["'=区域", "n"]
+    body = rows[1:]
+    assert [r[0] for r in body] == ["'" + s for s in DANGEROUS] + ["北京\n市", *NUMBERS]
+    assert [r[1] for r in body] == ["1.0", "-2.5", "3.25", "-0.5", "0.0", "7.0", "8.5", "-9.0", "10.0"]
+
+
+def test_xlsx_writes_text_never_formulas(hostile, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    path = report.write(hostile, tmp_path / "t.xlsx", caption="=caption", note="@note", sheet="a/b:c")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    assert ws.title == "a_b_c"
+    assert (ws["A1"].value, ws["A1"].data_type) == ("=caption", "s")
+    assert (ws["A2"].value, ws["A2"].data_type) == ("=区域", "s") and ws["A2"].quotePrefix
+    for i, text in enumerate(hostile["=区域"], start=3):
+        cell = ws.cell(row=i, column=1)
+        assert (cell.value, cell.data_type) == (text, "s")
+        assert cell.quotePrefix == (text in DANGEROUS)
+    numbers = [ws.cell(row=i, column=2) for i in range(3, 3 + len(hostile))]
+    assert [c.value for c in numbers] == list(hostile["n"]) and {c.data_type for c in numbers} == {"n"}
+    note = ws.cell(row=ws.max_row, column=1)
+    assert (note.value, note.data_type) == ("@note", "s")
+    formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+
+
+def test_markdown_rows_stay_one_line(hostile, tmp_path):
+    import re
+
+    t = hostile.copy()
+    t.columns = ["=区\n域 | a", "n"]
+    md = report.write(t, tmp_path / "t.md", caption="表\n1", note="注：a\nb").read_text(encoding="utf-8")
+    rows = [line for line in md.splitlines() if line.startswith("| ")]
+    assert len(rows) == len(t) + 2
+    assert {len(re.findall(r"(?<!\\)\|", r)) for r in rows} == {3}
+    assert rows[0] == "| =区<br>域 \\| a | n |" and "| 北京<br>市 |" in md
+    assert "+cmd\\|' /C calc'!A0" in md and "**表<br>1**" in md
+
+
+def test_latex_escapes_every_special_and_newline(hostile):
+    t = pd.DataFrame({"a_1": ["\\ { } $ & # ^ _ % ~", "x\n\ny", "<0.001 | >"], "b": ["1", "2", "3"]})
+    tex = report.to_latex(t, caption="50% & more\nlines", label="tab:x y}", note="#1")
+    body = tex.splitlines()
+    start = body.index(r"\toprule")
+    rows = body[start + 1:start + 3 + len(t)]  # header, \\midrule, the rows
+    assert rows[0] == r"a\_1 & b \\" and rows[1] == r"\midrule"
+    assert rows[2] == (r"\textbackslash{} \{ \} \$ \& \# \textasciicircum{} \_ \% \textasciitilde{} & 1 \\")
+    assert rows[3] == r"x  y & 2 \\" and rows[4] == r"\textless{}0.001 \textbar{} \textgreater{} & 3 \\"
+    assert r"\caption{50\% \& more lines}" in tex and r"\label{tab:xy}" in tex and r"\#1" in tex
+    hostile_tex = report.to_latex(hostile)
+    assert hostile_tex.count(r" \\") == len(hostile) + 1 and "\n\n" not in hostile_tex
+
+
+def test_docx_cells_are_plain_text(hostile, tmp_path):
+    docx = pytest.importorskip("docx")
+    path = report.write(hostile, tmp_path / "t.docx", caption="=caption")
+    d = docx.Document(str(path))
+    cells = [[c.text for c in row.cells] for row in d.tables[0].rows]
+    assert cells[0] == ["=区域", "n"] and [r[0] for r in cells[1:]] == list(hostile["=区域"])
+    import zipfile
+
+    xml = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
+    assert "instrText" not in xml and "fldSimple" not in xml and "fldChar" not in xml

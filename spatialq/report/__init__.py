@@ -13,6 +13,7 @@ Shares in ``to_frame()`` are fractions; pass ``percent=[columns]`` to show them 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -22,6 +23,8 @@ import pandas as pd
 from .._spml._result import compare as _compare_models
 from .._spml._result import stars as _stars
 from ._docx import write_docx
+from ._safe import escape
+from ._xlsx import write_xlsx
 
 __all__ = ["HEADINGS", "compare", "effects_table", "table", "to_latex", "to_markdown", "write"]
 
@@ -145,35 +148,57 @@ def effects_table(result, *, lang: str = "zh", stat: str = "t", digits: int = 3)
 
 
 def to_markdown(t: pd.DataFrame) -> str:
-    """Pipe table of a formatted table (strings)."""
-    cols = [str(c) for c in t.columns]
+    """Pipe table of a formatted table (strings).
 
-    def esc(s):
-        return str(s).replace("|", "\\|")
+    Headers and cells are escaped for Markdown (see :mod:`spatialq.report._safe`): ``|`` becomes
+    ``\\|`` and a line break becomes ``<br>``, so every row is one line with the same number of
+    ``|``; ``<`` that would open an HTML tag becomes ``&lt;``.
 
-    lines = ["| " + " | ".join(map(esc, cols)) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
-    lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in t.astype(str).itertuples(index=False)]
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        The formatted table.
+
+    Returns
+    -------
+    str
+    """
+    cols = [escape(c, "md") for c in t.columns]
+    lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
+    lines += ["| " + " | ".join(escape(v, "md") for v in row) + " |" for row in t.astype(str).itertuples(index=False)]
     return "\n".join(lines) + "\n"
 
 
-_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-        "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "σ": r"$\sigma$", "ρ": r"$\rho$",
-        "λ": r"$\lambda$", "²": r"$^2$", "θ": r"$\theta$", "β": r"$\beta$"}
-
-
 def _tex(s) -> str:
-    return "".join(_TEX.get(ch, ch) for ch in str(s))
+    return escape(s, "tex")
 
 
 def to_latex(t: pd.DataFrame, *, caption: str | None = None, label: str | None = None,
              note: str | None = None) -> str:
-    """booktabs table (needs ``\\usepackage{booktabs}``; Chinese text needs ctex / xeCJK)."""
+    """booktabs table (needs ``\\usepackage{booktabs}``; Chinese text needs ctex / xeCJK).
+
+    Headers, cells, caption and note are escaped for LaTeX: ``\\ { } $ & # ^ _ % ~ < > |`` become
+    their text commands, line breaks become spaces; ``label`` keeps only letters, digits and
+    ``: . _ -``.
+
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        The formatted table.
+    caption, label, note : str or None
+        ``\\caption``, ``\\label`` and a footnote-size note under the table.
+
+    Returns
+    -------
+    str
+    """
     spec = "l" + "c" * (t.shape[1] - 1)
     lines = [r"\begin{table}[htbp]", r"\centering"]
     if caption:
         lines.append(rf"\caption{{{_tex(caption)}}}")
     if label:
-        lines.append(rf"\label{{{label}}}")
+        key = re.sub(r"[^\w:.-]", "", label)
+        lines.append(rf"\label{{{key}}}")
     lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(_tex(c) for c in t.columns) + r" \\",
               r"\midrule"]
     lines += [" & ".join(_tex(v) for v in row) + r" \\" for row in t.astype(str).itertuples(index=False)]
@@ -188,9 +213,44 @@ def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, c
           note: str | None = None, percent: Sequence[str] = (), sheet: str = "table") -> Path:
     """Write a formatted table; the format comes from the suffix (.csv .xlsx .tex .md .docx).
 
-    ``obj`` is a result, a DataFrame, or a table already made by :func:`table` / :func:`compare`
-    (a DataFrame of strings is written as it is).  ``note`` defaults to the significance note when
-    stars are shown.  Returns the path."""
+    Text from data (region and column names, captions, notes) never becomes a formula or
+    breaks the file: every header, cell, caption and note goes through one function,
+    ``spatialq.report._safe.escape``, with the file's format.
+
+    - ``.csv`` (UTF-8 with BOM): OWASP's rule against formula injection.  A cell or header whose
+      first character (after leading spaces) is ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+      return gets a ``'`` in front, unless it is numeric-looking: the whole text matches
+      ``[spaces] [( or [] [sign + - −] (digits[,ddd...][.digits] | .digits | inf | nan)
+      [exponent e±d] [%] [*...] [) or ]] [*...] [spaces]``, so ``-0.123***``, ``-1.5``,
+      ``-3.2e-5``, ``(-0.45)`` and ``-12.5%`` are written as they are; so is ``-`` alone.
+    - ``.xlsx``: strings are text cells, never formulas; formula-like ones also carry Excel's
+      quote prefix.  Numbers (a frame with numeric cells) stay numbers.
+    - ``.md``: ``|`` is escaped and line breaks become ``<br>``.
+    - ``.tex``: LaTeX specials are escaped and line breaks become spaces.
+    - ``.docx``: plain text runs (a line break stays a line break inside its cell); the table is
+      built in time linear in its number of cells.
+
+    Parameters
+    ----------
+    obj : result or pandas.DataFrame
+        A result, a DataFrame, or a table already made by :func:`table` / :func:`compare`
+        (a DataFrame of strings is written as it is).
+    path : str or pathlib.Path
+        The file; its suffix picks the format.
+    lang, digits, stars, percent
+        Passed to :func:`table` when ``obj`` is not yet formatted.
+    caption : str, optional
+        Title above the table.
+    note : str, optional
+        Text below the table; defaults to the significance note when stars are shown.
+    sheet : str
+        Sheet name in ``.xlsx`` (characters Excel forbids become ``_``, at most 31 characters).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".xlsx", ".tex", ".md", ".docx"}:
@@ -203,24 +263,16 @@ def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, c
         note = STAR_NOTE[lang]
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        t.to_csv(path, index=False, encoding="utf-8-sig")
+        safe = t.map(lambda v: escape(v, "csv") if isinstance(v, str) else v)
+        safe.columns = [escape(c, "csv") for c in t.columns]
+        safe.to_csv(path, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        try:
-            import openpyxl  # noqa: F401
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError("writing .xlsx needs openpyxl: pip install 'spatialq[excel]'") from err
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            start = 1 if caption else 0
-            t.to_excel(xw, sheet_name=sheet[:31], index=False, startrow=start)
-            ws = xw.sheets[sheet[:31]]
-            if caption:
-                ws.cell(row=1, column=1, value=caption)
-            if note:
-                ws.cell(row=start + len(t) + 3, column=1, value=note)
+        write_xlsx(t, path, caption=caption, note=note, sheet=sheet)
     elif suffix == ".tex":
         path.write_text(to_latex(t, caption=caption, note=note), encoding="utf-8")
     elif suffix == ".md":
-        text = (f"**{caption}**\n\n" if caption else "") + to_markdown(t) + (f"\n{note}\n" if note else "")
+        text = ((f"**{escape(caption, 'md')}**\n\n" if caption else "") + to_markdown(t)
+                + (f"\n{escape(note, 'md')}\n" if note else ""))
         path.write_text(text, encoding="utf-8")
     else:
         write_docx(t, path, caption=caption, note=note)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._safe import escape
+
 
 def write_docx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | None) -> None:
     """Write ``t`` (a table of strings) to ``path`` as a Word document.
@@ -40,13 +42,13 @@ def write_docx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
     style.font.name = "Times New Roman"
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")  # Chinese text in SimSun, as journals ask
     if caption:
-        doc.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
+        doc.add_paragraph(escape(caption, "docx")).alignment = WD_ALIGN_PARAGRAPH.CENTER
     tab = doc.add_table(rows=len(t) + 1, cols=t.shape[1])
     tab.style = "Table Grid"
     rows = [list(t.columns), *t.astype(str).itertuples(index=False)]
     for tr, values in zip(tab._tbl.tr_lst, rows):  # each row and each cell visited once
         for tc, v in zip(tr.tc_lst, values):
-            _Cell(tc, tab).text = str(v)
+            _Cell(tc, tab).text = escape(v, "docx")
     if note:
-        doc.add_paragraph(note)
+        doc.add_paragraph(escape(note, "docx"))
     doc.save(path)

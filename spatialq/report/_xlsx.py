@@ -1,0 +1,72 @@
+"""The Excel writer: every string a text cell, never a formula."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ._safe import escape, formula_like
+
+_SHEET_BAD = re.compile(r"[\\/?*\[\]:]")
+
+
+def sheet_title(name: str) -> str:
+    """An Excel sheet name from ``name``: ``\\ / ? * [ ] :`` become ``_``, at most 31 characters.
+
+    Parameters
+    ----------
+    name : str
+        The wanted sheet name.
+
+    Returns
+    -------
+    str
+        ``"table"`` when nothing is left.
+    """
+    title = _SHEET_BAD.sub("_", escape(name, "xlsx"))[:31].strip("'")
+    return title or "table"
+
+
+def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | None, sheet: str) -> None:
+    """Write ``t`` to ``path`` as an Excel workbook of one sheet.
+
+    The caption goes in A1 (the table starts below it), the note two rows under the table; the
+    header row keeps pandas' bold, boxed look.  Strings, in the header, the cells, the caption and
+    the note, are stored as text cells (openpyxl would otherwise store a string starting with
+    ``=`` as a formula); those a spreadsheet could take for a formula also get Excel's quote
+    prefix, so that editing the cell keeps it text.  Numbers stay numbers.
+
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        The formatted table.
+    path : pathlib.Path
+        The ``.xlsx`` file to write.
+    caption, note : str or None
+        Text above and below the table.
+    sheet : str
+        The sheet name, made valid by :func:`sheet_title`.
+    """
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("writing .xlsx needs openpyxl: pip install 'spatialq[excel]'") from err
+    safe = t.map(lambda v: escape(v, "xlsx") if isinstance(v, str) else v)
+    safe.columns = [escape(c, "xlsx") if isinstance(c, str) else c for c in t.columns]
+    title = sheet_title(sheet)
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        start = 1 if caption else 0
+        safe.to_excel(xw, sheet_name=title, index=False, startrow=start)
+        ws = xw.sheets[title]
+        if caption:
+            ws.cell(row=1, column=1, value=escape(caption, "xlsx"))
+        if note:
+            ws.cell(row=start + len(t) + 3, column=1, value=escape(note, "xlsx"))
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, even when it starts with "="
+                    if formula_like(cell.value):
+                        cell.quotePrefix = True
