@@ -214,3 +214,13 @@ def test_docx_cells_are_plain_text(hostile, tmp_path):
 
     xml = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
     assert "instrText" not in xml and "fldSimple" not in xml and "fldChar" not in xml
+
+
+def test_control_characters_do_not_break_xml_formats(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    docx = pytest.importorskip("docx")
+    t = pd.DataFrame({"region": ["a\x01b\x1f", "c\td"]}, dtype=object)
+    ws = openpyxl.load_workbook(report.write(t, tmp_path / "t.xlsx")).active
+    assert [ws["A2"].value, ws["A3"].value] == ["ab", "c\td"]
+    d = docx.Document(str(report.write(t, tmp_path / "t.docx")))
+    assert [row.cells[0].text for row in d.tables[0].rows] == ["region", "ab", "c\td"]
