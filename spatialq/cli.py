@@ -81,7 +81,7 @@ def _template(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from . import study
 
-    res = study.run(args.study, out=args.out, progress=not args.quiet)
+    res = study.run(args.study, out=args.out, progress=not args.quiet, allow_outside=args.allow_outside)
     nt = sum(o.kind == "table" for o in res.outputs)
     nf = sum(o.kind == "figure" for o in res.outputs)
     print(f"{nt} tables and {nf} figures written to {res.out}/; open {res.index}")
@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("study", help="the study file, e.g. study.toml")
     r.add_argument("--out", default=None, help="output folder (default: <study>-out next to the file)")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
+    r.add_argument("--allow-outside", action="store_true",
+                   help="let the study read data files outside its own folder")
     r.set_defaults(func=_run)
     t = sub.add_parser("template", help="write an annotated study file with every key and its default")
     t.add_argument("--out", default=None, help="file to write (default: print to standard output)")
@@ -128,13 +130,13 @@ def main(argv: list[str] | None = None) -> int:
             if not args.debug:
                 warnings.simplefilter("ignore", UserWarning)
             return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print("interrupted", *getattr(exc, "__notes__", []), file=sys.stderr)
         return 130
     except Exception as exc:  # one paragraph for the user; --debug shows the traceback
         if args.debug:
             raise
-        msg = str(exc) or type(exc).__name__
+        msg = " ".join([str(exc) or type(exc).__name__, *getattr(exc, "__notes__", [])])
         kind = "" if type(exc).__name__ == "StudyError" else f"{type(exc).__name__}: "
         print(textwrap.fill(f"spatialq {args.command}: {kind}{msg}", width=100), file=sys.stderr)
         print("(run with --debug for the traceback)", file=sys.stderr)

@@ -211,8 +211,9 @@ def test_malformed_data_duplicates_missing_values_unbalanced(tmp_path, raw, no_c
     with pytest.raises(StudyError) as err:
         study.run(path, progress=False)
     msg = str(err.value)
-    assert "rows repeat a region and year" in msg and "陕西 2015" in msg
-    assert "column 'urban_pop_share' has 1 missing or non-numeric value(s)" in msg
+    assert "rows repeat a region and year" in msg and "陕西省 2015" in msg
+    assert "陕西 and 陕西省 are all 陕西省" in msg  # the cause: two spellings of one region
+    assert "column 'urban_pop_share' has 1 missing value(s), at 陕西省 2015" in msg
     unbalanced = raw[~((raw["province"] == "西藏自治区") & (raw["year"] == 2016))]
     path = _write(tmp_path, BASE + '[analyses.regression]\nformula = "u ~ ln_gdp_pc + openness"\n', unbalanced)
     with pytest.raises(StudyError, match="unbalanced"):

@@ -1,125 +1,367 @@
 """Reading and checking a study's data before any analysis runs.
 
-:func:`prepare` loads the data named in ``[data]`` (a long table, wide tables per variable, or a
-bundled data set), matches the id column to adcodes (names in any spelling, or codes), and checks
-every column, year and name that the study uses.  All problems are collected into one
-:class:`~spatialq.study.spec.StudyError`; only a study that passes is run.
+:func:`prepare` loads the data named in ``[data]`` (a long table, wide tables per variable —
+statistics-bureau exports read as downloaded — or a bundled data set), matches each file's region
+names to adcodes on their own, merges the files on adcode and year, applies the missing-value
+policy and checks every column, year and name that the study uses.  All problems are collected
+into one :class:`~spatialq.study.spec.StudyError`; only a study that passes is run.
+
+Files are read only from the study file's folder (and below) unless ``[data] allow_outside = true``
+(or ``spatialq run --allow-outside``): a study shared by someone else cannot make spatialq read,
+or print parts of, a file elsewhere on the computer.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
+from .analyses import REGISTRY, DataView
 from .spec import Study, StudyError
 
 __all__ = ["Prepared", "prepare", "read_table"]
 
-_ADCODE = re.compile(r"^\d{6}$")
-_IDENT = re.compile(r"[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*")
-_FORMULA_WORDS = {"np", "log", "exp", "sqrt", "C", "I", "center", "scale", "standardize", "poly", "abs", "log1p"}
+MAX_LISTED = 12
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """The checked data: long frame keyed by ``adcode`` and ``year``, the units' geometry, the level."""
+    """The checked data: long frame keyed by ``adcode`` and ``year``, the units' geometry, the level,
+    and what a reviewer needs to check the input (files with sha256, every spelling and the unit it
+    became, filled cells, dropped units, notes)."""
 
     data: pd.DataFrame
     gdf: gpd.GeoDataFrame
     level: str
     matched_from: str  # "name" or "adcode"
+    notes: tuple[str, ...] = ()
+    inputs: tuple[dict, ...] = ()
+    matches: tuple[dict, ...] = ()
+    filled: tuple[dict, ...] = ()
+    dropped: tuple[str, ...] = ()
+    meta: dict = field(default_factory=dict)
 
 
-def read_table(path: Path, *, sheet=0) -> pd.DataFrame:
-    """Read .csv (UTF-8, UTF-8 with BOM or GB18030), .xlsx/.xls or .parquet."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                return pd.read_csv(path, encoding=enc, dtype=str).apply(_numeric)
-            except UnicodeDecodeError:
-                continue
-        raise ValueError(f"{path.name}: cannot decode as UTF-8 or GB18030")
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path, sheet_name=sheet, dtype=str).apply(_numeric)
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    raise ValueError(f"{path.name}: unknown table format {suffix!r}; use .csv, .xlsx or .parquet")
+def read_table(path: Path, *, sheet=0, **layout) -> pd.DataFrame:
+    """Read .csv (UTF-8, UTF-8 with BOM, GB18030), .xlsx/.xls or .parquet, statistics-bureau exports
+    included; see :func:`spatialq.io.read_table` for the layout options."""
+    from ..io import read_table as _read
+
+    return _read(path, sheet=sheet, **layout)
 
 
-def _numeric(col: pd.Series) -> pd.Series:
-    """Columns that are all numbers become numbers; ids such as 110000 stay text."""
-    conv = pd.to_numeric(col.str.replace(",", "", regex=False).str.strip(), errors="coerce")
-    if conv.notna().sum() == col.notna().sum() and col.notna().any():
-        if col.dropna().str.fullmatch(r"\d{6}").all():
-            return col  # adcodes
-        return conv
-    return col
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
-def _load(study: Study, problems: list[str]) -> pd.DataFrame | None:
+def _resolve(study: Study, rel: str, where: str, allow_outside: bool, problems: list[str]) -> Path | None:
+    """The file ``rel`` relative to the study file, if it may be read (inside the study's folder)."""
+    base = study.base.resolve()
+    path = (base / str(rel)).resolve()
+    if path != base and base not in path.parents and not (allow_outside or study.data["allow_outside"]):
+        problems.append(f"{where}: {rel!r} lies outside the study's folder {base}; a study reads only the files "
+                        "in its own folder unless [data] allow_outside = true (or spatialq run --allow-outside)")
+        return None
+    if not path.is_file():
+        problems.append(f"{where}: {path} does not exist" if not path.exists() else f"{where}: {path} is not a file")
+        return None
+    return path
+
+
+def _read(study: Study, path: Path, where: str, inputs: list[dict], problems: list[str]) -> pd.DataFrame | None:
+    d = study.data
+    layout = {"format": "nbs" if d["format"] == "nbs" else "auto", "skiprows": d["skiprows"],
+              "header": d["header"], "footer": d["footer"]}
+    try:
+        df = read_table(path, sheet=d["sheet"], **layout)
+    except Exception as err:  # the reader's messages name the file and line, with capped excerpts only
+        problems.append(f"{where}: cannot read {path.name}: {err}")
+        return None
+    rel = path.relative_to(study.base.resolve()).as_posix() if study.base.resolve() in path.parents else str(path)
+    inputs.append({"role": where, "path": rel, "sha256": _sha256(path), "bytes": path.stat().st_size,
+                   "layout": {k: v for k, v in (df.attrs.get("layout") or {}).items() if k != "title_lines"} |
+                   {"title_lines": list((df.attrs.get("layout") or {}).get("title_lines", []))},
+                   "dropped_columns": [str(c) for c in df.attrs.get("dropped_columns", [])]})
+    if len(df) == 0:
+        problems.append(f"{where}: {path.name} has a header but no data rows")
+        return None
+    return df
+
+
+def _bundled(study: Study, problems: list[str]) -> pd.DataFrame | None:
+    from .. import datasets
+
+    d = study.data
+    if d["dataset"] == "ai_index_provinces":
+        return datasets.ai_index_provinces()
+    if d["level"] not in ("province", "prefecture"):
+        problems.append(f"[data] level: bundled synthetic data exist for province and prefecture, not {d['level']!r}")
+        return None
+    make = datasets.synthetic_urbanisation if d["dataset"] == "synthetic_urbanisation" else datasets.synthetic_panel
+    return make(d["level"])
+
+
+def _close(word: str, options) -> str:
+    import difflib
+
+    c = difflib.get_close_matches(str(word), [str(o) for o in options], n=3, cutoff=0.5)
+    return f" (closest: {', '.join(c)})" if c else ""
+
+
+# ----------------------------------------------------------------------------- one table → adcodes
+
+
+_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "地区", "省", "市",
+             "盟", "州", "县", "区", "旗")
+MUNICIPALITIES = ("110000", "120000", "310000", "500000")
+
+
+def _suffix(name: str) -> str:
+    return next((s for s in _SUFFIXES if name.endswith(s) and len(name) > len(s)), "")
+
+
+def _spelling(spelling: str, code: str, gdf: pd.DataFrame, level: str) -> str:
+    """How a spelling relates to the unit it matched: code, official, alias or correction."""
+    if spelling == code:
+        return "code"
+    row = gdf.loc[code] if code in gdf.index else None
+    if row is None:
+        return "alias"
+    if spelling == row["name_zh"]:
+        return "official"
+    suf = _suffix(spelling)
+    if suf and suf != _suffix(str(row["name_zh"])) and spelling.removesuffix(suf) != str(row["name_zh"]):
+        return "correction"  # 北京省 → 北京市: a suffix the unit does not have
+    return "alias"
+
+
+def _match_items(rep) -> tuple[list[str], list[str]]:
+    """A name-match report as text: unmatched names with their closest candidates, ambiguous names with theirs."""
+    unmatched = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'}{'; ' + r.hint if r.hint else ''})"
+                 for r in rep.unmatched.itertuples()]
+    ambiguous = [f"{r.name!r} ({', '.join(r.candidates)})" for r in rep.ambiguous.itertuples()]
+    return unmatched, ambiguous
+
+
+def _to_codes(df: pd.DataFrame, where: str, label: str, study: Study, id_col: str, gdf: pd.DataFrame,
+              log: list[dict], notes: list[str], problems: list[str]) -> pd.Series | None:
+    """Adcodes of one table's id column (names in any spelling, or codes, float-formatted ones included)."""
+    from .. import geometry
+    from ..io import normalise_code
+
+    d, level = study.data, study.data["level"]
+    raw = df[id_col]
+    text = raw.map(lambda v: "" if pd.isna(v) else str(v).strip())
+    codes_norm = raw.map(lambda v: _code_or_none(v, normalise_code))
+    looks_code = codes_norm.notna() & codes_norm.str.fullmatch(r"\d{6}").fillna(False)
+    as_code = d["id_type"] == "adcode" or (d["id_type"] == "auto" and bool(looks_code.all()))
+    if as_code:
+        floats = sorted({t for t, c in zip(text, codes_norm) if c is not None and t != c})
+        if floats:
+            notes.append(f"{label}: ids written as numbers ({', '.join(floats[:3])}) were read as the codes "
+                         f"{', '.join(normalise_code(f) or '' for f in floats[:3])}")
+        ids = codes_norm.where(looks_code, text)
+    else:
+        ids = text
+    parents = {k: [None if pd.isna(v) or not str(v).strip() else str(v).strip() for v in df[d[k]]]
+               for k in ("province", "prefecture") if d[k] is not None and d[k] in df.columns}
+    for key, values in parents.items():  # empty: no constraint (直辖市 districts)
+        plevel = "province" if key == "province" else "prefecture"
+        names = list(dict.fromkeys(v for v in values if v is not None))
+        prep = geometry.match(names, level=plevel, errors="report")
+        if not prep.ok:
+            unmatched, ambiguous = _match_items(prep)
+            bad = unmatched + [f"{a} is ambiguous" for a in ambiguous]
+            problems.append(f"{where} {key}: {len(bad)} {plevel} name(s) in column {d[key]!r} did not match: "
+                            + "; ".join(bad[:10]))
+            return None
+    uniq = ids if parents else ids.drop_duplicates()
+    rep = geometry.match(uniq, level=level, errors="report", **parents)
+    codes = pd.Series(rep.adcodes.to_numpy(), index=uniq.index) if parents else \
+        ids.map(dict(zip(uniq, rep.adcodes.tolist())))
+    codes = codes.astype(object).where(codes.notna(), None)
+    unmatched, ambiguous = _match_items(rep)
+    # a city name at province level (吉林市) is not the province: refuse rather than guess
+    wrong_level = []
+    if level == "province":
+        for i, (spell, code) in enumerate(zip(ids, codes)):
+            if code and spell.endswith("市") and code not in MUNICIPALITIES and spell != code:
+                wrong_level.append(f"{spell!r} is a city; the province is {gdf.loc[code, 'name_zh']} — "
+                                   "correct the name, or set [data] level to the table's level")
+                codes.iloc[i] = None
+    for where_, items in ((f"{where} id", unmatched + list(dict.fromkeys(wrong_level))),):
+        if items:
+            problems.append(f"{where_}: {len(items)} {level} name(s) in column {id_col!r} did not match: "
+                            + "; ".join(items[:15]) + (" …" if len(items) > 15 else ""))
+    if ambiguous:
+        problems.append(f"{where} id: ambiguous {level} names — set [data] province (and for counties prefecture) "
+                        "to the column that tells them apart: " + "; ".join(ambiguous[:10]))
+    corrections = {}
+    for spell, code in dict.fromkeys(zip(ids, codes)):
+        if code is None:
+            continue
+        kind = "code" if as_code else _spelling(spell, code, gdf, level)
+        log.append({"file": label, "spelling": spell, "adcode": code, "name": str(gdf["name_zh"].get(code, "")),
+                    "kind": kind})
+        if kind == "correction":
+            corrections[spell] = str(gdf["name_zh"].get(code, code))
+    if corrections:
+        notes.append(f"{label}: names corrected while matching: "
+                     + ", ".join(f"{k} → {v}" for k, v in list(corrections.items())[:MAX_LISTED])
+                     + (" …" if len(corrections) > MAX_LISTED else ""))
+    return codes
+
+
+def _code_or_none(value, normalise):
+    try:
+        return normalise(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _years(df: pd.DataFrame, time: str, where: str, problems: list[str]) -> pd.Series | None:
+    from ..io.values import excerpt, year_of
+
+    out, bad = [], []
+    for v in df[time]:
+        try:
+            out.append(year_of(v))
+        except (ValueError, TypeError):
+            out.append(None)
+            bad.append(excerpt(v))
+    if bad:
+        problems.append(f"{where} time: column {time!r} has values that are not years, e.g. "
+                        f"{', '.join(dict.fromkeys(bad[:3]))}")
+        return None
+    return pd.Series(out, index=df.index, dtype="Int64")
+
+
+def _wide_id(df: pd.DataFrame, study: Study) -> str | None:
+    """The id column of a wide table: ``[data] id`` if present, else (default id) the first text column."""
+    idc = study.data["id"]
+    if idc in df.columns:
+        return idc
+    if idc == "adcode" and len(df.columns) and not pd.api.types.is_numeric_dtype(df[df.columns[0]]):
+        return df.columns[0]  # 地区 in a statistics-bureau export
+    return None
+
+
+def _long_table(study, df, where, label, gdf, log, notes, problems):
+    """One long table keyed by adcode and year (or None with problems)."""
+    d = study.data
+    id_col, time = d["id"], d["time"]
+    missing = []
+    if id_col not in df.columns:
+        missing.append(f"{where} id: no column {id_col!r}{_close(id_col, df.columns)}")
+    if time not in df.columns:
+        missing.append(f"{where} time: no column {time!r}{_close(time, df.columns)}")
+    for key in ("province", "prefecture"):
+        if d[key] is not None and d[key] not in df.columns:
+            missing.append(f"{where} {key}: no column {d[key]!r}{_close(d[key], df.columns)}")
+    if missing:
+        problems += missing
+        return None
+    years = _years(df, time, where, problems)
+    codes = _to_codes(df, where, label, study, id_col, gdf, log, notes, problems)
+    if years is None or codes is None:
+        return None
+    out = df.drop(columns=[c for c in ("adcode", time) if c in df.columns])
+    if "adcode" in df.columns and id_col != "adcode":
+        out.insert(0, "adcode_input", df["adcode"])  # the matched codes take the name; the input is kept
+    out.insert(0, "year", years.to_numpy())
+    out.insert(0, "adcode", codes.to_numpy())
+    return out
+
+
+def _wide_table(study, var, df, where, label, gdf, log, notes, problems):
+    """One wide table (one column per year) as long, keyed by adcode and year."""
+    from ..io import year_columns
+
+    id_col = _wide_id(df, study)
+    if id_col is None:
+        problems.append(f"{where}: {label} has no id column {study.data['id']!r}{_close(study.data['id'], df.columns)}")
+        return None
+    ycols = year_columns(df)
+    if not ycols:
+        problems.append(f"{where}: {label} has no year columns (headers like 2019 or 2019年)")
+        return None
+    codes = _to_codes(df, where, label, study, id_col, gdf, log, notes, problems)
+    if codes is None:
+        return None
+    keep = pd.DataFrame({"adcode": codes.to_numpy()}, index=df.index)
+    frames = [keep.assign(year=year, **{var: df[c].to_numpy()}) for c, year in ycols.items()]
+    long = pd.concat(frames, ignore_index=True)
+    long["year"] = long["year"].astype("Int64")
+    return long
+
+
+def _duplicates(df: pd.DataFrame, where: str, names, problems: list[str], id_col: str | None = None) -> bool:
+    dup = df.duplicated(["adcode", "year"], keep=False) & df["adcode"].notna()
+    if not dup.any():
+        return False
+    ex = [f"{names.get(a, a)} {y}" for a, y in df.loc[dup, ["adcode", "year"]].drop_duplicates().head(4)
+          .itertuples(index=False)]
+    msg = f"{where}: {int(dup.sum())} rows repeat a region and year, e.g. {ex}"
+    if id_col is not None and id_col in df.columns:
+        spell = df.loc[dup].groupby("adcode")[id_col].agg(lambda s: sorted(set(map(str, s))))
+        several = {a: v for a, v in spell.items() if len(v) > 1}
+        if several:
+            msg += "; spellings of one region: " + "; ".join(f"{' and '.join(v)} are all {names.get(a, a)}"
+                                                            for a, v in list(several.items())[:5])
+    problems.append(msg)
+    return True
+
+
+def _load(study, allow_outside, gdf, log, notes, inputs, lacks, problems) -> pd.DataFrame | None:
     d = study.data
     if d["dataset"] is not None:
-        from .. import datasets
-
-        if d["dataset"] == "ai_index_provinces":
-            return datasets.ai_index_provinces()
-        level = d["level"]
-        if level not in ("province", "prefecture"):
-            problems.append(f"[data] level: bundled synthetic data exist for province and prefecture, not {level!r}")
+        raw = _bundled(study, problems)
+        if raw is None:
             return None
-        make = datasets.synthetic_urbanisation if d["dataset"] == "synthetic_urbanisation" else \
-            datasets.synthetic_panel
-        return make(level)
+        return _long_table(study, raw, "[data]", d["dataset"], gdf, log, notes, problems)
     if d["path"] is not None:
-        path = (study.base / d["path"]).resolve()
-        if not path.exists():
-            problems.append(f"[data] path: {path} does not exist")
+        path = _resolve(study, d["path"], "[data] path", allow_outside, problems)
+        raw = None if path is None else _read(study, path, "[data] path", inputs, problems)
+        if raw is None:
             return None
-        try:
-            return read_table(path, sheet=d["sheet"])
-        except Exception as err:  # report, do not crash: the user fixes the file
-            problems.append(f"[data] path: cannot read {path.name}: {err}")
-            return None
-    from ..paneldata import wide_to_long
-
-    merged = None
+        return _long_table(study, raw, "[data]", path.name, gdf, log, notes, problems)
+    merged, keys = None, []
     for var, rel in d["files"].items():
-        path = (study.base / str(rel)).resolve()
-        if not path.exists():
-            problems.append(f"[data.files] {var}: {path} does not exist")
+        where = f"[data.files] {var}"
+        path = _resolve(study, rel, where, allow_outside, problems)
+        raw = None if path is None else _read(study, path, where, inputs, problems)
+        long = None if raw is None else _wide_table(study, var, raw, where, path.name, gdf, log, notes, problems)
+        if long is None or _duplicates(long, f"{where} ({path.name})", gdf["name_zh"], problems):
             continue
-        try:
-            wide = read_table(path, sheet=d["sheet"])
-        except Exception as err:
-            problems.append(f"[data.files] {var}: cannot read {path.name}: {err}")
-            continue
-        if d["id"] not in wide.columns:
-            problems.append(f"[data.files] {var}: {path.name} has no id column {d['id']!r}; columns: "
-                            f"{list(wide.columns)[:12]}")
-            continue
-        long = wide_to_long(wide, id=d["id"], value_name=var, time=d["time"])
-        keys = [c for c in long.columns if c != var]
-        merged = long if merged is None else merged.merge(long, on=[c for c in keys if c in merged.columns],
-                                                          how="outer")
-    return merged
-
-
-def _formula_vars(formula: str) -> list[str]:
-    if "~" not in formula:
-        return []
-    words = []
-    for m in _IDENT.finditer(formula):
-        end = m.end()
-        following = formula[end:end + 1]
-        if following == "(" or m.group() in _FORMULA_WORDS:
-            continue
-        words.append(m.group())
-    return list(dict.fromkeys(words))
+        keys.append((var, path.name, set(zip(long["adcode"], long["year"]))))
+        merged = long if merged is None else merged.merge(long, on=["adcode", "year"], how="outer")
+    if merged is None:
+        return None
+    every = set(zip(merged["adcode"], merged["year"]))
+    for var, name, have in keys:  # a unit or a year that one file lacks and another has
+        lack = sorted(every - have)
+        if lack:
+            units = sorted({a for a, _ in lack} - {a for a, _ in have})
+            years = sorted({y for _, y in lack} - {y for _, y in have})
+            parts = []
+            if units:
+                parts.append("regions " + ", ".join(str(gdf["name_zh"].get(a, a)) for a in units[:8]))
+            if years:
+                parts.append("years " + ", ".join(map(str, years[:8])))
+            cells = [(a, y) for a, y in lack if a not in units and y not in years]
+            if cells:
+                parts.append("cells " + ", ".join(f"{gdf['name_zh'].get(a, a)} {y}" for a, y in cells[:8]))
+            lacks[var] = f"[data.files] {var}: {name} lacks " + "; ".join(parts) + " that other files have"
+    return merged.sort_values(["adcode", "year"], kind="stable").reset_index(drop=True)
 
 
 def _needed_columns(study: Study, created: set[str]) -> dict[str, list[str]]:
@@ -131,110 +373,114 @@ def _needed_columns(study: Study, created: set[str]) -> dict[str, list[str]]:
     if study.weights["type"] == "economic":
         need["[weights] column"] = [study.weights["column"]]
     for name, opts in study.analyses:
-        cols = []
-        if opts.get("column"):
-            cols.append(opts["column"])
-        for key in ("factors", "columns"):
-            cols += list(opts.get(key) or [])
-        if name == "coupling":
-            cols += list(opts["systems"])
-        if name == "regression":
-            cols += _formula_vars(opts["formula"])
-        need[f"[analyses.{name}]"] = [c for c in cols if c not in created]
+        cols = [opts["column"]] if opts.get("column") else []
+        cols += REGISTRY[name].columns(opts)
+        need[f"[analyses.{name}]"] = [c for c in dict.fromkeys(cols) if c not in created]
     return need
 
 
-def _match_items(rep) -> tuple[list[str], list[str]]:
-    """A name-match report as text: unmatched names with their closest candidates, ambiguous names with theirs."""
-    unmatched = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'})" for r in rep.unmatched.itertuples()]
-    ambiguous = [f"{r.name!r} ({', '.join(r.candidates)})" for r in rep.ambiguous.itertuples()]
-    return unmatched, ambiguous
+def _cells(df: pd.DataFrame, mask: pd.Series, names) -> str:
+    ex = df.loc[mask, ["adcode", "year"]].head(4)
+    return ", ".join(f"{names.get(a, a)} {y}" for a, y in ex.itertuples(index=False))
 
 
-def _close(word: str, options) -> str:
-    import difflib
+def _missing_policy(df: pd.DataFrame, cols: list[str], policy: str, names, lacks: dict, filled: list[dict],
+                    dropped: list[str], notes: list[str], problems: list[str]) -> pd.DataFrame:
+    """Apply ``[data] missing`` to the columns the study reads: raise, drop_units or interpolate."""
+    years = sorted(df["year"].dropna().unique().tolist())
+    if policy != "raise" and cols:  # a region absent in a year counts as missing values in that year
+        grid = pd.MultiIndex.from_product([sorted(df["adcode"].dropna().unique()), years], names=["adcode", "year"])
+        df = df.set_index(["adcode", "year"]).reindex(grid).reset_index()
+    gaps = df[cols].isna()
+    if not gaps.to_numpy().any():
+        return df
+    if policy == "raise":
+        for c in cols:
+            if gaps[c].any():
+                why = lacks.get(c, "")
+                problems.append(f"column {c!r} has {int(gaps[c].sum())} missing value(s), at "
+                                f"{_cells(df, gaps[c], names)}" + (f" — {why}" if why else "")
+                                + '; fill them, or set [data] missing = "drop_units" or "interpolate"')
+        return df
+    if policy == "drop_units":
+        bad = sorted(df.loc[gaps.any(axis=1), "adcode"].unique())
+        dropped += bad
+        notes.append(f"[data] missing = \"drop_units\": {len(bad)} region(s) with missing values left out: "
+                     + ", ".join(str(names.get(a, a)) for a in bad[:MAX_LISTED]) + (" …" if len(bad) > MAX_LISTED
+                                                                                      else ""))
+        return df[~df["adcode"].isin(bad)].reset_index(drop=True)
+    out = df.sort_values(["adcode", "year"], kind="stable").reset_index(drop=True)
+    ends = []
+    for c in cols:
+        v = pd.to_numeric(out[c], errors="coerce")
+        filled_c = []
+        new = v.copy()
+        for code, idx in out.groupby("adcode").groups.items():
+            s = pd.Series(v.loc[idx].to_numpy(), index=out.loc[idx, "year"].astype(float).to_numpy())
+            f = s.interpolate(method="index", limit_area="inside")
+            new.loc[idx] = f.to_numpy()
+            for year, before, after in zip(s.index, s.to_numpy(), f.to_numpy()):
+                if np.isnan(before) and not np.isnan(after):
+                    filled_c.append({"adcode": code, "name": str(names.get(code, code)), "year": int(year),
+                                     "column": c, "value": float(after)})
+                elif np.isnan(before):
+                    ends.append(f"{names.get(code, code)} {int(year)} ({c})")
+        out[c] = new
+        filled += filled_c
+    if ends:
+        problems.append(f'[data] missing = "interpolate" fills gaps between observed years only (never '
+                        f"extrapolates); {len(ends)} value(s) lie before the first or after the last observation: "
+                        + ", ".join(ends[:MAX_LISTED]) + ' — drop those years with [data] years, or use missing = '
+                        '"drop_units"')
+    if filled:
+        notes.append(f"[data] missing = \"interpolate\": {len(filled)} value(s) filled linearly within a region: "
+                     + ", ".join(f"{f['name']} {f['year']} {f['column']} = {f['value']:.6g}"
+                                 for f in filled[:MAX_LISTED]) + (" …" if len(filled) > MAX_LISTED else ""))
+    return out
 
-    c = difflib.get_close_matches(str(word), [str(o) for o in options], n=3, cutoff=0.5)
-    return f" (closest: {', '.join(c)})" if c else ""
 
-
-def prepare(study: Study) -> Prepared:
+def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
     """Load the data and check everything the study uses; raises StudyError listing every problem."""
     from .. import geometry
 
+    d, level = study.data, study.data["level"]
     problems: list[str] = []
-    raw = _load(study, problems)
-    if raw is None:
-        raise StudyError(study.source, problems)
-    d = study.data
-    id_col, time = d["id"], d["time"]
-    df = raw.copy()
-    if id_col not in df.columns:
-        problems.append(f"[data] id: no column {id_col!r}{_close(id_col, df.columns)}; columns: {list(df.columns)}")
-    if time not in df.columns:
-        problems.append(f"[data] time: no column {time!r}{_close(time, df.columns)}")
-    for key in ("province", "prefecture"):
-        if d[key] is not None and d[key] not in df.columns:
-            problems.append(f"[data] {key}: no column {d[key]!r}{_close(d[key], df.columns)}")
-    if d["prefecture"] is not None and d["level"] != "county":
+    notes: list[str] = []
+    log: list[dict] = []
+    inputs: list[dict] = []
+    lacks: dict[str, str] = {}
+    if d["prefecture"] is not None and level != "county":
         problems.append('[data] prefecture: only used with level = "county" (to tell apart county names)')
-    if problems:
         raise StudyError(study.source, problems)
-    df[time] = pd.to_numeric(df[time], errors="coerce")
-    if df[time].isna().any():
-        problems.append(f"[data] time: column {time!r} has values that are not years, e.g. "
-                        f"{raw.loc[df[time].isna(), time].head(3).tolist()}")
+    gdf = {"province": geometry.provinces, "prefecture": geometry.prefectures, "county": geometry.counties}[level](
+        include_sar=True)
+    names = gdf["name_zh"]
+    df = _load(study, allow_outside, gdf, log, notes, inputs, lacks, problems)
+    if df is None:  # unreadable: nothing more to check (names that did not match are checked on)
+        raise StudyError(study.source, problems or ["[data]: no data"])
     if d["years"] is not None:
-        absent = sorted(set(d["years"]) - set(df[time].dropna().astype(int)))
+        absent = sorted(set(d["years"]) - set(df["year"].dropna().astype(int)))
         if absent:
-            problems.append(f"[data] years: {absent} are not in the data")
-        df = df[df[time].isin(d["years"])]
-    # ids: adcodes or names
-    ids = df[id_col].astype(str).str.strip()
-    as_code = d["id_type"] == "adcode" or (d["id_type"] == "auto" and ids.str.fullmatch(r"\d{6}").all())
-    level = d["level"]
-    parents = {k: [None if pd.isna(v) or not str(v).strip() else str(v) for v in df[d[k]]]
-               for k in ("province", "prefecture") if d[k] is not None}  # empty: no constraint (直辖市 districts)
-    for key, values in parents.items():
-        plevel = "province" if key == "province" else "prefecture"
-        names = list(dict.fromkeys(v for v in values if v is not None))
-        prep = geometry.match(names, level=plevel, errors="report")
-        if not prep.ok:
-            unmatched, ambiguous = _match_items(prep)
-            bad = unmatched + [f"{a} is ambiguous" for a in ambiguous]
-            problems.append(f"[data] {key}: {len(bad)} {plevel} name(s) in column {d[key]!r} did not match: "
-                            + "; ".join(bad[:10]))
-    if problems:
-        raise StudyError(study.source, problems)
-    rep = geometry.match(ids if parents else ids.drop_duplicates(), level=level, errors="report", **parents)
-    unmatched, ambiguous = _match_items(rep)
-    if unmatched:
-        problems.append(f"[data] id: {len(unmatched)} {level} name(s) in column {id_col!r} did not match: "
-                        + "; ".join(unmatched[:15]) + (" …" if len(unmatched) > 15 else ""))
-    if ambiguous:
-        items = ambiguous
-        problems.append(f"[data] id: ambiguous {level} names — set [data] province (and for counties prefecture) "
-                        "to the column that tells them apart: "
-                        + "; ".join(items[:10]))
-    if not parents:
-        codes = ids.map(dict(zip(ids.drop_duplicates(), rep.adcodes)))
-    else:
-        codes = pd.Series(rep.adcodes.to_numpy(), index=df.index)
-    if "adcode" in df.columns and id_col != "adcode":
-        df = df.rename(columns={"adcode": "adcode_input"})  # the matched codes take the name; the input is kept
-    df = df.drop(columns="adcode", errors="ignore")
-    df.insert(0, "adcode", codes.to_numpy())
-    df[time] = df[time].astype("Int64")
-    dup = df.duplicated(["adcode", time], keep=False) & df["adcode"].notna()
-    if dup.any():
-        ex = df.loc[dup, [id_col, time]].head(4).astype(str).agg(" ".join, axis=1).tolist()
-        problems.append(f"[data]: {int(dup.sum())} rows repeat a region and year, e.g. {ex}")
+            problems.append(f"[data] years: {absent} are not in the data (years "
+                            f"{sorted(set(df['year'].dropna().astype(int)))})")
+        df = df[df["year"].isin(d["years"])].reset_index(drop=True)
+    if d["path"] is not None or d["dataset"] is not None:
+        _duplicates(df, "[data]", names, problems, d["id"])
     created = set()
     if study.index is not None:
         created |= {study.index["name"], *(study.index["subsystems"] or {})}
+        clash = sorted(c for c in created if c in df.columns)
+        if clash:
+            problems.append(f"[index] name: {clash} already are columns of the data; choose other names for the index "
+                            "and its sub-systems")
     if study.regions is not None:
         created.add(study.regions["name"])
-    for where, cols in _needed_columns(study, created).items():
+        if study.regions["name"] in df.columns:
+            problems.append(f"[regions] name: {study.regions['name']!r} already is a column of the data; choose "
+                            "another name")
+    need = _needed_columns(study, created)
+    used: list[str] = []
+    for where, cols in need.items():
         missing = [c for c in cols if c not in df.columns]
         if missing:
             problems.append(f"{where}: column(s) {missing} not in the data"
@@ -242,37 +488,65 @@ def prepare(study: Study) -> Prepared:
             continue
         for c in cols:
             v = pd.to_numeric(df[c], errors="coerce")
-            if v.isna().any():
-                bad = df.loc[v.isna(), [id_col, time]].head(3).astype(str).agg(" ".join, axis=1).tolist()
-                problems.append(f"{where}: column {c!r} has {int(v.isna().sum())} missing or non-numeric "
-                                f"value(s), e.g. at {bad}")
-    years = set(df[time].dropna().astype(int))
+            text = v.isna() & df[c].notna()
+            if text.any():
+                problems.append(f"{where}: column {c!r} has {int(text.sum())} value(s) that are not numbers, e.g. at "
+                                f"{_cells(df, text, names)}")
+            elif np.isinf(v.to_numpy(dtype=float)).any():
+                problems.append(f"{where}: column {c!r} has infinite values at {_cells(df, np.isinf(v), names)}")
+            else:
+                df[c] = v
+                used.append(c)
+    years = set(df["year"].dropna().astype(int).unique().tolist())
     for name, opts in study.analyses:
         for key in ("year", "years"):
             val = opts.get(key)
             vals = [val] if isinstance(val, int) else (val if isinstance(val, list) else [])
             absent = [y for y in vals if y not in years]
-            if absent:
+            if absent and years:
                 problems.append(f"[analyses.{name}] {key}: {absent} not in the data (years {min(years)}–{max(years)})")
-        if name in ("detector", "forest"):
-            target = opts.get("column") or (study.index["name"] if study.index is not None else None)
-            if target in (opts.get("factors") or []):
-                problems.append(f"[analyses.{name}] factors: {target!r} is the variable being explained; "
-                                "remove it from the factors")
-        if name in ("markov", "spatial_markov") and not any(y + opts["step"] in years for y in years):
-            problems.append(f"[analyses.{name}] step: no year has a year {opts['step']} later in the data "
-                            f"(years {sorted(years)}); set step to the gap between observed years")
-        if name == "regression" and not problems:
-            counts = df.groupby("adcode")[time].nunique()
-            if counts.nunique() > 1:
-                short = counts[counts < counts.max()].index[:5].tolist()
-                problems.append(f"[analyses.regression]: the panel is unbalanced (e.g. {short} have fewer than "
-                                f"{counts.max()} years); fixed-effects spatial panels need every region in every year")
+    filled: list[dict] = []
+    dropped: list[str] = []
+    if problems:
+        if d["missing"] == "raise":  # report missing values with the other problems
+            _missing_policy(df, list(dict.fromkeys(used)), "raise", names, lacks, filled, dropped, notes, problems)
+        raise StudyError(study.source, problems)
+    df = _missing_policy(df, list(dict.fromkeys(used)), d["missing"], names, lacks, filled, dropped, notes, problems)
+    if study.index is not None and not problems:
+        for c in study.index["indicators"]:
+            if c in df.columns and df[c].nunique(dropna=True) <= 1:
+                problems.append(f"[index.indicators] {c}: the column is constant ({df[c].dropna().iloc[0]!r} in every "
+                                "row); it carries no information for the index — remove it")
     if problems:
         raise StudyError(study.source, problems)
-    df = df.rename(columns={time: "year"}) if time != "year" else df
-    gdf = {"province": geometry.provinces, "prefecture": geometry.prefectures, "county": geometry.counties}[level](
-        include_sar=True)
+    df["year"] = df["year"].astype(int)
+    years = set(df["year"].unique().tolist())
+    view = DataView(data=df, years=tuple(sorted(years)), names=names, study=study)
+    for name, opts in study.analyses:
+        problems += REGISTRY[name].check_data(opts, view)
+    spatial = [name for name, _ in study.analyses if REGISTRY[name].uses_weights]
+    if spatial:
+        problems += _balance(view, spatial)
+    if problems:
+        raise StudyError(study.source, problems)
     gdf = gdf.loc[gdf.index.isin(set(df["adcode"]))]
-    return Prepared(data=df.reset_index(drop=True), gdf=gdf, level=level,
-                    matched_from="adcode" if as_code else "name")
+    matched = "adcode" if log and all(m["kind"] == "code" for m in log) else "name"
+    return Prepared(data=df.reset_index(drop=True), gdf=gdf, level=level, matched_from=matched, notes=tuple(notes),
+                    inputs=tuple(inputs), matches=tuple(log), filled=tuple(filled), dropped=tuple(dropped))
+
+
+def _balance(view: DataView, analyses: list[str]) -> list[str]:
+    """Every unit in every year, for the analyses that use the weights year by year (names and years)."""
+    df, years = view.data, view.years
+    have = df.groupby("adcode")["year"].agg(lambda s: set(s.astype(int)))
+    gaps = {code: sorted(set(years) - got) for code, got in have.items() if set(years) - got}
+    if not gaps:
+        return []
+    items = [f"{view.names.get(code, code)} ({code}) lacks {', '.join(map(str, miss))}"
+             for code, miss in sorted(gaps.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    by_year = pd.Series([y for miss in gaps.values() for y in miss]).value_counts().sort_index()
+    return [f"[analyses.{', '.join(analyses)}]: the panel is unbalanced — {len(gaps)} region(s) lack years: "
+            + "; ".join(items[:10]) + (" …" if len(items) > 10 else "")
+            + f" (missing per year: {', '.join(f'{y}: {n}' for y, n in by_year.items())}). These analyses use the "
+            "spatial weights in every year, so every region must be in every year: fill the gaps, keep complete "
+            'years with [data] years, or set [data] missing = "drop_units" or "interpolate"']

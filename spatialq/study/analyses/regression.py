@@ -1,0 +1,126 @@
+"""``[analyses.regression]``: spatial regressions of the drivers — two-way fixed-effects spatial panels,
+or one cross-section (``cross_section = true``, or data with one year) — with LM tests, model tests and
+direct / indirect / total effects.
+
+The formula is read by spatialq's own grammar (:mod:`spatialq.formula`): column names, ``+ - * :``,
+``0``/``1`` and a closed list of transforms.  It is parsed, never evaluated.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .._schema import REQUIRED, Opt
+from . import Analysis
+from ._common import t
+
+MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
+EFFECT_MODELS = ("sar", "sdm", "sac", "sdem", "slx")
+MAX_DRAWS = 100_000
+
+
+def _formula(opts):
+    from ...formula import parse
+
+    return parse(opts["formula"])
+
+
+def _cross_section(ctx, opts) -> int | None:
+    """The year of a cross-section regression, or None for a panel."""
+    years = sorted(ctx.data["year"].unique())
+    if opts["cross_section"] or len(years) == 1:
+        return int(opts["year"] or years[-1])
+    return None
+
+
+def step(ctx, opts) -> None:
+    from ... import panel, regression, report
+
+    f = _formula(opts)
+    year = _cross_section(ctx, opts)
+    results, names = [], []
+    kind = t(ctx, "面板", "panel") if year is None else t(ctx, f"{year} 年截面", f"{year} cross-section")
+    if year is not None:
+        data = ctx.data[ctx.data["year"] == year]
+        fit = lambda m: regression.spatial_model(data, f, ctx.w, model=m, n_draws=opts["n_draws"],  # noqa: E731
+                                                 seed=ctx.seed)
+        if opts["lm_tests"]:
+            ctx.table("lm_tests", regression.lm_tests(data, f, ctx.w),
+                      t(ctx, f"LM 检验（{year} 年 OLS 残差）", f"LM tests (OLS residuals, {year})"))
+    else:
+        fit = lambda m: panel.spatial_panel(ctx.data, f, ctx.w, model=m, effects=opts["effects"],  # noqa: E731
+                                            lee_yu=opts["lee_yu"], n_draws=opts["n_draws"], seed=ctx.seed)
+        if opts["lm_tests"] and opts["effects"] != "none":
+            ctx.table("lm_tests", panel.lm_tests(ctx.data, f, ctx.w, effects=opts["effects"]),
+                      t(ctx, "LM 检验（固定效应模型残差）", "LM tests (fixed-effects residuals)"))
+    for m in opts["models"]:
+        r = fit(m)
+        results.append(r)
+        names.append(m.upper())
+        if m in EFFECT_MODELS and r.effects_inference is not None:
+            ctx.table(f"effects_{m}", report.effects_table(r, lang=ctx.lang, digits=ctx.digits),
+                      t(ctx, f"{m.upper()} 直接效应、间接效应与总效应（括号内为 t 值）",
+                        f"{m.upper()} direct, indirect and total effects (t in parentheses)"), formatted=True,
+                      note=report.STAR_NOTE_T[ctx.lang])
+    tests = [r.tests.assign(model=n) for r, n in zip(results, names) if r.tests is not None and len(r.tests)]
+    if tests:
+        tests = pd.concat(tests, ignore_index=True)
+        tests = tests[["model", *[c for c in tests.columns if c != "model"]]]
+        ctx.table("model_tests", tests, t(ctx, "模型检验（Wald 与 LR）", "Model tests (Wald and LR)"))
+    cmp = report.compare(results, names=names, lang=ctx.lang, digits=ctx.digits)
+    ctx.table("regression", cmp, t(ctx, f"空间计量模型估计结果（{kind}）", f"Spatial model estimates ({kind})"),
+              formatted=True)
+    if results and results[-1].effects is not None:
+        from ._common import labels
+
+        ax = labels(ctx, results[-1].plot(), x=("效应（95% 置信区间）", "effect (95% interval)"))
+        ctx.figure("effects", ax, t(ctx, f"{names[-1]} 效应分解", f"{names[-1]} effects"))
+
+
+def _columns(opts) -> list[str]:
+    from ...formula import FormulaError
+
+    try:
+        return list(_formula(opts).columns)
+    except FormulaError:
+        return []  # reported by _check
+
+
+def _check(opts, sections) -> list[str]:
+    from ...formula import FormulaError
+
+    problems = []
+    try:
+        _formula(opts)
+    except FormulaError as err:
+        problems.append(f"[analyses.regression] formula: {err}")
+    bad = [m for m in opts["models"] if m not in MODELS]
+    if not opts["models"]:
+        problems.append(f"[analyses.regression] models: name at least one of {list(MODELS)}")
+    if bad:
+        problems.append(f"[analyses.regression] models: {bad} not in {list(MODELS)}")
+    return problems
+
+
+def _check_data(opts, view) -> list[str]:
+    if opts["year"] is not None and not opts["cross_section"] and len(view.years) > 1:
+        return ["[analyses.regression] year: only used with cross_section = true (the data have "
+                f"{len(view.years)} years); add cross_section = true or remove year"]
+    return []
+
+
+ANALYSIS = Analysis(
+    name="regression", order=160,
+    summary="spatial regressions (two-way FE panel or one cross-section) with LM tests and effects",
+    options={"formula": Opt(str, REQUIRED, doc='e.g. "index ~ x1 + log(x2)" (spatialq formula grammar)'),
+             "models": Opt(list, ["sar", "sem", "sdm"], doc=f"any of {', '.join(MODELS)}", max_len=7),
+             "effects": Opt(str, "twoways", ("twoways", "individual", "time", "none"),
+                            doc="fixed effects of the panel"),
+             "lee_yu": Opt(bool, True, doc="Lee–Yu transformation approach (panel)"),
+             "n_draws": Opt(int, 1000, doc=f"draws for the effects' inference (0–{MAX_DRAWS})", low=0,
+                            high=MAX_DRAWS),
+             "lm_tests": Opt(bool, True, doc="LM tests of the non-spatial model"),
+             "cross_section": Opt(bool, False, doc="one cross-section (year) instead of the panel"),
+             "year": Opt(int, None, doc="year of the cross-section (default: the last)", low=1000, high=3000)},
+    step=step, columns=_columns, check=_check, check_data=_check_data, uses_weights=True,
+    examples={"formula": '"index ~ x1 + x2 + x3"'})
