@@ -167,6 +167,20 @@ def test_header_found_by_year_labels_and_titles_with_several_cells(tmp_path):
     assert bare.attrs["layout"]["header_rule"] == "year labels" and year_columns(bare) == {"2021": 2021, "2022": 2022}
 
 
+def test_detection_never_takes_a_data_row_for_the_header(tmp_path):
+    index_csv = read_table(_write(tmp_path, "i.csv", ",gdp,pop\n0,1.5,2\n1,2.5,3\n"))  # pandas' to_csv with index
+    assert list(index_csv.columns) == ["Unnamed: 0", "gdp", "pop"] and len(index_csv) == 2
+    spans = read_table(_write(tmp_path, "s.csv", "单位：年\nregion_name,start,end\n北京,2019年,2020年\n"))
+    assert list(spans.columns) == ["region_name", "start", "end"] and spans.attrs["layout"]["header_line"] == 2
+    assert spans.attrs["layout"]["header_rule"] == "first row with several cells"
+    units = _write(tmp_path, "u.csv", "数据库：合成\n,亿元,亿元\n地区,2023年,2022年\n北京市,1,2\n")
+    for df in (read_table(units), read_table(units, header=2)):  # a units row above the header is a title line
+        assert list(df.columns) == ["地区", "2023年", "2022年"] and df["2023年"].tolist() == [1]
+        assert df.attrs["layout"]["title_lines"] == ["数据库：合成", "亿元 亿元"]
+    with pytest.raises(TableError, match=r"c.csv line 1: the header repeats the column '亿元'"):
+        read_table(_write(tmp_path, "c.csv", ",亿元,亿元\n北京市,1,2\n"))
+
+
 OTHER_YEARBOOK = """城市统计年鉴2021
 表1 人口与面积
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .values import excerpt, year_of
+from .values import year_of
 
 __all__ = ["FOOTNOTE", "HEADER_LABELS", "Row", "Split", "TableError", "split"]
 
@@ -27,6 +27,7 @@ HEADER_LABELS = frozenset({
 FOOTNOTE = re.compile(r"(?:注释?|附注|说明|备注|数据来源|资料来源|来源|notes?|sources?)\s*\d*\s*[：:]", re.I)
 _NOTE_START = frozenset("注附说备数资来nNsS")  # first letters of FOOTNOTE's words (a cheap pre-check)
 _TITLE = re.compile(r"(?:数据库|时间|指标|地区|频度|单位)[：:]")
+_KEY_VALUE = re.compile(r"[^：:]{1,12}：|(?:数据库|时间|指标|地区|频度|单位|表)\s*[:：]")  # 单位：亿元, 时间:2015-2023
 _SCAN = 50  # non-blank rows searched for a header
 
 
@@ -99,25 +100,42 @@ def _year_header(row: Row, *, suffix_only: bool) -> bool:
     return len(years) >= 2 and len(years) == len(rest) and len({year_of(c) for c in years}) == len(years)
 
 
+def _title_like(row: Row) -> bool:
+    return row.filled <= 1 or _KEY_VALUE.match(row.first) is not None
+
+
 def find_header(body: list[Row]) -> tuple[int, str]:
     """Index of the header among the non-blank rows ``body`` and the rule that found it.
 
-    In order: the first of the first 50 rows whose first non-empty cell is a header label
-    (:data:`HEADER_LABELS`, e.g. ``地区``) with at least two non-empty cells, or which has at
-    least two year cells written with ``年`` (``2024年``); otherwise the first row with two or
-    more non-empty cells, if its cells after the first are all distinct years (``2024``) or
-    not; otherwise the first row.  Data rows never carry a header label or a ``年`` year, so a
-    data row that happens to hold numbers such as 2185 is never taken for the header.
+    The first 50 rows are read in order.  A row whose first non-empty cell is a header label
+    (:data:`HEADER_LABELS`, e.g. ``地区``) and which has two or more non-empty cells, or a row
+    with two or more years written with ``年`` (``2024年``), is the header (rule ``"header
+    label"`` or ``"year labels"``).  A row with at most one non-empty cell, or whose first cell
+    is a ``键：值`` title (``时间：最近10年``, ``单位：亿元``), is a title line and reading goes on.
+    Any other row is the header (``"year labels"`` if its cells after the first are distinct
+    years such as ``2024``, else ``"first row with several cells"``), except that a row with an
+    empty first cell (a units row ``,亿元,亿元`` or a header with an empty corner, as pandas
+    writes an index) gives way to a label or year header right below it.  So reading stops at
+    the first row that is not a title: a data row (say one whose values all lie between 1800
+    and 2199) is never taken for the header.  If every row is a title line, the header is the
+    first row (``"first row"``).
     """
+    def other(j: int) -> tuple[int, str]:
+        return j, "year labels" if _year_header(body[j], suffix_only=False) else "first row with several cells"
+
+    corner = None  # a row with an empty first cell: a units row, or a header with an empty corner
     for i, row in enumerate(body[:_SCAN]):
         if _label_header(row):
             return i, "header label"
         if _year_header(row, suffix_only=True):
             return i, "year labels"
-    for i, row in enumerate(body[:_SCAN]):
-        if row.filled >= 2:
-            return i, "year labels" if _year_header(row, suffix_only=False) else "first row with several cells"
-    return 0, "first row"
+        if _title_like(row):
+            continue
+        if corner is None and not row.cells[0]:
+            corner = i
+            continue
+        return other(corner if corner is not None else i)
+    return other(corner) if corner is not None else (0, "first row")
 
 
 def _is_note(row: Row) -> bool:
@@ -207,9 +225,6 @@ def split(rows: list[Row], *, format: str, skiprows: int | None, header: int | N
                  format="nbs" if detected else "plain")
 
 
-def looks_like_titles(rows: list[Row]) -> str | None:
-    """The first title-like cell (``数据库：…``) among the first rows, for hints in error messages."""
-    for r in rows[:5]:
-        if r.filled == 1 and _TITLE.match(r.first):
-            return excerpt(r.first)
-    return None
+def looks_like_titles(rows: list[Row]) -> bool:
+    """Whether one of the first rows is a statistics-bureau title (``数据库：…``), for hints in errors."""
+    return any(r.filled == 1 and _TITLE.match(r.first) for r in rows[:5])

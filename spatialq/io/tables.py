@@ -76,21 +76,23 @@ def read_table(
     (thousands separators as in ``"1,234.5"`` accepted), except a column of 6-digit codes
     (``110000``), which stays text; other columns are strings.  Empty cells (and pandas'
     ``NA``, ``NaN``, ``#N/A`` …) are missing.  A column with no value at all (a year not yet
-    published) is dropped and listed in ``df.attrs["dropped_columns"]`` (a column without label
-    and without values, as left by a spreadsheet's empty first column, is dropped silently).  Column labels are
-    kept as written (``"2024年"``); :func:`~spatialq.io.year_columns` maps them to years.
+    published) is dropped and listed in ``df.attrs["dropped_columns"]``; one without label and
+    values (a sheet's empty first column) is dropped silently.  Column labels are kept as
+    written (``"2024年"``); :func:`~spatialq.io.year_columns` maps them to years.
 
-    **Layout** (``format="auto"``, the default).  Blank rows are skipped everywhere.  The header
-    is the first of the first 50 non-blank rows that starts with a region label (``地区``,
-    ``省份``, ``城市``, ``指标``, ``adcode`` …, see ``HEADER_LABELS``) and has two or more
-    cells, or that has two or more ``年`` years (``2024年``); failing that, the first row with
-    two or more cells.  Rows above it are title lines (``数据库：分省年度数据``,
-    ``时间：最近10年``, ``指标：…``).  The first row below the header whose first cell starts
-    with a note word and a colon (``注：``, ``注:``, ``数据来源：``, ``资料来源：``, ``说明：``,
-    ``Note:`` …) starts the footnotes, which run to the end.  Trailing empty cells (the comma
-    that ends every line of an export) are ignored.  ``format="nbs"`` does the same but
-    requires a header found by a region label or year labels; ``format="plain"`` takes the
-    first non-blank row as the header and every later row as data.
+    **Layout** (``format="auto"``, the default).  Blank rows are skipped everywhere.  Rows are
+    read from the top: a row with at most one non-empty cell, or starting with a ``键：值`` cell
+    (``数据库：分省年度数据``, ``时间：最近10年``, ``指标：…``, ``单位：亿元``), is a title line;
+    the header is the first row that starts with a region label (``地区``, ``省份``, ``城市``,
+    ``指标``, ``adcode`` …, see ``HEADER_LABELS``) or has two or more ``年`` years (``2024年``),
+    or else the first row that is not a title line (details in
+    :func:`spatialq.io._layout.find_header`; a data row is never taken for the header).  The
+    first row below the header whose first cell starts with a note word and a colon
+    (``注：``, ``注:``, ``数据来源：``, ``资料来源：``, ``说明：``, ``Note:`` …) starts the
+    footnotes, which run to the end.  Trailing empty cells (the comma that ends every line of
+    an export) are ignored.  ``format="nbs"`` does the same but requires a header found by a
+    region label or year labels; ``format="plain"`` takes the first non-blank row as the header
+    and every later row as data.
 
     Parameters
     ----------
