@@ -287,7 +287,6 @@ def test_parquet_and_suffixes(tmp_path):
 
 
 def test_old_xls_without_xlrd_says_what_to_do(tmp_path):
-    pytest.importorskip("openpyxl")
     if importlib.util.find_spec("xlrd") is not None:
         pytest.skip("xlrd is installed")
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
