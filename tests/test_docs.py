@@ -26,6 +26,14 @@ def test_api_pages_are_up_to_date():
             f"docs/api/{name} is out of date: run python tools/build_api_docs.py")
 
 
+def test_study_analyses_reference_is_generated_from_the_registry():
+    spec = importlib.util.spec_from_file_location("build_api_docs", ROOT / "tools" / "build_api_docs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    doc = (ROOT / "docs" / "study.md").read_text(encoding="utf-8")
+    assert mod.study_page(doc) == doc, "docs/study.md's analyses reference is out of date: run tools/build_api_docs.py"
+
+
 def test_every_study_key_is_documented():
     doc = (ROOT / "docs" / "study.md").read_text(encoding="utf-8")
     missing = [f"[{s}] {k}" for s, keys in SECTIONS.items() for k in keys if f"`{k}`" not in doc]

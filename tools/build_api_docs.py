@@ -15,8 +15,8 @@ import importlib
 import inspect
 from pathlib import Path
 
-MODULES = ["geometry", "weights", "paneldata", "index", "inequality", "density", "hotspot", "ellipse", "markov",
-           "detector", "regression", "panel", "report", "plot", "study", "datasets"]
+MODULES = ["geometry", "io", "weights", "paneldata", "index", "inequality", "density", "hotspot", "ellipse", "markov",
+           "detector", "regression", "panel", "formula", "report", "plot", "study", "datasets"]
 PAGE = {"index": "indices"}  # api/index.md would collide with the section's index page
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,9 +41,20 @@ def pages() -> dict[str, str]:
     return {f"{PAGE.get(m, m)}.md": page(m) for m in MODULES}
 
 
+def study_page(text: str) -> str:
+    """``docs/study.md`` with its analyses reference regenerated from the registry."""
+    from spatialq.study.template import BEGIN_MARK, END_MARK, reference
+
+    a, b = text.index(BEGIN_MARK), text.index(END_MARK) + len(END_MARK)
+    return text[:a] + reference() + text[b:]
+
+
 if __name__ == "__main__":
     out = ROOT / "docs" / "api"
     out.mkdir(parents=True, exist_ok=True)
     for name, text in pages().items():
         (out / name).write_text(text, encoding="utf-8")
         print("wrote", out / name)
+    study = ROOT / "docs" / "study.md"
+    study.write_text(study_page(study.read_text(encoding="utf-8")), encoding="utf-8")
+    print("wrote the analyses reference of", study)

@@ -83,3 +83,35 @@ def template() -> str:
             out.append(("# " + line) if off and not line.startswith("#") else line)
         out.append("")
     return "\n".join(out)
+
+
+BEGIN_MARK = "<!-- analyses: generated from spatialq.study.analyses by tools/build_api_docs.py; do not edit -->"
+END_MARK = "<!-- end of generated analyses -->"
+
+
+def _default(opt: Opt) -> str:
+    if opt.default is REQUIRED:
+        return "required"
+    if opt.default is None:
+        return "—"
+    return _toml(opt.default).replace("|", "\\|")
+
+
+def reference() -> str:
+    """The Markdown reference of every analysis (a table per analysis: key, default, meaning), made from
+    the registry; ``docs/study.md`` carries it between :data:`BEGIN_MARK` and :data:`END_MARK`."""
+    out = [BEGIN_MARK, ""]
+    for name, a in REGISTRY.items():
+        out += [f"#### `{name}`", "", a.summary[0].upper() + a.summary[1:] + ".", ""]
+        if a.uses_weights:
+            out += ["Uses the spatial weights in every year: every region must be present in every year "
+                    "(checked before the run).", ""]
+        out += ["| key | default | meaning |", "| --- | --- | --- |"]
+        for key, opt in a.options.items():
+            note = opt.doc or ""
+            if opt.choices:
+                note = (note + "; " if note else "") + "one of " + ", ".join(f'"{c}"' for c in opt.choices)
+            out.append(f"| `{key}` | {_default(opt)} | {note.replace('|', '/')} |")
+        out.append("")
+    out.append(END_MARK)
+    return "\n".join(out)
