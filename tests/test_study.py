@@ -395,3 +395,38 @@ def test_topsis_index_and_dropped_islands(tmp_path, raw):
     top = index.topsis(full, {"urban_pop_share": 1, "pm25": -1}).to_frame()
     merged = data.merge(top, on=["adcode", "year"])
     assert len(merged) == 30 * 4 and np.allclose(merged["u"], merged["score"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("scheme", ["bins", "breaks", "both"])
+def test_gi_star_table_follows_the_map(tmp_path, raw, scheme):
+    """One classification per hot-spot map and table: the membership table lists, for each class, exactly the
+    regions that the map of that scheme colours with that class; captions name the scheme."""
+    from spatialq.hotspot.getis import BIN_LABELS_ZH, BREAK_LABELS_ZH
+
+    body = BASE + f'[analyses.gi_star]\nyear = 2018\nscheme = "{scheme}"\n'
+    res = study.run(_write(tmp_path, body, raw), out=tmp_path / "o", progress=False)
+    data = res.data
+    from spatialq import geometry, hotspot, weights
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = weights.contiguity(geometry.provinces())
+    frame = hotspot.gi_star(data, "u", w).to_frame()
+    short = geometry.provinces()["name_short"]
+    schemes = ["bins", "breaks"] if scheme == "both" else [scheme]
+    for s in schemes:
+        out = next(o for o in res.outputs if o.name == ("gi_star_classes" if scheme != "both" else
+                                                          f"gi_star_classes_{s}"))
+        assert ("置信度分箱" if s == "bins" else "自然断点") in out.caption
+        table = pd.read_csv(next(p for p in out.files if p.suffix == ".csv"), encoding="utf-8-sig")
+        # the category the map draws for each region (as GiStarResult.plot does)
+        drawn = frame["gi_bin"].map(BIN_LABELS_ZH) if s == "bins" else frame["class"].map(
+            lambda c: BREAK_LABELS_ZH[int(c) - 1])
+        for year, part in frame.assign(drawn=drawn).groupby("year"):
+            row = table.loc[table["年份"] == year].iloc[0]
+            for label, members in part.groupby("drawn"):
+                listed = set(str(row[label]).split("、"))
+                assert listed == {short[a] for a in members["adcode"]}, (s, year, label)
+                assert row[f"{label} n"] == len(members)
+        maps = [o for o in res.outputs if o.kind == "figure" and o.name.startswith("gi_star")]
+        assert any(("置信度分箱" if s == "bins" else "自然断点") in o.caption for o in maps)
