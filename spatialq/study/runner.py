@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._results import Result, provenance
-from .data import Prepared, prepare
+from .data import Prepared, _sha256, prepare
 from .output import OutputFolder, slug
 from .spec import Study, StudyError, load
 
@@ -290,15 +290,6 @@ def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sha256(path: Path) -> str | None:
-    import hashlib
-
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:  # a Study parsed in memory has no file
-        return None
-
-
 def _write_provenance(out: Path, spec: Study, meta, timing: pd.DataFrame, prepared: Prepared, ctx: Context) -> None:
     """``provenance.json``: what a reviewer needs to check the run (see docs/study.md)."""
     import datetime
@@ -307,7 +298,7 @@ def _write_provenance(out: Path, spec: Study, meta, timing: pd.DataFrame, prepar
     info = {"provenance": meta.as_dict(),
             "run": {"date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                     "study_file": {"name": spec.source, "sha256": _sha256(study_file) if study_file.is_file()
-                                   else None}},
+                                   else None}},  # a Study parsed in memory has no file
             "versions": _versions(),
             "inputs": list(prepared.inputs),
             "study": {"study": dict(spec.study), "data": dict(spec.data),
