@@ -144,6 +144,21 @@ def _spelling(spelling: str, code: str, gdf: pd.DataFrame, level: str) -> str:
     return "alias"
 
 
+def _other_level(spell: str, code: str, level: str, gdf: pd.DataFrame) -> str | None:
+    """Why ``spell`` names a unit of another level than the ``code`` it matched, or None."""
+    import re
+
+    last = (re.findall(r"[a-z]+", spell.lower()) or [""])[-1]
+    name = gdf["name_zh"].get(code, code)
+    if level == "province" and code not in MUNICIPALITIES and (spell.endswith("市") or last in ("city", "shi")):
+        return (f"{spell!r} is a city; the province is {name} — correct the name, or set [data] level to the "
+                "table's level")
+    if level == "prefecture" and last in ("province", "sheng"):
+        return (f"{spell!r} is a province, not the prefecture {name} — correct the name, or set [data] level to "
+                "the table's level")
+    return None
+
+
 def _match_items(rep) -> tuple[list[str], list[str]]:
     """A name-match report as text: unmatched names with their closest candidates, ambiguous names with theirs."""
     unmatched = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'}{'; ' + r.hint if r.hint else ''})"
@@ -190,14 +205,14 @@ def _to_codes(df: pd.DataFrame, where: str, label: str, study: Study, id_col: st
         ids.map(dict(zip(uniq, rep.adcodes.tolist())))
     codes = codes.astype(object).where(codes.notna(), None)
     unmatched, ambiguous = _match_items(rep)
-    # a city name at province level (吉林市) is not the province: refuse rather than guess
+    # a city name at province level (吉林市, Jilin City) is not the province, nor a province name at
+    # prefecture level (Jilin Province) the city: refuse rather than guess
     wrong_level = []
-    if level == "province":
-        for i, (spell, code) in enumerate(zip(ids, codes)):
-            if code and spell.endswith("市") and code not in MUNICIPALITIES and spell != code:
-                wrong_level.append(f"{spell!r} is a city; the province is {gdf.loc[code, 'name_zh']} — "
-                                   "correct the name, or set [data] level to the table's level")
-                codes.iloc[i] = None
+    for i, (spell, code) in enumerate(zip(ids, codes)):
+        why = _other_level(spell, code, level, gdf) if code and spell != code else None
+        if why:
+            wrong_level.append(why)
+            codes.iloc[i] = None
     for where_, items in ((f"{where} id", unmatched + list(dict.fromkeys(wrong_level))),):
         if items:
             problems.append(f"{where_}: {len(items)} {level} name(s) in column {id_col!r} did not match: "
