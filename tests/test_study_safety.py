@@ -385,3 +385,16 @@ def test_provenance_records_inputs_and_matching(previous_run):
     spellings = {m["spelling"]: m["adcode"] for m in info["name_matching"]}
     assert spellings["北京市"] == "110000" and len(spellings) == 31
     assert any("海南省" in link for link in info["island_links"])
+
+
+def test_staging_folder_of_a_killed_run_becomes_a_partial_run(previous_run):
+    from spatialq.study.output import STAGING_PREFIX
+
+    path, out, _ = previous_run
+    dead = out / f"{STAGING_PREFIX}20260101-000000-999999999"  # no such process
+    (dead / "tables").mkdir(parents=True)
+    (dead / "tables" / "table01_x.csv").write_text("x\n1\n", encoding="utf-8")
+    study.run(path, out=out, progress=False)
+    partial = out / dead.name.replace(STAGING_PREFIX, "partial-run-")
+    assert not dead.exists() and (partial / "RUN_FAILED.txt").exists()
+    assert _links_resolve(out) == []

@@ -166,10 +166,28 @@ class OutputFolder:
 
     # ------------------------------------------------------------------ staging
 
+    def _stale(self) -> None:
+        """Staging folders of runs whose process has ended (killed, power cut) become partial runs."""
+        for old in self.root.glob(STAGING_PREFIX + "*"):
+            pid = old.name.rsplit("-", 1)[-1]
+            if not old.is_dir() or old.is_symlink() or not pid.isdigit():
+                continue
+            try:
+                os.kill(int(pid), 0)
+                continue  # still running (another run into the same folder)
+            except ProcessLookupError:
+                pass
+            except (PermissionError, OSError):
+                continue
+            (old / FAILED_MARKER).write_text("This run of spatialq ended before it finished (its process is gone).\n",
+                                             encoding="utf-8")
+            os.replace(old, self.root / old.name.replace(STAGING_PREFIX, PARTIAL_PREFIX))
+
     def begin(self) -> Path:
         """Create the output folder (if needed) and a fresh staging folder inside it."""
         self.check()
         self.root.mkdir(parents=True, exist_ok=True)
+        self._stale()
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.staging = self.root / f"{STAGING_PREFIX}{stamp}-{os.getpid()}"
         self.staging.mkdir()
