@@ -418,7 +418,22 @@ def _missing_policy(df: pd.DataFrame, cols: list[str], policy: str, names, lacks
                                 + '; fill them, or set [data] missing = "drop_units" or "interpolate"')
         return df
     if policy == "drop_units":
+        n_units, n_problems = df["adcode"].nunique(), len(problems)
+        for c in cols:  # a year no region has is a missing year, not missing regions
+            empty = [int(y) for y, g in gaps[c].groupby(df["year"]) if g.all()]
+            if empty:
+                why = lacks.get(c, "")
+                problems.append(f"column {c!r} has no value in {', '.join(map(str, empty))} for any region"
+                                + (f" — {why}" if why else "") + '; missing = "drop_units" leaves out regions, not '
+                                "years: keep the complete years with [data] years")
+        if len(problems) > n_problems:
+            return df
         bad = sorted(df.loc[gaps.any(axis=1), "adcode"].unique())
+        if len(bad) == n_units:
+            problems.append(f'[data] missing = "drop_units" would leave out every region: each has a missing value '
+                            f"(e.g. at {_cells(df, gaps.any(axis=1), names)}); fill the gaps or use missing = "
+                            '"interpolate"')
+            return df
         dropped += bad
         notes.append(f"[data] missing = \"drop_units\": {len(bad)} region(s) with missing values left out: "
                      + ", ".join(str(names.get(a, a)) for a in bad[:MAX_LISTED]) + (" …" if len(bad) > MAX_LISTED
@@ -446,7 +461,7 @@ def _missing_policy(df: pd.DataFrame, cols: list[str], policy: str, names, lacks
         problems.append(f'[data] missing = "interpolate" fills gaps between observed years only (never '
                         f"extrapolates); {len(ends)} value(s) lie before the first or after the last observation: "
                         + ", ".join(ends[:MAX_LISTED]) + ' — drop those years with [data] years, or use missing = '
-                        '"drop_units"')
+                        '"drop_units"' + "".join(f"; {lacks[c]}" for c in cols if c in lacks))
     if filled:
         notes.append(f"[data] missing = \"interpolate\": {len(filled)} value(s) filled linearly within a region: "
                      + ", ".join(f"{f['name']} {f['year']} {f['column']} = {f['value']:.6g}"
