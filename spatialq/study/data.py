@@ -554,9 +554,12 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
     view = DataView(data=df, years=tuple(sorted(years)), names=names, study=study)
     for name, opts in study.analyses:
         problems += REGISTRY[name].check_data(opts, view)
-    spatial = [name for name, _ in study.analyses if REGISTRY[name].uses_weights]
-    if spatial:
-        problems += _balance(view, spatial)
+    spatial: dict[tuple[int, ...], list[str]] = {}  # the years each analysis uses the weights in
+    for name, opts in study.analyses:
+        if REGISTRY[name].uses_weights:
+            spatial.setdefault(tuple(REGISTRY[name].weight_years(opts, view) or view.years), []).append(name)
+    for yrs, analyses in spatial.items():
+        problems += _balance(view, analyses, yrs)
     if problems:
         raise StudyError(study.source, problems)
     gdf = gdf.loc[gdf.index.isin(set(df["adcode"]))]
@@ -565,9 +568,10 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
                     inputs=tuple(inputs), matches=tuple(log), filled=tuple(filled), dropped=tuple(dropped))
 
 
-def _balance(view: DataView, analyses: list[str]) -> list[str]:
-    """Every unit in every year, for the analyses that use the weights year by year (names and years)."""
-    df, years = view.data, view.years
+def _balance(view: DataView, analyses: list[str], years: tuple[int, ...]) -> list[str]:
+    """Every unit in every year of ``years``, for the analyses that use the weights in those years (names and
+    years)."""
+    df = view.data
     have = df.groupby("adcode")["year"].agg(lambda s: set(s.astype(int)))
     gaps = {code: sorted(set(years) - got) for code, got in have.items() if set(years) - got}
     if not gaps:
@@ -578,5 +582,8 @@ def _balance(view: DataView, analyses: list[str]) -> list[str]:
     return [f"[analyses.{', '.join(analyses)}]: the panel is unbalanced — {len(gaps)} region(s) lack years: "
             + "; ".join(items[:10]) + (" …" if len(items) > 10 else "")
             + f" (missing per year: {', '.join(f'{y}: {n}' for y, n in by_year.items())}). These analyses use the "
-            "spatial weights in every year, so every region must be in every year: fill the gaps, keep complete "
-            'years with [data] years, or set [data] missing = "drop_units" or "interpolate"']
+            + ("spatial weights in every year, so every region must be in every year" if years == view.years else
+               f"spatial weights in {', '.join(map(str, years))}, so every region must be in "
+               + ("that year" if len(years) == 1 else "those years"))
+            + ': fill the gaps, keep complete years with [data] years, or set [data] missing = "drop_units" or '
+            '"interpolate"']

@@ -51,6 +51,10 @@ def _none(*_: Any) -> list:
     return []
 
 
+def _no_years(*_: Any) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Analysis:
     """One study analysis.
@@ -77,6 +81,9 @@ class Analysis:
     uses_weights : bool
         The analysis uses the spatial weights period by period, so every unit must be present in
         every year it uses (checked up front, naming the regions and the missing years).
+    weight_years : callable ``(opts, view) -> tuple[int, ...] | None``
+        The years in which the analysis uses the weights (e.g. the year of a cross-section);
+        ``None`` (the default) means every year of the data.
     template_off : bool
         Commented out in ``spatialq template`` (needs an optional extra or sub-systems).
     """
@@ -90,6 +97,7 @@ class Analysis:
     check: Callable[[Mapping, Mapping], list[str]] = _none
     check_data: Callable[[Mapping, DataView], list[str]] = _none
     uses_weights: bool = False
+    weight_years: Callable[[Mapping, DataView], tuple[int, ...] | None] = _no_years
     template_off: bool = False
     examples: Mapping[str, str] = field(default_factory=dict)
 

@@ -102,6 +102,13 @@ def _check(opts, sections) -> list[str]:
     return problems
 
 
+def _weight_years(opts, view) -> tuple[int, ...] | None:
+    """A cross-section uses the weights in its year only: gaps in other years do not matter."""
+    if opts["cross_section"] or len(view.years) == 1:
+        return (int(opts["year"] or view.years[-1]),)
+    return None
+
+
 def _check_data(opts, view) -> list[str]:
     if opts["year"] is not None and not opts["cross_section"] and len(view.years) > 1:
         return ["[analyses.regression] year: only used with cross_section = true (the data have "
@@ -123,4 +130,4 @@ ANALYSIS = Analysis(
              "cross_section": Opt(bool, False, doc="one cross-section (year) instead of the panel"),
              "year": Opt(int, None, doc="year of the cross-section (default: the last)", low=1000, high=3000)},
     step=step, columns=_columns, check=_check, check_data=_check_data, uses_weights=True,
-    examples={"formula": '"index ~ x1 + x2 + x3"'})
+    weight_years=_weight_years, examples={"formula": '"index ~ x1 + x2 + x3"'})
