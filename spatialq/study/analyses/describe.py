@@ -20,7 +20,14 @@ def step(ctx, opts) -> None:
     ctx.table("descriptive", tab, t(ctx, "描述性统计", "Descriptive statistics"))
 
 
+def _check(opts, sections) -> list[str]:
+    if not opts["columns"] and sections.get("index") is None:
+        return ['[analyses.describe] columns: there is no [index]; name the variables to describe, e.g. columns = '
+                '["gdp", "population"]']
+    return []
+
+
 ANALYSIS = Analysis(
     name="describe", order=10, summary="descriptive statistics (n, mean, sd, min, max)",
     options={"columns": Opt(list, None, doc="variables (default: indicators and the index)", max_len=500)},
-    step=step, columns=lambda opts: list(opts.get("columns") or []))
+    step=step, columns=lambda opts: list(opts.get("columns") or []), check=_check)
