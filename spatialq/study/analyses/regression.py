@@ -124,7 +124,7 @@ ANALYSIS = Analysis(
              "effects": Opt(str, "twoways", ("twoways", "individual", "time", "none"),
                             doc="fixed effects of the panel"),
              "lee_yu": Opt(bool, True, doc="Lee–Yu transformation approach (panel)"),
-             "n_draws": Opt(int, 1000, doc=f"draws for the effects' inference (0–{MAX_DRAWS})", low=0,
+             "n_draws": Opt(int, 1000, doc=f"draws for the effects' inference (2–{MAX_DRAWS})", low=2,
                             high=MAX_DRAWS),
              "lm_tests": Opt(bool, True, doc="LM tests of the non-spatial model"),
              "cross_section": Opt(bool, False, doc="one cross-section (year) instead of the panel"),
