@@ -14,11 +14,13 @@ from spatialq.detector._q import ncf_sf_series
 DATA = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "geodetector_collectdata.csv"
 REF = Path(__file__).parent / "reference" / "detector"
 FACTORS = ["soiltype", "watershed", "elevation"]
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason="shared reference data not beside the clone")
+JENKS = Path(__file__).parent / "reference" / "jenks"
 
 
 @pytest.fixture(scope="module")
 def cd():
+    if not DATA.exists():
+        pytest.skip("shared reference data not beside the clone")
     return pd.read_csv(DATA)
 
 
@@ -174,3 +176,87 @@ def test_forest_importance_recovers_drivers():
     pd.testing.assert_frame_equal(r.importance, again.importance)
     pd1 = r.partial_dependence[r.partial_dependence.feature == "x1"]
     assert np.corrcoef(pd1["value"], pd1["prediction"])[0, 1] > 0.98  # linear driver: monotone PDP
+
+
+# --- Fisher–Jenks natural breaks (spatialq._jenks): exact at any n --------------------------------------------
+
+
+def jenks_brute(v: np.ndarray, k: int) -> float:
+    """The O(k·n²) dynamic programme of Fisher (1958) over the sorted values: the minimal within-class SSQ."""
+    v = np.sort(v)
+    n = len(v)
+    s1, s2 = np.concatenate([[0], np.cumsum(v)]), np.concatenate([[0], np.cumsum(v * v)])
+
+    def ssq(i, j):  # values i..j inclusive
+        m = j - i + 1
+        return s2[j + 1] - s2[i] - (s1[j + 1] - s1[i]) ** 2 / m
+
+    cost = [ssq(0, j) for j in range(n)]
+    for c in range(1, k):
+        cost = [min((cost[i - 1] + ssq(i, j) for i in range(c, j + 1)), default=np.inf) for j in range(n)]
+    return cost[n - 1]
+
+
+def ssq_of(v, bins):
+    from spatialq._jenks import classify
+
+    c = classify(v, bins)
+    return sum(float(np.sum((v[c == i] - v[c == i].mean()) ** 2)) for i in range(len(bins)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_jenks_equals_brute_force_dp(seed):
+    from spatialq._jenks import fisher_jenks_bins
+
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(8, 60)), int(rng.integers(2, 7))
+    v = np.round(rng.lognormal(size=n) * 10, int(rng.integers(0, 3)))  # ties at 0 decimals
+    if len(np.unique(v)) < k:
+        k = 2
+    bins = fisher_jenks_bins(v, k)
+    assert len(bins) == k and bins[-1] == v.max() and np.all(np.diff(bins) > 0)
+    assert ssq_of(v, bins) == pytest.approx(jenks_brute(v, k), rel=1e-10, abs=1e-9)
+
+
+def test_jenks_equals_classint_exact_optimum():
+    """Breaks (largest value of each class) and class sizes equal R classInt's style = "fisher" with its
+    sampling switched off (``largeN`` above n): tests/reference/jenks/fisher_classint.R, R 4.2.2, classInt 0.4.9.
+    The 6,000-value set is beyond the 5,000 values at which the previous version started sampling."""
+    from spatialq._jenks import classify, fisher_jenks_bins
+
+    ref = pd.read_csv(JENKS / "fisher_breaks.csv")
+    for (name, k), part in ref.groupby(["dataset", "k"]):
+        x = np.loadtxt(JENKS / f"fisher_{name}.txt")
+        bins = fisher_jenks_bins(x, int(k))
+        assert np.array_equal(bins, part["upper"].to_numpy()), (name, k)
+        assert np.bincount(classify(x, bins), minlength=int(k)).tolist() == part["n"].tolist(), (name, k)
+
+
+def test_jenks_large_n_exact_and_scale_free():
+    """At 20,000 values the result is the exact optimum (no sampling): the brute-force DP on the distinct values
+    is too slow, so check optimality locally — moving any break by one distinct value never lowers the SSQ —
+    and that scaling by 1e250 (sums of squares would overflow) gives the same classes."""
+    from spatialq._jenks import classify, fisher_jenks_bins
+
+    rng = np.random.default_rng(7)
+    v = np.round(rng.gamma(2.0, 3.0, 20_000), 3)
+    bins = fisher_jenks_bins(v, 5)
+    best = ssq_of(v, bins)
+    u = np.unique(v)
+    for i in range(4):
+        pos = int(np.searchsorted(u, bins[i]))
+        for step in (-1, 1):
+            moved = bins.copy()
+            moved[i] = u[pos + step]
+            assert ssq_of(v, moved) >= best * (1 - 1e-12)
+    big = fisher_jenks_bins(v * 1e250, 5)
+    assert (classify(v * 1e250, big) == classify(v, bins)).all()
+
+
+def test_jenks_refuses_too_few_distinct_values():
+    from spatialq._jenks import fisher_jenks_bins
+
+    with pytest.raises(ValueError, match="at least 5 distinct values; there are 3"):
+        fisher_jenks_bins([1, 1, 2, 3, 3], 5)
+    with pytest.raises(ValueError, match="missing or infinite"):
+        fisher_jenks_bins([1, 2, np.inf, 4], 2)

@@ -18,7 +18,8 @@ def breaks(x: np.ndarray, method: str, k: int) -> np.ndarray:
 
     * ``equal``: equal intervals between min and max;
     * ``quantile``: the 1/k … (k−1)/k quantiles;
-    * ``natural``: Fisher–Jenks natural breaks (exact up to 5,000 values, else from 5,000 quantiles);
+    * ``natural``: Fisher–Jenks natural breaks, exact at any n (equal to the exact optimum of R classInt's
+      ``style = "fisher"``; :mod:`spatialq._jenks`);
     * ``geometric``: geometric progression between min and max (positive values; shifted if not);
     * ``sd``: mean ± multiples of the standard deviation, k classes centred on the mean
       (breaks at mean + (i − k/2)·sd·(4/k) spanning ±2 sd).
@@ -35,10 +36,9 @@ def breaks(x: np.ndarray, method: str, k: int) -> np.ndarray:
     elif method == "quantile":
         b = np.quantile(x, np.linspace(0, 1, k + 1)[1:-1])
     elif method == "natural":
-        sample = x if len(x) <= 5000 else np.quantile(x, np.linspace(0, 1, 5000))
-        if len(np.unique(sample)) < k:
+        if len(np.unique(x)) < k:
             raise ValueError(f"natural breaks into {k} classes need at least {k} distinct values")
-        b = fisher_jenks_bins(sample, k)[:-1]
+        b = fisher_jenks_bins(x, k)[:-1]
     elif method == "geometric":
         shift = 1.0 - lo if lo <= 0 else 0.0
         b = np.geomspace(lo + shift, hi + shift, k + 1)[1:-1] - shift
