@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._guards import InputError, check_not_constant, rescale
 from .._results import Result, provenance
 from . import discretize as _disc
 from ._q import Centred, codes, q_test
@@ -126,7 +127,11 @@ def _prepare(df, y, factors, discretize, ks, methods, missing):
         factors = [factors]
     factors = list(factors)
     if not factors:
-        raise ValueError("give at least one factor")
+        raise InputError("give at least one factor")
+    twice = [f for f in dict.fromkeys(factors) if factors.count(f) > 1]
+    if twice:
+        raise InputError(f"geodetector: factor {', '.join(map(repr, twice))} is listed more than once in factors; "
+                         "give each factor once (its interaction with itself is the factor itself)")
     cols = [y, *factors]
     absent = [c for c in cols if c not in df.columns]
     if absent:
@@ -142,10 +147,22 @@ def _prepare(df, y, factors, discretize, ks, methods, missing):
         data = data.dropna()
     yv = pd.to_numeric(data[y], errors="raise").to_numpy(dtype=float)
     if not np.isfinite(yv).all():
-        raise ValueError(f"{y!r} has infinite values")
-    if np.allclose(yv, yv[0]):
-        raise ValueError(f"{y!r} is constant: there is nothing to explain")
+        raise InputError(f"{y!r} has infinite values at rows {data.index[~np.isfinite(yv)].tolist()[:5]}")
+    if len(yv) < 4:
+        raise InputError(f"geodetector needs at least 4 rows (2 strata of 2); there are {len(yv)}")
+    check_not_constant(yv, column=y, method="geodetector")
     return data, yv, factors
+
+
+def _check_k(k, n: int):
+    """``k`` as a list of whole numbers 2 … n/2 (a stratum needs two rows on average), or None."""
+    if k is None:
+        return None
+    ks = [k] if isinstance(k, int | np.integer) and not isinstance(k, bool) else list(k)
+    bad = [v for v in ks if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 2]
+    if bad or not ks:
+        raise InputError(f"k must be a whole number ≥ 2 or a list of them, got {k!r}")
+    return [int(v) for v in ks]
 
 
 def geodetector(
@@ -182,18 +199,27 @@ def geodetector(
     (``{"elevation": ("quantile", 5)}``), or ``"optimal"``: every method in ``methods`` × every
     k in ``k`` (3–8 by default) is tried and the one with the largest q kept (the optimal-
     parameters geographical detector, Song et al. 2020); the q of every candidate is reported.
+    Candidates with k above N/2 are skipped; if none is left the error says which k are possible.
 
-    Data checks: missing values raise (or ``missing="drop"``); a constant y or a factor with one
-    stratum raises naming it; a factor with more strata than half the rows raises (it needs
-    discretising, as R geodetector); strata with a single observation enter q (zero variance)
-    but their risk tests are NaN.
+    Data checks and minimum sizes: at least 4 rows; every factor needs at least 2 strata and at most
+    N/2 (two rows per stratum on average, as R geodetector: a factor with more strata must be
+    discretised, and ``k`` may not exceed N/2); each factor is given once.  Missing values raise
+    (or ``missing="drop"``); a constant y or a factor with one stratum raises naming it; strata with
+    a single observation enter q (zero variance) but their risk tests are NaN.  y is rescaled
+    internally when its magnitude could overflow (q and the tests are scale-invariant).
     """
     data, yv, factors = _prepare(df, y, factors, discretize, k, methods, missing)
     n = len(yv)
+    k = _check_k(k, n)
+    kmax = n // 2
+    # q, F, λ and the t and F tests are scale-invariant: y near 1e200 would overflow in sums of squares, so they
+    # are computed on y / max|y| (when needed); stratum means and sds are reported in y's units
+    ys = rescale(yv, column=y)
+    unit = float(np.max(np.abs(yv)) / np.max(np.abs(ys)))
     strata: dict = {}
     breaks: dict = {}
     disc_rows = []
-    yc_d = Centred(yv)
+    yc_d = Centred(ys)
     plan = {}
     if discretize is not None:
         plan = ({f: discretize for f in factors} if isinstance(discretize, str) else dict(discretize))
@@ -208,16 +234,24 @@ def geodetector(
         x = pd.to_numeric(data[f], errors="raise").to_numpy(dtype=float)
         if isinstance(spec, tuple):
             method, kk = spec
-            cands = [(method, int(kk))]
+            cands = [(method, _check_k(kk, n)[0])]
         elif spec == "optimal":
-            cands = _disc.candidates(methods, [k] if isinstance(k, int) else k)
+            cands = _disc.candidates(methods, k)
         else:
-            cands = [(spec, int(k) if isinstance(k, int) else 5)]
-        best = None
-        for method, kk in cands:
+            cands = [(spec, k[0] if k else 5)]
+        usable = [(m, kk) for m, kk in cands if kk <= kmax]
+        if not usable:
+            ks = sorted({kk for _, kk in cands})
+            how = f"discretize={spec!r}" if not isinstance(spec, tuple) else f"discretize={{{f!r}: {spec!r}}}"
+            raise InputError(f"factor {f!r}: k = {ks if len(ks) > 1 else ks[0]} with {how} gives more strata than "
+                             f"half of the {n} rows; a stratum needs two rows on average, so pass k between 2 and "
+                             f"{kmax}")
+        best, reasons = None, {}
+        for method, kk in usable:
             try:
                 b = _disc.breaks(x, method, kk)
-            except ValueError:
+            except ValueError as err:
+                reasons[(method, kk)] = str(err)
                 continue
             code = _disc.apply(x, b)
             q = q_test(yc_d, code, len(b) + 1)["q"]
@@ -225,20 +259,24 @@ def geodetector(
             if best is None or q > best[0] + 1e-12:
                 best = (q, method, kk, b, code, len(disc_rows) - 1)
         if best is None:
-            raise ValueError(f"factor {f!r} could not be discretised by {cands}")
+            why = "; ".join(f"{m} k={kk}: {r}" for (m, kk), r in list(reasons.items())[:4])
+            raise InputError(f"factor {f!r} could not be discretised by any of {usable} ({why})")
         disc_rows[best[5]]["chosen"] = True
         breaks[f] = best[3]
         strata[f] = best[4]
-    yc = Centred(yv)
+    yc = Centred(ys)
     fac_rows = {}
     code_of = {}
     for f in factors:
         code, labels = codes(strata[f])
         L = len(labels)
         if L < 2:
-            raise ValueError(f"factor {f!r} has a single stratum: it explains nothing")
+            raise InputError(f"factor {f!r} has a single stratum: it explains nothing")
         if L > n / 2:
-            raise ValueError(f"factor {f!r} has {L} strata for {n} rows: discretise it (discretize='optimal')")
+            if f in breaks:  # pragma: no cover - k ≤ n/2 is checked above
+                raise InputError(f"factor {f!r} has {L} strata for {n} rows after discretisation: pass k ≤ {kmax}")
+            raise InputError(f"factor {f!r} has {L} strata for {n} rows (more than half): discretise it "
+                             "(discretize='optimal', or e.g. discretize='quantile', k=5)")
         code_of[f] = (code, labels)
         fac_rows[f] = q_test(yc, code, L)
     factor = pd.DataFrame(fac_rows).T[["q", "p", "F", "ncp", "n_strata"]].astype(float)
@@ -259,11 +297,11 @@ def geodetector(
         for f in factors:
             code, labels = code_of[f]
             for h, lab in enumerate(labels):
-                v = yv[code == h]
-                risk_rows.append(dict(factor=f, stratum=lab, n=len(v), mean=v.mean(),
-                                      sd=v.std(ddof=1) if len(v) > 1 else np.nan))
+                v = ys[code == h]
+                risk_rows.append(dict(factor=f, stratum=lab, n=len(v), mean=v.mean() * unit,
+                                      sd=v.std(ddof=1) * unit if len(v) > 1 else np.nan))
             for i, j in itertools.combinations(range(len(labels)), 2):
-                a, b = yv[code == i], yv[code == j]
+                a, b = ys[code == i], ys[code == j]
                 t = dof = p = np.nan
                 if len(a) > 1 and len(b) > 1:
                     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
@@ -271,8 +309,8 @@ def geodetector(
                         t = (a.mean() - b.mean()) / np.sqrt(va + vb)
                         dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
                         p = 2 * stats.t.sf(abs(t), dof)
-                test_rows.append(dict(factor=f, stratum_a=labels[i], stratum_b=labels[j], mean_a=a.mean(),
-                                      mean_b=b.mean(), t=t, df=dof, p=p,
+                test_rows.append(dict(factor=f, stratum_a=labels[i], stratum_b=labels[j], mean_a=a.mean() * unit,
+                                      mean_b=b.mean() * unit, t=t, df=dof, p=p,
                                       significant=bool(p <= alpha) if np.isfinite(p) else None))
     eco = []
     if ecological and len(factors) > 1:
