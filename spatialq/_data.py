@@ -7,47 +7,83 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._guards import InputError, flat_frame, years_from
+
+
+def _keys(frame: pd.DataFrame, cols: Sequence[str], limit: int = 10) -> list:
+    return frame[list(cols)].head(limit).to_records(index=False).tolist()
+
+
+def sort_rows(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Rows sorted by ``keys`` (stable); ids of mixed types (e.g. 1 and "a") sort by their text."""
+    keys = list(keys)
+    try:
+        return frame.sort_values(keys, kind="stable")
+    except TypeError:
+        return frame.sort_values(keys, kind="stable", key=lambda s: s.astype(str) if s.dtype == object else s)
+
 
 def long_frame(df: pd.DataFrame, *, id: str, time: str | None, columns: Sequence[str],
-               extra: Sequence[str] = ()) -> pd.DataFrame:
-    """A copy with ``id`` (from the column or the index), optional ``time`` and numeric ``columns``.
+               extra: Sequence[str] = (), row: str | None = None) -> pd.DataFrame:
+    """A copy with ``id`` (from the column or the index), optional ``time`` and numeric ``columns``,
+    its rows sorted by (id, time).
 
-    ``extra`` columns (e.g. a group label) are carried along unchecked.  Raises clear errors
-    for missing columns, non-numeric or missing values (naming the rows),
-    and duplicated (id, time) pairs.  ``time=None`` or a missing time column means one
-    cross-section.
+    * An (id, time) MultiIndex (``df.set_index(["adcode", "year"])``) or a named index becomes columns.
+    * Periods that are years in any form (2011, ``"2011"``, ``"2011年"``, 2011.0, dates) become integers
+      (:func:`spatialq._guards.years_from`); other periods (``"2011Q1"``) are kept.
+    * Rows are sorted by (id, time), so everything downstream — seeded permutations included — does not
+      depend on the order of the input rows.  The original index labels are kept; ``row`` names a column
+      that records each row's position in the input (for inputs whose meaning is positional, such as a
+      sparse weights matrix in row order).
+    * ``extra`` columns (e.g. a group label) are carried along unchecked.
+
+    Errors name the column and the rows (id, period): missing columns (``KeyError``), non-numeric,
+    missing or infinite values, missing ids or periods, and duplicated (id, time) pairs.  ``time=None``
+    or a missing time column means one cross-section (a ``_time`` column of 0 is added).
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a DataFrame, got {type(df).__name__}")
-    data = df
+    data = flat_frame(df, keys=[k for k in (id, time) if k is not None])
     if id not in data.columns:
         if data.index.name == id or id == "adcode":
             data = data.rename_axis(id).reset_index()
         else:
-            raise KeyError(f"id column {id!r} not found; columns: {list(df.columns)} (pass id=)")
+            raise KeyError(f"id column {id!r} not found; columns: {list(data.columns)} (pass id=)")
     use_time = time is not None and time in data.columns
     missing = [c for c in [*columns, *extra] if c not in data.columns]
     if missing:
         raise KeyError(f"columns not found: {missing}; available: {list(data.columns)}")
     keep = list(dict.fromkeys([id, *([time] if use_time else []), *columns, *extra]))
     out = data[keep].copy()
+    if row is not None:
+        out[row] = np.arange(len(out))
+    key = [id, *([time] if use_time else [])]
+    if out[id].isna().any():
+        raise InputError(f"column {id!r} (the id) is missing in {int(out[id].isna().sum())} rows "
+                         f"(rows {np.flatnonzero(out[id].isna().to_numpy())[:10].tolist()}); fill or drop them")
+    if use_time:
+        if out[time].isna().any():
+            raise InputError(f"column {time!r} (the period) is missing for ids "
+                             f"{out.loc[out[time].isna(), id].unique().tolist()[:10]}; fill or drop those rows")
+        out[time] = years_from(out[time], name=time).to_numpy()
     for c in dict.fromkeys(columns):
         vals = pd.to_numeric(out[c], errors="coerce")
         bad = vals.isna() & out[c].notna()
         if bad.any():
-            raise ValueError(f"column {c!r} has non-numeric values at ids {out.loc[bad, id].tolist()[:10]}")
+            raise InputError(f"column {c!r} has non-numeric values at {_keys(out[bad], key)} "
+                             f"(e.g. {out.loc[bad, c].iloc[0]!r})")
         if vals.isna().any():
-            where = out.loc[vals.isna(), [id, *([time] if use_time else [])]]
-            raise ValueError(f"column {c!r} has missing values at {where.head(10).to_records(index=False).tolist()}"
+            raise InputError(f"column {c!r} has missing values at {_keys(out[vals.isna()], key)}"
                              " — fill or drop them first")
-        if not np.isfinite(vals.to_numpy(dtype=float)).all():
-            raise ValueError(f"column {c!r} has infinite values")
+        inf = ~np.isfinite(vals.to_numpy(dtype=float))
+        if inf.any():
+            raise InputError(f"column {c!r} has infinite values at {_keys(out[inf], key)} — fix or drop them first")
         out[c] = vals.astype(float)
-    key = [id, *([time] if use_time else [])]
     dup = out.duplicated(key, keep=False)
     if dup.any():
-        raise ValueError(f"{int(dup.sum())} rows share an ({', '.join(key)}) key, e.g. "
-                         f"{out.loc[dup, key].head(4).to_records(index=False).tolist()}")
+        raise InputError(f"{int(dup.sum())} rows share an ({', '.join(key)}) key, e.g. {_keys(out[dup], key, 4)}"
+                         + (f" (periods in {time!r} are compared as years)" if use_time else ""))
+    out = sort_rows(out, key)
     if not use_time:
         out["_time"] = 0
     return out
