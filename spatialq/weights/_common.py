@@ -11,14 +11,17 @@ import pandas as pd
 import shapely
 from libpysal.weights import W
 
+from .._guards import check_min_units
+from .._wmatrix import ISLAND_FIX, IslandError
 from ..geometry.coords import ALBERS_CHINA
 
 IslandPolicy = str | Mapping[str, Sequence[str]]
 ISLAND_CHOICES = ("nearest", "raise", "drop")
 
 
-class IslandError(ValueError):
-    """A unit has no neighbour and ``islands="raise"``."""
+def check_units(n: int, *, method: str) -> None:
+    """Weights link units to each other: every builder needs at least two."""
+    check_min_units(n, 2, method=method, why="weights link units to each other")
 
 
 def frame_ids(gdf: gpd.GeoDataFrame, id: str | None) -> list:
@@ -87,6 +90,8 @@ def pairs_to_dicts(ids: list, i: np.ndarray, j: np.ndarray, wij: np.ndarray | No
 def _nearest(proj: np.ndarray, a: int) -> tuple[int, float]:
     """Position of the unit nearest to ``proj[a]`` by boundary distance, and that distance (metres)."""
     idx = np.atleast_1d(shapely.STRtree(proj).query_nearest(proj[a], all_matches=True, exclusive=True))
+    if idx.size == 0:  # a single unit, or every other geometry is empty
+        raise IslandError("no other unit to link an island to: islands='nearest' needs at least two units")
     d = shapely.distance(proj[a], proj[idx])
     best = int(np.argmin(d))
     return int(idx[best]), float(d[best])
@@ -129,10 +134,7 @@ def apply_islands(
                 _link(neighbors, weights, k, t, link_weight(k, t, d) if link_weight else 1.0)
         return neighbors, weights, ids
     if islands == "raise":
-        raise IslandError(
-            f"units without neighbours: {names}. Pass islands='nearest' (link each to the closest unit by "
-            "boundary distance), islands='drop', or explicit links such as islands={'460000': ['440000']}"
-        )
+        raise IslandError(f"units without neighbours: {', '.join(names)} (islands='raise'); {ISLAND_FIX}")
     if islands == "drop":
         warnings.warn(f"dropping units without neighbours: {names}; drop the same rows from your data",
                       UserWarning, stacklevel=3)
