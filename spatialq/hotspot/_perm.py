@@ -1,6 +1,13 @@
 """Conditional permutation (Anselin 1995): for unit i keep x_i, draw its neighbours' values
 from the other n − 1 units without replacement.  Vectorised by neighbour count and chunked,
-so memory stays bounded (≈ chunk × permutations × k values at a time)."""
+so memory stays bounded (≈ chunk × permutations × k values at a time).
+
+Pseudo p-values (:func:`folded_pvalue`) count a permuted statistic equal to the observed one — up to
+rounding, :data:`TIE_RTOL` relative to the statistic's magnitude — as "at least as extreme" on *both*
+sides.  With few units a draw often picks exactly the observed neighbours, so exact ties are common; a
+rule that counts them on one side only (esda's) makes a 1e-15 change of the input flip a p-value, and
+gives a degenerate distribution (every permutation equal to the observed value) the smallest p-value
+instead of 1."""
 
 from __future__ import annotations
 
@@ -40,6 +47,22 @@ def _draw(rng: np.random.Generator, rows: np.ndarray, n: int, k: int, permutatio
     return idx
 
 
+#: Permuted and observed statistics closer than this (relative to their magnitude) are ties.
+TIE_RTOL = 1e-9
+
+
+def folded_pvalue(sims: np.ndarray, observed, permutations: int) -> np.ndarray:
+    """(1 + min(#{sim ≥ obs}, #{sim ≤ obs})) / (P + 1) along the last axis, ties within :data:`TIE_RTOL`
+    counted on both sides: the folded one-sided pseudo p-value of esda/GeoDa (equal to it without ties),
+    1 when every permutation gives the observed value."""
+    sims = np.asarray(sims, dtype=float)
+    obs = np.asarray(observed, dtype=float)[..., None]
+    tol = TIE_RTOL * np.maximum(np.abs(obs), np.abs(sims).max(axis=-1, keepdims=True))
+    larger = (sims >= obs - tol).sum(axis=-1)
+    smaller = (sims <= obs + tol).sum(axis=-1)
+    return (np.minimum(larger, smaller) + 1.0) / (permutations + 1.0)
+
+
 def conditional_pvalues(
     values: np.ndarray,
     m: sp.csr_matrix,
@@ -54,7 +77,8 @@ def conditional_pvalues(
 
     ``statistic(rows, lag)`` turns permuted spatial lags (len(rows), permutations) into the
     statistic for those rows.  Returns (p_sim, mean, sd) per unit, where p_sim is folded
-    one-sided as in esda/GeoDa: (1 + #{perm at least as extreme on the observed side})/(P + 1).
+    one-sided as in esda/GeoDa, (1 + #{perm at least as extreme on the observed side})/(P + 1), with
+    ties counted on both sides (:func:`folded_pvalue`).
     """
     rng = np.random.default_rng(seed)
     n = len(values)
@@ -73,10 +97,7 @@ def conditional_pvalues(
             idx = _draw(rng, rows, n, int(k), permutations)
             lag = np.einsum("mpk,mk->mp", values[idx], wk[start:start + step])
             stat = statistic(rows, lag)
-            obs = observed[rows][:, None]
-            larger = (stat >= obs).sum(axis=1)
-            larger = np.where(larger > permutations / 2, permutations - larger, larger)
-            p_sim[rows] = (larger + 1.0) / (permutations + 1.0)
+            p_sim[rows] = folded_pvalue(stat, observed[rows], permutations)
             mean[rows] = stat.mean(axis=1)
             sd[rows] = stat.std(axis=1, ddof=1)
     return p_sim, mean, sd

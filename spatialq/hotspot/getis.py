@@ -10,9 +10,10 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from .._guards import InputError, at, check_permutations
 from .._results import Result, provenance
 from ._perm import conditional_pvalues, fdr
-from .moran import _by_period, _select_period
+from .moran import DEGENERATE_RTOL, _by_period, _finish, _select_period
 
 __all__ = ["BIN_LABELS_EN", "BIN_LABELS_ZH", "BREAK_LABELS_EN", "BREAK_LABELS_ZH", "GiStarResult", "gi_star"]
 
@@ -37,14 +38,16 @@ def _bins(z: np.ndarray, p: np.ndarray, use_fdr: bool) -> np.ndarray:
 JENKS_EXACT_MAX = 5000
 
 
-def _breaks(z: np.ndarray) -> np.ndarray:
+def _breaks(z: np.ndarray, period=None) -> np.ndarray:
     """Five Fisher–Jenks classes (0–4), equal to mapclassify's ``FisherJenks`` (tested).  Exact up
     to 5,000 values; beyond, the breaks are computed from 5,000 evenly spaced order statistics of
     z (deterministic, unlike mapclassify's random-sample variant) and applied to all values."""
     from .._jenks import classify, fisher_jenks_bins
 
-    if len(np.unique(z)) < 5:
-        raise ValueError("natural breaks into 5 classes need at least 5 distinct z values")
+    distinct = len(np.unique(z))
+    if distinct < 5:
+        raise InputError(f"gi_star: natural breaks into 5 classes need at least 5 distinct z values{at(period)}; "
+                         f"there are {distinct}. Pass breaks=None (no classes) or breaks='pooled'")
     sample = z if len(z) <= JENKS_EXACT_MAX else np.quantile(z, np.linspace(0, 1, JENKS_EXACT_MAX))
     return classify(z, fisher_jenks_bins(sample, 5)).astype(int)
 
@@ -137,49 +140,62 @@ def gi_star(
     :func:`spatialq.weights.knn_sparse` for grid cells).
 
     Runs on sparse matrices: a million units with eight neighbours fit easily in memory.
+
+    Needs at least **3 units** per period (with two, each neighbourhood is the whole map and z is 0/0)
+    and, for the default natural-breaks classes, at least 5 distinct z values per period (pooled with
+    ``breaks="pooled"``; ``breaks=None`` skips them).  A constant column, or weights with islands
+    (under every ``transform``; see docs/weights.md — an island's G*_i would be its own value over the
+    total), are errors naming the period.  A unit linked with equal weights to every other unit has
+    z = 0 and p = 1 (its G*_i is the same under any arrangement).  ``gi_star`` (G*_i) is NaN when the
+    values sum to zero (e.g. standardised data): the ratio is undefined there, z is not.  z is
+    scale-invariant: values of any magnitude give the z of the same pattern at scale 1.  Permutations
+    are seeded per period (``seed + k``) and drawn in the order of the sorted ids.  The table is
+    sorted by (id, period).
     """
     if transform not in ("b", "o"):
-        raise ValueError(f"transform must be 'b' or 'o' for Gi*, got {transform!r}")
+        raise InputError(f"transform must be 'b' or 'o' for Gi*, got {transform!r}")
     if breaks not in ("per_period", "pooled", None):
-        raise ValueError(f"breaks must be 'per_period', 'pooled' or None, got {breaks!r}")
-    data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform)
+        raise InputError(f"breaks must be 'per_period', 'pooled' or None, got {breaks!r}")
+    permutations = check_permutations(permutations)
+    data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform, method="gi_star")
     frames = []
-    for k, period, ids, x, m in periods:
+    for k, period, pos, ids, x, m in periods:
         n = len(x)
         ms = (m + sp.identity(n, format="csr") * self_weight).tocsr()
         lag = ms @ x
         wi = np.asarray(ms.sum(axis=1)).ravel()
         s1 = np.asarray(ms.multiply(ms).sum(axis=1)).ravel()
         xbar = x.mean()
-        s = np.sqrt((x * x).mean() - xbar * xbar)
-        if s == 0:
-            raise ValueError(f"{column!r} is constant in period {period}: Gi* is undefined")
-        z = (lag - xbar * wi) / (s * np.sqrt((n * s1 - wi * wi) / (n - 1)))
+        s = np.sqrt(max((x * x).mean() - xbar * xbar, 0.0))
+        spread = n * s1 - wi * wi  # 0 when the unit is linked with equal weights to every unit
+        flat = spread <= DEGENERATE_RTOL * n * s1
+        z = np.where(flat, 0.0, (lag - xbar * wi) / (s * np.sqrt(np.where(flat, 1.0, spread) / (n - 1))))
         total = x.sum()
-        gstar = lag / total if total != 0 else np.full(n, np.nan)
-        out = pd.DataFrame({"id": ids, "period": period, "value": x, "gi_star": gstar, "z": z,
-                            "p": 2 * stats.norm.sf(np.abs(z))})
+        defined = abs(total) > 1e-12 * np.abs(x).sum()
+        gstar = lag / total if defined else np.full(n, np.nan)
+        out = pd.DataFrame({"_pos": pos, "id": ids, "period": period, "value": data[column].to_numpy()[pos],
+                            "gi_star": gstar, "z": z, "p": 2 * stats.norm.sf(np.abs(z))})
         if permutations:
-            if total == 0:
-                raise ValueError("permutation inference for Gi* needs a non-zero total")
+            # G*_i is a monotone function of unit i's weighted sum for a fixed total: permute the sum
+            # (the same p-values, also when the total is 0 or negative)
             p_sim, _, _ = conditional_pvalues(
-                x, m, gstar, lambda rows, lg, x=x, total=total: (self_weight * x[rows][:, None] + lg) / total,
+                x, m, lag, lambda rows, lg, x=x: self_weight * x[rows][:, None] + lg,
                 permutations=permutations, seed=None if seed is None else seed + k)
             out["p_sim"] = p_sim
         out["gi_bin"] = _bins(z, out["p"].to_numpy(), fdr_correction)
         frames.append(out)
-    table = pd.concat(frames, ignore_index=True)
+    table = _finish(frames, t)
     table["bin_zh"] = table["gi_bin"].map(BIN_LABELS_ZH)
     table["bin_en"] = table["gi_bin"].map(BIN_LABELS_EN)
     if breaks is not None:
         if breaks == "pooled":
             table["class"] = _breaks(table["z"].to_numpy()) + 1
         else:
-            table["class"] = table.groupby("period", sort=False)["z"].transform(lambda s: _breaks(s.to_numpy()) + 1)
+            key = table["period"].astype(object).where(table["period"].notna(), "")
+            table["class"] = table.groupby(key, sort=False)["z"].transform(
+                lambda s: _breaks(s.to_numpy(), None if s.name == "" else s.name) + 1)
         table["class_zh"] = np.array(BREAK_LABELS_ZH, dtype=object)[table["class"].to_numpy() - 1]
         table["class_en"] = np.array(BREAK_LABELS_EN, dtype=object)[table["class"].to_numpy() - 1]
-    if t == "_time":
-        table["period"] = None
     return GiStarResult(meta=provenance("spatialq.hotspot.gi_star", seed=seed, n=len(data), column=column,
                                         transform=transform, self_weight=self_weight, permutations=permutations,
                                         fdr=fdr_correction, breaks=breaks),

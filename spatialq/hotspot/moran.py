@@ -11,9 +11,10 @@ import scipy.sparse as sp
 from scipy import stats
 
 from .._data import long_frame, time_col
+from .._guards import InputError, at, check_min_units, check_not_constant, check_permutations, rescale
 from .._results import Result, provenance
-from .._wmatrix import AlignedCache
-from ._perm import conditional_pvalues, fdr
+from .._wmatrix import AlignedCache, aligned
+from ._perm import conditional_pvalues, fdr, folded_pvalue
 
 __all__ = ["LocalMoranResult", "MoranResult", "local_moran", "moran"]
 
@@ -21,10 +22,16 @@ QUADRANT_ZH = {"HH": "高-高", "LH": "低-高", "LL": "低-低", "HL": "高-低
 QUADRANT_EN = {"HH": "High-High", "LH": "Low-High", "LL": "Low-Low", "HL": "High-Low", "ns": "Not significant"}
 
 
+def _last_period(table: pd.DataFrame):
+    """The last period of a table sorted by (id, period); None for one cross-section."""
+    periods = table["period"].dropna()
+    return None if periods.empty else max(periods.unique())
+
+
 def _select_period(table: pd.DataFrame, period) -> pd.DataFrame:
     """Rows of one period (default: the last); all rows for a single cross-section."""
-    p = table["period"].iloc[-1] if period is None else period
-    if pd.isna(p):
+    p = _last_period(table) if period is None else period
+    if p is None or pd.isna(p):
         return table
     part = table[table["period"] == p]
     if part.empty:
@@ -32,28 +39,68 @@ def _select_period(table: pd.DataFrame, period) -> pd.DataFrame:
     return part
 
 
-def _by_period(df: pd.DataFrame, column: str, w, *, by, id: str, transform: str):
-    """The long frame, its period column, and an iterator over periods yielding
-    (k, period, ids, x, W) with rows sorted by id and W aligned to them (cached across periods)."""
-    data = long_frame(df, id=id, time=by, columns=[column])
+#: Fewest units per period each statistic accepts (docs/errors.md lists them with the reasons).
+MIN_UNITS = {"moran": 4, "local_moran": 3, "gi_star": 3}
+_WHY = {
+    "moran": "the randomisation variance of I has (n − 1)(n − 2)(n − 3) in its denominator, and with two "
+             "units I is −1 whatever the values",
+    "local_moran": "the conditional variance of I_i has n − 2 in its denominator",
+    "gi_star": "with two units each unit's neighbourhood is the whole map, so z is 0/0",
+}
+
+
+def _by_period(df: pd.DataFrame, column: str, w, *, by, id: str, transform: str, method: str):
+    """The long frame (rows sorted by id and period), its period column, and an iterator over periods
+    yielding (k, period, rows, ids, x, W): ``period`` is None for one cross-section, ``rows`` the
+    positions of the period's rows in the sorted frame, W aligned to ``ids`` (cached across periods).
+
+    Each period is checked up front: at least :data:`MIN_UNITS` units, finite and non-constant values
+    (errors name the column and the period), weights without islands.  ``x`` is rescaled by
+    :func:`~spatialq._guards.rescale` (every statistic here is scale-invariant); the tables report the
+    values as given.  A scipy sparse ``w`` follows the input's rows in each period: it is permuted to
+    the sorted rows.
+    """
+    sparse = sp.issparse(w)
+    data = long_frame(df, id=id, time=by, columns=[column], row="_row" if sparse else None)
     t = time_col(data, by)
 
     def periods():
-        weights_for = AlignedCache(w, transform)
-        for k, (period, part) in enumerate(_periods(data, t, id)):
-            ids = part[id].to_numpy()
-            yield k, period, ids, part[column].to_numpy(), weights_for(ids)
+        weights_for = AlignedCache(w, transform, method=method)
+        values = data[column].to_numpy(dtype=float)
+        for k, (period, rows) in enumerate(_periods(data, t)):
+            label = None if t == "_time" else period
+            ids = data[id].to_numpy()[rows]
+            check_min_units(len(rows), MIN_UNITS[method], method=method, period=label, why=_WHY[method])
+            x = values[rows]
+            check_not_constant(x, column=column, method=method, period=label)
+            if sparse:
+                rank = np.argsort(np.argsort(data["_row"].to_numpy()[rows], kind="stable"), kind="stable")
+                m = aligned(sp.csr_matrix(w)[rank][:, rank] if w.shape == (len(rows),) * 2 else w, ids,
+                            transform=transform, method=method, period=label)
+            else:
+                m = weights_for(ids, label)
+            yield k, label, rows, ids, rescale(x, column=column, period=label), m
 
     return data, t, periods()
 
 
-def _periods(data: pd.DataFrame, t: str, id: str):
-    """Periods in order, each with its rows sorted by id (results do not depend on row order)."""
-    for period, part in data.groupby(t, sort=True):
-        yield period, part.sort_values(id, kind="stable")
+def _periods(data: pd.DataFrame, t: str):
+    """Periods in order with the positions of their rows; the frame is sorted by (id, period), so each
+    period's rows are sorted by id and results do not depend on the input's row order."""
+    for period, idx in data.groupby(t, sort=True).indices.items():
+        yield period, np.sort(idx)
 
 
-def _global(z: np.ndarray, m: sp.csr_matrix, permutations: int, rng) -> dict:
+def _finish(frames: list[pd.DataFrame], t: str) -> pd.DataFrame:
+    """Per-unit tables concatenated and sorted by (id, period) — the order of the sorted input rows."""
+    table = pd.concat(frames, ignore_index=True).sort_values("_pos", kind="stable")
+    table = table.drop(columns="_pos").reset_index(drop=True)
+    if t == "_time":
+        table["period"] = None
+    return table
+
+
+def _global(z: np.ndarray, m: sp.csr_matrix, permutations: int, rng, *, column: str, period) -> dict:
     n = len(z)
     s0 = m.sum()
     mt = m.T.tocsr()
@@ -66,10 +113,7 @@ def _global(z: np.ndarray, m: sp.csr_matrix, permutations: int, rng) -> dict:
     b2 = n * (z ** 4).sum() / zz ** 2
     var_r = (n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0 * s0)
              - b2 * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0)) / ((n - 1) * (n - 2) * (n - 3) * s0 * s0) - e * e
-    out = dict(I=i_obs, expectation=e, variance_norm=var_n, z_norm=(i_obs - e) / np.sqrt(var_n),
-               variance_rand=var_r, z_rand=(i_obs - e) / np.sqrt(var_r))
-    out["p_norm"] = 2 * stats.norm.sf(abs(out["z_norm"]))
-    out["p_rand"] = 2 * stats.norm.sf(abs(out["z_rand"]))
+    sims = None
     if permutations:
         sims = np.empty(permutations)
         block = max(1, int(2e7 // n))
@@ -77,13 +121,32 @@ def _global(z: np.ndarray, m: sp.csr_matrix, permutations: int, rng) -> dict:
             p = min(block, permutations - b)
             zp = np.column_stack([rng.permutation(z) for _ in range(p)])
             sims[b:b + p] = n / s0 * np.einsum("ij,ij->j", zp, m @ zp) / zz
-        larger = (sims >= i_obs).sum()
-        larger = permutations - larger if larger > permutations / 2 else larger
-        out.update(p_sim=(larger + 1) / (permutations + 1), z_sim=(i_obs - sims.mean()) / sims.std(ddof=1),
-                   mean_sim=sims.mean())
+    # var_r is the exact variance of I over all permutations of the values: (numerically) zero means
+    # every arrangement gives the same I, so I carries no evidence and no p-value may be reported
+    flat = min(var_n, var_r) <= DEGENERATE_RTOL * e * e
+    if sims is not None:
+        flat = flat or np.ptp(sims) <= DEGENERATE_RTOL * max(abs(i_obs), abs(e))
+    if flat:
+        raise InputError(
+            f"moran: every permutation of {column!r} gives the same I{at(period)} (I = {i_obs:.4g}), so the test "
+            "is undefined: the weights link every unit to every other with equal weights, or the values are "
+            "all equal but one on a symmetric pattern of links; use other weights or drop the period")
+    out = dict(I=i_obs, expectation=e, variance_norm=var_n, z_norm=(i_obs - e) / np.sqrt(var_n),
+               variance_rand=var_r, z_rand=(i_obs - e) / np.sqrt(var_r))
+    out["p_norm"] = 2 * stats.norm.sf(abs(out["z_norm"]))
+    out["p_rand"] = 2 * stats.norm.sf(abs(out["z_rand"]))
+    if sims is not None:
+        out.update(p_sim=float(folded_pvalue(sims, i_obs, permutations)),
+                   z_sim=(i_obs - sims.mean()) / sims.std(ddof=1), mean_sim=sims.mean())
     else:
         out.update(p_sim=np.nan, z_sim=np.nan, mean_sim=np.nan)
     return out
+
+
+#: A variance (or spread of permuted statistics) this small relative to its scale counts as zero.
+DEGENERATE_RTOL = 1e-10
+#: |x − x̄| this small relative to max|x| is rounding: the unit is at the mean (z = 0).
+AT_MEAN_RTOL = 64 * np.finfo(float).eps
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -112,8 +175,8 @@ class MoranResult(Result):
     def _plot(self, ax, period=None, **kw):
         """Moran scatter plot of one period (default: the last): standardised value vs its lag."""
         s = self.scatter
-        p = s["period"].iloc[-1] if period is None else period
-        if pd.isna(p):
+        p = _last_period(s) if period is None else period
+        if p is None or pd.isna(p):
             slope = float(self.table["I"].iloc[0])
         else:
             s = s[s["period"] == p]
@@ -145,28 +208,36 @@ def moran(
     I = (n/S₀) z'Wz / z'z, z = x − x̄; E[I] = −1/(n − 1); variances under normality and
     randomisation from Cliff & Ord (1981), as spdep's ``moran.test`` (tested equal on Columbus
     to 1e-10); two-sided normal p-values; ``p_sim`` from ``permutations`` random
-    permutations (folded one-sided, as esda), seeded through ``numpy.random.default_rng(seed)``.
+    permutations (folded one-sided, as esda, ties counted on both sides), seeded through
+    ``numpy.random.default_rng(seed)`` and drawn in the order of the sorted ids, so the input's row
+    order does not matter.
 
     ``w`` is matched to the rows by id and row-standardised on a copy (``transform="r"``,
     spdep's style "W"); ``"b"`` binary, ``"o"`` as given.  Every period must contain exactly
     the weights' ids.
+
+    Refused, with an error naming the period: fewer than **4 units** in a period (the randomisation
+    variance needs n ≥ 4; with two units I = −1 whatever the values); a constant column; a weights
+    matrix with islands (under every ``transform``; see docs/weights.md); weights and values for which
+    every permutation gives the same I (e.g. every unit linked to every other with equal weights), where
+    no p-value means anything.  Values of any magnitude (1e200, 1e-200) give the same I as the same
+    pattern at scale 1 (I is scale-invariant; the values are rescaled first).  The table has one row
+    per period, in order.
     """
-    data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform)
+    permutations = check_permutations(permutations)
+    data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform, method="moran")
     rng = np.random.default_rng(seed)
     rows, scat = [], []
-    for _, period, ids, x, m in periods:
-        if np.allclose(x, x[0]):
-            raise ValueError(f"{column!r} is constant in period {period}: Moran's I is undefined")
+    for _, period, pos, ids, x, m in periods:
         z = x - x.mean()
-        r = _global(z, m, permutations, rng)
+        r = _global(z, m, permutations, rng, column=column, period=period)
         rows.append(dict(period=period, n=len(x), **r))
         zs = z / z.std()
-        scat.append(pd.DataFrame({"id": ids, "period": period, "z": zs, "lag": m @ zs}))
+        scat.append(pd.DataFrame({"_pos": pos, "id": ids, "period": period, "z": zs, "lag": m @ zs}))
     table = pd.DataFrame(rows)
-    scatter = pd.concat(scat, ignore_index=True)
+    scatter = _finish(scat, t)
     if t == "_time":
         table["period"] = None
-        scatter["period"] = None
     return MoranResult(meta=provenance("spatialq.hotspot.moran", seed=seed, n=len(data), column=column,
                                        transform=transform, permutations=permutations),
                        table=table, scatter=scatter, time=None if t == "_time" else t)
@@ -232,39 +303,54 @@ def local_moran(
     ``localmoran``: ``variance="conditional"`` (spdep's default, Sokal et al. 1998:
     E = −z_i² W_i/((n−1)m₂)) or ``"total"`` (randomisation, E = −W_i/(n−1)); two-sided normal p.
     With ``permutations > 0`` (default 999) the clusters use conditional-permutation pseudo
-    p-values (``p_sim``, folded one-sided as GeoDa/esda), else the analytic p.
+    p-values (``p_sim``, folded one-sided as GeoDa/esda, ties counted on both sides), else the
+    analytic p.  Permutations are seeded per period (``seed + k`` for the k-th period) and drawn in
+    the order of the sorted ids, so the input's row order does not matter.
 
     Quadrants: HH (z > 0, lag > 0), LL, LH (z < 0, lag > 0), HL; a unit is in its quadrant's
     cluster when p ≤ ``alpha`` (Benjamini–Hochberg at ``alpha`` with ``fdr_correction``),
     otherwise "ns".  Weights are row-standardised on a copy by default.
+
+    Needs at least **3 units** per period (the conditional variance has n − 2 in its denominator);
+    a constant column, or weights with islands (any ``transform``), are errors naming the period.  A
+    unit whose statistic cannot vary under permutation — its value equals the period mean (up to
+    rounding), or it is linked with equal weights to every other unit — has ``z`` = 0 and
+    ``p`` = ``p_sim`` = 1 (never significant).  Values of any magnitude give the same result as the
+    same pattern at scale 1.  The table is sorted by (id, period).
     """
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+        raise InputError(f"alpha must lie in (0, 1), got {alpha}")
     if variance not in ("conditional", "total"):
-        raise ValueError(f"variance must be 'conditional' or 'total', got {variance!r}")
-    data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform)
+        raise InputError(f"variance must be 'conditional' or 'total', got {variance!r}")
+    permutations = check_permutations(permutations)
+    data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform, method="local_moran")
     frames = []
-    for k, period, ids, x, m in periods:
+    for k, period, pos, ids, x, m in periods:
         n = len(x)
         z = x - x.mean()
+        z[np.abs(z) <= AT_MEAN_RTOL * np.abs(x).max()] = 0.0  # at the mean up to rounding: exactly there
         m2 = (z @ z) / n
-        if m2 == 0:
-            raise ValueError(f"{column!r} is constant in period {period}")
         lag = m @ z
         ii = z / m2 * lag
         wi = np.asarray(m.sum(axis=1)).ravel()
         wi2 = np.asarray(m.multiply(m).sum(axis=1)).ravel()
         if variance == "conditional":
             e = -(z * z * wi) / ((n - 1) * m2)
-            var = (z / m2) ** 2 * (n / (n - 2)) * (wi2 - wi * wi / (n - 1)) * (m2 - z * z / (n - 1))
+            fw = wi2 - wi * wi / (n - 1)  # 0 when the unit is linked with equal weights to every other
+            fz = m2 - z * z / (n - 1)  # 0 when every other unit has the same value
+            var = (z / m2) ** 2 * (n / (n - 2)) * fw * fz
+            flat = (z == 0) | (fw <= DEGENERATE_RTOL * wi2) | (fz <= DEGENERATE_RTOL * m2)
         else:
             b2 = ((z ** 4).sum() / n) / m2 ** 2
             e = -wi / (n - 1)
             var = (wi2 * (n - b2) / (n - 1) + (wi * wi - wi2) * (2 * b2 - n) / ((n - 1) * (n - 2))
                    - wi * wi / (n - 1) ** 2)
-        zval = (ii - e) / np.sqrt(var)
-        out = pd.DataFrame({"id": ids, "period": period, "value": x, "Ii": ii, "expectation": e,
-                            "variance": var, "z": zval, "p": 2 * stats.norm.sf(np.abs(zval))})
+            flat = var <= DEGENERATE_RTOL * wi2
+        var = np.where(flat, 0.0, var)
+        zval = np.where(flat, 0.0, (ii - e) / np.sqrt(np.where(flat, 1.0, var)))
+        out = pd.DataFrame({"_pos": pos, "id": ids, "period": period, "value": data[column].to_numpy()[pos],
+                            "Ii": ii, "expectation": e, "variance": var, "z": zval,
+                            "p": 2 * stats.norm.sf(np.abs(zval))})
         if permutations:
             p_sim, _, _ = conditional_pvalues(z, m, ii, lambda rows, lg, z=z, m2=m2: (z[rows] / m2)[:, None] * lg,
                                               permutations=permutations,
@@ -278,9 +364,7 @@ def local_moran(
         out["cluster_zh"] = out["cluster"].map(QUADRANT_ZH)
         out["cluster_en"] = out["cluster"].map(QUADRANT_EN)
         frames.append(out)
-    table = pd.concat(frames, ignore_index=True)
-    if t == "_time":
-        table["period"] = None
+    table = _finish(frames, t)
     return LocalMoranResult(meta=provenance("spatialq.hotspot.local_moran", seed=seed, n=len(data), column=column,
                                             transform=transform, permutations=permutations, alpha=alpha,
                                             fdr=fdr_correction, variance=variance),
