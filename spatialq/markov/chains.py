@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import long_frame
+from .._guards import InputError, check_min_units
 from .._results import Result, provenance
 from .._wmatrix import AlignedCache
 from . import _core
@@ -19,16 +20,34 @@ __all__ = ["MarkovResult", "SpatialMarkovResult", "markov", "spatial_markov"]
 CORNER = "t \\ t+1"
 
 
-def _prepare(df, column, *, id, time, classes, cutpoints, states, step):
-    if step < 1:
-        raise ValueError(f"step must be a positive number of periods, got {step}")
-    if states is None:
+def check_step(step) -> int:
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
+        raise InputError(f"step must be a positive whole number of periods, got {step!r}")
+    return int(step)
+
+
+def panel(df, column, *, id, time, numeric: bool, method: str) -> pd.DataFrame:
+    """The long frame sorted by (id, period) with whole-number periods (years in any form — 2011,
+    '2011', '2011年', 2011.0, dates — become integers), so that t + step is the next period."""
+    if numeric:
         data = long_frame(df, id=id, time=time, columns=[column])
     else:
         data = long_frame(df, id=id, time=time, columns=[], extra=[column])
     if time not in data.columns:
-        raise KeyError(f"Markov chains need the time column {time!r}")
-    data = data.sort_values([id, time], kind="stable").reset_index(drop=True)
+        raise KeyError(f"{method}: Markov chains need the time column {time!r}; columns: {list(df.columns)}")
+    t = data[time]
+    if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t):
+        raise InputError(f"{method}: the periods in {time!r} must be years or whole numbers so that t + step is a "
+                         f"period; got {t.unique()[:5].tolist()} — convert them (e.g. df[{time!r}].astype(int))")
+    if pd.api.types.is_float_dtype(t) and not (t == np.round(t)).all():
+        raise InputError(f"{method}: the periods in {time!r} must be whole numbers; got "
+                         f"{t[t != np.round(t)].unique()[:5].tolist()}")
+    return data.reset_index(drop=True)
+
+
+def _prepare(df, column, *, id, time, classes, cutpoints, states, step, method="markov"):
+    step = check_step(step)
+    data = panel(df, column, id=id, time=time, numeric=states is None, method=method)
     if states is not None:
         cls = _core.categorical(data[column], states)
         cuts, k = None, len(states)
@@ -38,7 +57,10 @@ def _prepare(df, column, *, id, time, classes, cutpoints, states, step):
         cls, cuts, k = _core.classify(data[column], data[time], classes=classes, cutpoints=cutpoints)
     origin, dest = _core.pairs(data, id, time, step)
     if len(origin) == 0:
-        raise ValueError(f"no (id, year) has a row {step} year(s) later: nothing to count")
+        periods = sorted(data[time].unique().tolist())
+        raise InputError(f"{method}: no ({id}, {time}) has a row {step} period(s) later, so there is nothing to "
+                         f"count (periods: {periods[:10]}{' …' if len(periods) > 10 else ''}); a chain needs at "
+                         "least two periods step apart")
     return data, cls, cuts, k, origin, dest
 
 
@@ -154,6 +176,13 @@ def markov(
     panels are fine; a missing year just removes its pairs).  Rows with n_i = 0 are NaN (shown
     empty).  Steady state π P = π; mean first passage times (Kemeny & Snell); sojourn times
     1/(1 − p_ii); time homogeneity by Bickenbach & Bode (2003).
+
+    Periods: years in any form (2011, ``"2011"``, ``"2011年"``, 2011.0, dates) are read as integer
+    years, so ``t + step`` is the next period; other periods must be whole numbers (e.g. survey
+    rounds 1, 2, 3) — text such as ``"2011Q1"`` is an error that says how to convert it.  An
+    (id, time) MultiIndex is accepted.  Needs at least one pair (id, t) → (id, t + ``step``) and,
+    for quantile classes, ``classes`` distinct cut points.  ``classes`` (the class of every id and
+    period) is sorted by (id, period).
     """
     data, cls, cuts, k, origin, dest = _prepare(df, column, id=id, time=time, classes=classes, cutpoints=cutpoints,
                                                 states=states, step=step)
@@ -291,18 +320,23 @@ def spatial_markov(
     Bickenbach & Bode (2003), with df Σ_i (b_i − 1)(a_i − 1).  ``chi2``: each lag class against
     the pooled chain, E_ij = n_i(l) p_ij, df = Σ over the class's observed rows of (cells with
     p_ij > 0) − 1, and their sum (giddy uses k(k−1)² whatever the zeros and whatever m).
+
+    Periods as in :func:`markov` (years in any form).  Needs at least **2 units** per period, and
+    every unit needs neighbours: weights with islands are refused under every ``transform``, with
+    an error naming the units and the period (see docs/weights.md).
     """
     data, cls, cuts, k, origin, dest = _prepare(df, column, id=id, time=time, classes=classes, cutpoints=cutpoints,
-                                                states=states, step=step)
+                                                states=states, step=step, method="spatial_markov")
     tvals = data[time].to_numpy()
     ids = data[id].to_numpy(dtype=object)
     xv = data[column].to_numpy(dtype=float) if states is None else None
     lag_vals = np.empty(len(data))
     lag_cls = np.empty(len(data), dtype=int)
-    weights_for = AlignedCache(w, transform)
-    for t in pd.unique(tvals):
+    weights_for = AlignedCache(w, transform, method="spatial_markov")
+    for t in np.sort(pd.unique(tvals)):
         rows = np.flatnonzero(tvals == t)
-        mm = weights_for(ids[rows])
+        check_min_units(len(rows), 2, method="spatial_markov", period=t, why="a spatial lag needs neighbours")
+        mm = weights_for(ids[rows], t)
         if states is None:
             lag_vals[rows] = mm @ xv[rows]
         else:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._data import long_frame
+from .._guards import InputError, check_min_units, check_not_constant, rescale
 from .._results import Result, provenance
 from .._wmatrix import AlignedCache
 from . import _core
+from .chains import check_step, panel
 
 __all__ = ["QUADRANTS", "LisaMarkovResult", "lisa_markov"]
 
@@ -76,31 +77,39 @@ def lisa_markov(
     (r₁ − 1)(r₂ − 1) degrees of freedom (r: quadrants with transitions in the observed and the
     expected tables), as giddy.  The quadrant transitions equal giddy's ``LISA_Markov``; its χ²
     does not, because giddy relates each value to that region's mean over time (not the period
-    mean) and passes the (T, n) array to ``Markov``, which expects (n, T).
+    mean) and passes the (T, n) array to ``Markov``, which expects (n, T).  "Below the mean" is
+    x < x̄ (giddy's x/x̄ < 1, the same for a positive mean, and defined for any mean).
+
+    Periods as in :func:`~spatialq.markov.markov` (years in any form).  Needs at least **2 units**
+    per period, values that are not constant in any period (quadrants are undefined; the error
+    names the period), and neighbours for every unit (weights with islands are refused under every
+    ``transform``; see docs/weights.md).  ``quadrants`` is sorted by (id, period).
     """
-    data = long_frame(df, id=id, time=time, columns=[column])
-    if time not in data.columns:
-        raise KeyError(f"Markov chains need the time column {time!r}")
-    data = data.sort_values([id, time], kind="stable").reset_index(drop=True)
+    step = check_step(step)
+    data = panel(df, column, id=id, time=time, numeric=True, method="lisa_markov")
     tvals = data[time].to_numpy()
     ids = data[id].to_numpy(dtype=object)
-    weights_for = AlignedCache(w, transform)
+    weights_for = AlignedCache(w, transform, method="lisa_markov")
     x = data[column].to_numpy(dtype=float)
     q = np.empty(len(data), dtype=int)
     above = np.empty(len(data), dtype=int)
     lag_above = np.empty(len(data), dtype=int)
-    for t in pd.unique(tvals):
+    for t in np.sort(pd.unique(tvals)):
         rows = np.flatnonzero(tvals == t)
-        m = weights_for(ids[rows])
-        z = x[rows] - x[rows].mean()
+        check_min_units(len(rows), 2, method="lisa_markov", period=t, why="a spatial lag needs neighbours")
+        check_not_constant(x[rows], column=column, method="lisa_markov", period=t)
+        m = weights_for(ids[rows], t)
+        xt = rescale(x[rows], column=column, period=t)
+        mean = xt.mean()
+        z = xt - mean
         lz = m @ z
         q[rows] = np.where(z > 0, np.where(lz > 0, 0, 3), np.where(lz > 0, 1, 2))
-        ratio = x[rows] / x[rows].mean()
-        above[rows] = (ratio < 1.0).astype(int)  # giddy codes "below the mean" as 1
-        lag_above[rows] = ((m @ x[rows]) / x[rows].mean() < 1.0).astype(int)
+        above[rows] = (xt < mean).astype(int)  # giddy codes "below the mean" as 1
+        lag_above[rows] = ((m @ xt) < mean).astype(int)
     origin, dest = _core.pairs(data, id, time, step)
     if len(origin) == 0:
-        raise ValueError(f"no (id, year) has a row {step} year(s) later")
+        raise InputError(f"lisa_markov: no ({id}, {time}) has a row {step} period(s) later, so there is nothing "
+                         "to count; a chain needs at least two periods step apart")
     c = _core.counts(q[origin], q[dest], 4)
     p = _core.probabilities(c)
     py = _core.probabilities(_core.counts(above[origin], above[dest], 2))
