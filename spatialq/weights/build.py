@@ -17,10 +17,13 @@ import shapely
 from libpysal.weights import W
 from scipy.spatial import cKDTree
 
+from .._data import long_frame
+from .._guards import InputError, years_from
 from ._common import (
     IslandPolicy,
     apply_islands,
     check_geometries,
+    check_units,
     frame_ids,
     make_w,
     pairs_to_dicts,
@@ -91,11 +94,14 @@ def contiguity(
     Returns
     -------
     libpysal.weights.W
+
+    Needs at least 2 units (weights link units to each other).
     """
     if rule not in ("queen", "rook"):
         raise ValueError(f"rule must be 'queen' or 'rook', got {rule!r}")
     geoms = check_geometries(gdf)
     ids = frame_ids(gdf, id)
+    check_units(len(ids), method="contiguity")
     tree = shapely.STRtree(geoms)
     i, j = tree.query(geoms, predicate="intersects")
     keep = i != j
@@ -131,10 +137,13 @@ def knn(
         Which point represents a polygon (``representative`` lies inside it).
     id, transform
         See :func:`contiguity`.
+
+    Needs at least 2 units.
     """
     check_geometries(gdf)
     ids = frame_ids(gdf, id)
     n = len(ids)
+    check_units(n, method="knn")
     if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
         raise ValueError(f"k must be an integer between 1 and n - 1 = {n - 1}, got {k!r}")
     xy = points_m(gdf, point)
@@ -160,6 +169,7 @@ def knn_sparse(xy: np.ndarray, *, k: int = 8) -> sp.csr_matrix:
     n = len(xy)
     if xy.ndim != 2 or xy.shape[1] != 2:
         raise ValueError(f"xy must be an (n, 2) array, got shape {xy.shape}")
+    check_units(n, method="knn_sparse")
     if not 1 <= k < n:
         raise ValueError(f"k must be between 1 and n - 1 = {n - 1}, got {k}")
     _, nn = cKDTree(xy).query(xy, k=k + 1)
@@ -205,6 +215,8 @@ def distance(
         Gaussian bandwidth h in km (required for ``"gaussian"``).
     point, id, transform, islands
         See :func:`knn` and :func:`contiguity`.
+
+    Needs at least 2 units.
     """
     if kind not in ("inverse", "band", "gaussian"):
         raise ValueError(f"kind must be 'inverse', 'band' or 'gaussian', got {kind!r}")
@@ -218,6 +230,7 @@ def distance(
         raise ValueError(f"power must be positive, got {power}")
     check_geometries(gdf)
     ids = frame_ids(gdf, id)
+    check_units(len(ids), method="distance")
     xy = points_m(gdf, point) / 1000.0
     n = len(ids)
     if threshold_km is None:
@@ -253,6 +266,11 @@ def distance(
     return _finish(make_w(kept, neighbors, weights), transform)
 
 
+#: Two means closer than this, relative to their magnitude, are equal up to rounding (a yearbook value
+#: has at most about 7 significant digits; averaging leaves errors of a few units in the 16th).
+ECONOMIC_RTOL = 1e-9
+
+
 def economic(
     df: pd.DataFrame,
     column: str,
@@ -267,46 +285,57 @@ def economic(
     The usual choice in Chinese regional papers (e.g. per-capita GDP): ȳ_i is the mean
     of ``column`` over the years in ``period`` (all years by default).  All pairs are
     linked.  Two units with the same mean would get infinite weight: that is an error
-    naming them.
+    naming them — also when the means differ only by rounding (relative difference at most
+    :data:`ECONOMIC_RTOL`, e.g. Henan and Sichuan in the bundled AI index, whose four values sum to
+    the same 13.61 but average to means one unit apart in the last digit, which would otherwise get
+    a weight of 2.25e15, the whole row after row-standardisation).
 
     Parameters
     ----------
     df : DataFrame
-        Long panel (``id``, ``time`` and ``column``) or a cross-section (no ``time``).
+        Long panel (``id``, ``time`` and ``column``; an (id, time) MultiIndex is accepted) or a
+        cross-section (no ``time``).
     column : str
         Economic variable, e.g. ``"gdp_per_capita"``.
     id, time : str
-        Id and year columns (if ``id`` is not a column the index is the id).
+        Id and year columns (if ``id`` is not a column the index is the id).  Years in any form
+        (2011, "2011", "2011年", dates) are read as integer years.
     period : sequence of years, optional
-        Years over which to average.
+        Years over which to average (in any of the same forms).
     transform
         See :func:`contiguity`.
+
+    Needs at least 2 units.
     """
-    data = df.reset_index() if id not in df.columns else df
-    if id not in data.columns:
-        raise KeyError(f"id column {id!r} not found; columns: {list(df.columns)}")
-    if column not in data.columns:
-        raise KeyError(f"column {column!r} not found; columns: {list(df.columns)}")
+    if id not in df.columns and not isinstance(df.index, pd.MultiIndex) and df.index.name != id:
+        df = df.rename_axis(id)
+    data = long_frame(df, id=id, time=time, columns=[column], row="_row")
     if period is not None:
         if time not in data.columns:
             raise KeyError(f"period= needs the time column {time!r}")
-        data = data[data[time].isin(list(period))]
+        wanted = years_from(pd.Series(list(period)), name="period")
+        data = data[data[time].isin(wanted.tolist())]
         if data.empty:
-            raise ValueError(f"no rows in the period {list(period)}")
-    values = pd.to_numeric(data[column], errors="raise")
-    if values.isna().any():
-        bad = data.loc[values.isna(), id].unique().tolist()
-        raise ValueError(f"{column!r} has missing values for {bad[:10]}")
-    means = values.groupby(data[id].to_numpy(), sort=False).mean()
+            raise InputError(f"economic: no rows in the period {list(period)}; the data has "
+                             f"{sorted(long_frame(df, id=id, time=time, columns=[column])[time].unique().tolist())}")
+    g = data.groupby(id, sort=False)
+    first = g["_row"].min().sort_values(kind="stable")  # ids in the order of the frame (first appearance)
+    means = g[column].mean().loc[first.index]
     ids = means.index.tolist()
+    check_units(len(ids), method="economic")
     y = means.to_numpy(dtype=float)
     n = len(ids)
     i, j = np.nonzero(~np.eye(n, dtype=bool))
     diff = np.abs(y[i] - y[j])
-    if np.any(diff == 0):
-        a, b = int(i[diff == 0][0]), int(j[diff == 0][0])
-        raise ValueError(f"units {ids[a]!r} and {ids[b]!r} have the same mean of {column!r} ({y[a]}); "
-                         "1/|ȳi − ȳj| is infinite")
+    same = diff <= ECONOMIC_RTOL * np.maximum(np.abs(y[i]), np.abs(y[j]))
+    if same.any():
+        upper = same & (i < j)
+        pairs = [f"{ids[a]!r} and {ids[b]!r} ({float(y[a])!r} vs {float(y[b])!r})"
+                 for a, b in zip(i[upper], j[upper])]
+        raise InputError(f"economic: units {pairs[0]} have the same mean of {column!r} up to rounding "
+                         f"(relative difference ≤ {ECONOMIC_RTOL:g}), so 1/|ȳi − ȳj| is infinite or a rounding "
+                         f"artefact{'; also ' + '; '.join(pairs[1:5]) if len(pairs) > 1 else ''}. Average over other "
+                         "years (period=), use another variable, or merge the two units")
     neighbors, weights = pairs_to_dicts(ids, i, j, 1.0 / diff)
     return _finish(make_w(ids, neighbors, weights), transform)
 
