@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from .analyses import REGISTRY, DataView
+from .matching import to_codes
+from .missing import apply_policy, cells
 from .spec import Study, StudyError
 
 __all__ = ["Prepared", "prepare", "read_table"]
@@ -117,132 +119,6 @@ def _close(word: str, options) -> str:
     return f" (closest: {', '.join(c)})" if c else ""
 
 
-# ----------------------------------------------------------------------------- one table → adcodes
-
-
-_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "地区", "省", "市",
-             "盟", "州", "县", "区", "旗")
-MUNICIPALITIES = ("110000", "120000", "310000", "500000")
-
-
-def _suffix(name: str) -> str:
-    return next((s for s in _SUFFIXES if name.endswith(s) and len(name) > len(s)), "")
-
-
-def _spelling(spelling: str, code: str, gdf: pd.DataFrame, level: str) -> str:
-    """How a spelling relates to the unit it matched: code, official, alias or correction."""
-    if spelling == code:
-        return "code"
-    row = gdf.loc[code] if code in gdf.index else None
-    if row is None:
-        return "alias"
-    if spelling == row["name_zh"]:
-        return "official"
-    suf = _suffix(spelling)
-    if suf and suf != _suffix(str(row["name_zh"])) and spelling.removesuffix(suf) != str(row["name_zh"]):
-        return "correction"  # 北京省 → 北京市: a suffix the unit does not have
-    return "alias"
-
-
-def _other_level(spell: str, code: str, level: str, gdf: pd.DataFrame) -> str | None:
-    """Why ``spell`` names a unit of another level than the ``code`` it matched, or None."""
-    import re
-
-    last = (re.findall(r"[a-z]+", spell.lower()) or [""])[-1]
-    name = gdf["name_zh"].get(code, code)
-    if level == "province" and code not in MUNICIPALITIES and (spell.endswith("市") or last in ("city", "shi")):
-        return (f"{spell!r} is a city; the province is {name} — correct the name, or set [data] level to the "
-                "table's level")
-    if level == "prefecture" and last in ("province", "sheng"):
-        return (f"{spell!r} is a province, not the prefecture {name} — correct the name, or set [data] level to "
-                "the table's level")
-    return None
-
-
-def _match_items(rep) -> tuple[list[str], list[str]]:
-    """A name-match report as text: unmatched names with their closest candidates, ambiguous names with theirs."""
-    unmatched = [f"{r.name!r} (closest: {', '.join(r.candidates) or 'none'}{'; ' + r.hint if r.hint else ''})"
-                 for r in rep.unmatched.itertuples()]
-    ambiguous = [f"{r.name!r} ({', '.join(r.candidates)})" for r in rep.ambiguous.itertuples()]
-    return unmatched, ambiguous
-
-
-def _to_codes(df: pd.DataFrame, where: str, label: str, study: Study, id_col: str, gdf: pd.DataFrame,
-              log: list[dict], notes: list[str], problems: list[str]) -> pd.Series | None:
-    """Adcodes of one table's id column (names in any spelling, or codes, float-formatted ones included)."""
-    from .. import geometry
-    from ..io import normalise_code
-
-    d, level = study.data, study.data["level"]
-    raw = df[id_col]
-    text = raw.map(lambda v: "" if pd.isna(v) else str(v).strip())
-    codes_norm = raw.map(lambda v: _code_or_none(v, normalise_code))
-    looks_code = codes_norm.notna() & codes_norm.str.fullmatch(r"\d{6}").fillna(False)
-    as_code = d["id_type"] == "adcode" or (d["id_type"] == "auto" and bool(looks_code.all()))
-    if as_code:
-        floats = sorted({t for t, c in zip(text, codes_norm) if c is not None and t != c})
-        if floats:
-            notes.append(f"{label}: ids written as numbers ({', '.join(floats[:3])}) were read as the codes "
-                         f"{', '.join(normalise_code(f) or '' for f in floats[:3])}")
-        ids = codes_norm.where(looks_code, text)
-    else:
-        ids = text
-    parents = {k: [None if pd.isna(v) or not str(v).strip() else str(v).strip() for v in df[d[k]]]
-               for k in ("province", "prefecture") if d[k] is not None and d[k] in df.columns}
-    for key, values in parents.items():  # empty: no constraint (直辖市 districts)
-        plevel = "province" if key == "province" else "prefecture"
-        names = list(dict.fromkeys(v for v in values if v is not None))
-        prep = geometry.match(names, level=plevel, errors="report")
-        if not prep.ok:
-            unmatched, ambiguous = _match_items(prep)
-            bad = unmatched + [f"{a} is ambiguous" for a in ambiguous]
-            problems.append(f"{where} {key}: {len(bad)} {plevel} name(s) in column {d[key]!r} did not match: "
-                            + "; ".join(bad[:10]))
-            return None
-    uniq = ids if parents else ids.drop_duplicates()
-    rep = geometry.match(uniq, level=level, errors="report", **parents)
-    codes = pd.Series(rep.adcodes.to_numpy(), index=uniq.index) if parents else \
-        ids.map(dict(zip(uniq, rep.adcodes.tolist())))
-    codes = codes.astype(object).where(codes.notna(), None)
-    unmatched, ambiguous = _match_items(rep)
-    # a city name at province level (吉林市, Jilin City) is not the province, nor a province name at
-    # prefecture level (Jilin Province) the city: refuse rather than guess
-    wrong_level = []
-    for i, (spell, code) in enumerate(zip(ids, codes)):
-        why = _other_level(spell, code, level, gdf) if code and spell != code else None
-        if why:
-            wrong_level.append(why)
-            codes.iloc[i] = None
-    for where_, items in ((f"{where} id", unmatched + list(dict.fromkeys(wrong_level))),):
-        if items:
-            problems.append(f"{where_}: {len(items)} {level} name(s) in column {id_col!r} did not match: "
-                            + "; ".join(items[:15]) + (" …" if len(items) > 15 else ""))
-    if ambiguous:
-        problems.append(f"{where} id: ambiguous {level} names — set [data] province (and for counties prefecture) "
-                        "to the column that tells them apart: " + "; ".join(ambiguous[:10]))
-    corrections = {}
-    for spell, code in dict.fromkeys(zip(ids, codes)):
-        if code is None:
-            continue
-        kind = "code" if as_code else _spelling(spell, code, gdf, level)
-        log.append({"file": label, "spelling": spell, "adcode": code, "name": str(gdf["name_zh"].get(code, "")),
-                    "kind": kind})
-        if kind == "correction":
-            corrections[spell] = str(gdf["name_zh"].get(code, code))
-    if corrections:
-        notes.append(f"{label}: names corrected while matching: "
-                     + ", ".join(f"{k} → {v}" for k, v in list(corrections.items())[:MAX_LISTED])
-                     + (" …" if len(corrections) > MAX_LISTED else ""))
-    return codes
-
-
-def _code_or_none(value, normalise):
-    try:
-        return normalise(value)
-    except (ValueError, TypeError):
-        return None
-
-
 def _years(df: pd.DataFrame, time: str, where: str, problems: list[str]) -> pd.Series | None:
     from ..io.values import excerpt, year_of
 
@@ -286,7 +162,7 @@ def _long_table(study, df, where, label, gdf, log, notes, problems):
         problems += missing
         return None
     years = _years(df, time, where, problems)
-    codes = _to_codes(df, where, label, study, id_col, gdf, log, notes, problems)
+    codes = to_codes(df, where, label, study, id_col, gdf, log, notes, problems)
     if years is None or codes is None:
         return None
     out = df.drop(columns=[c for c in ("adcode", time) if c in df.columns])
@@ -306,10 +182,14 @@ def _wide_table(study, var, df, where, label, gdf, log, notes, problems):
         problems.append(f"{where}: {label} has no id column {study.data['id']!r}{_close(study.data['id'], df.columns)}")
         return None
     ycols = year_columns(df)
+    if not ycols:  # labels such as gdp_2011, as paneldata.wide_to_long reads them
+        from ..paneldata import _YEAR
+
+        ycols = {c: int(m.group(1)) for c in df.columns if c != id_col and (m := _YEAR.search(str(c)))}
     if not ycols:
         problems.append(f"{where}: {label} has no year columns (headers like 2019 or 2019年)")
         return None
-    codes = _to_codes(df, where, label, study, id_col, gdf, log, notes, problems)
+    codes = to_codes(df, where, label, study, id_col, gdf, log, notes, problems)
     if codes is None:
         return None
     keep = pd.DataFrame({"adcode": codes.to_numpy()}, index=df.index)
@@ -394,81 +274,6 @@ def _needed_columns(study: Study, created: set[str]) -> dict[str, list[str]]:
     return need
 
 
-def _cells(df: pd.DataFrame, mask: pd.Series, names) -> str:
-    ex = df.loc[mask, ["adcode", "year"]].head(4)
-    return ", ".join(f"{names.get(a, a)} {y}" for a, y in ex.itertuples(index=False))
-
-
-def _missing_policy(df: pd.DataFrame, cols: list[str], policy: str, names, lacks: dict, filled: list[dict],
-                    dropped: list[str], notes: list[str], problems: list[str]) -> pd.DataFrame:
-    """Apply ``[data] missing`` to the columns the study reads: raise, drop_units or interpolate."""
-    years = sorted(df["year"].dropna().unique().tolist())
-    if policy != "raise" and cols:  # a region absent in a year counts as missing values in that year
-        grid = pd.MultiIndex.from_product([sorted(df["adcode"].dropna().unique()), years], names=["adcode", "year"])
-        df = df.set_index(["adcode", "year"]).reindex(grid).reset_index()
-    gaps = df[cols].isna()
-    if not gaps.to_numpy().any():
-        return df
-    if policy == "raise":
-        for c in cols:
-            if gaps[c].any():
-                why = lacks.get(c, "")
-                problems.append(f"column {c!r} has {int(gaps[c].sum())} missing value(s), at "
-                                f"{_cells(df, gaps[c], names)}" + (f" — {why}" if why else "")
-                                + '; fill them, or set [data] missing = "drop_units" or "interpolate"')
-        return df
-    if policy == "drop_units":
-        n_units, n_problems = df["adcode"].nunique(), len(problems)
-        for c in cols:  # a year no region has is a missing year, not missing regions
-            empty = [int(y) for y, g in gaps[c].groupby(df["year"]) if g.all()]
-            if empty:
-                why = lacks.get(c, "")
-                problems.append(f"column {c!r} has no value in {', '.join(map(str, empty))} for any region"
-                                + (f" — {why}" if why else "") + '; missing = "drop_units" leaves out regions, not '
-                                "years: keep the complete years with [data] years")
-        if len(problems) > n_problems:
-            return df
-        bad = sorted(df.loc[gaps.any(axis=1), "adcode"].unique())
-        if len(bad) == n_units:
-            problems.append(f'[data] missing = "drop_units" would leave out every region: each has a missing value '
-                            f"(e.g. at {_cells(df, gaps.any(axis=1), names)}); fill the gaps or use missing = "
-                            '"interpolate"')
-            return df
-        dropped += bad
-        notes.append(f"[data] missing = \"drop_units\": {len(bad)} region(s) with missing values left out: "
-                     + ", ".join(str(names.get(a, a)) for a in bad[:MAX_LISTED]) + (" …" if len(bad) > MAX_LISTED
-                                                                                      else ""))
-        return df[~df["adcode"].isin(bad)].reset_index(drop=True)
-    out = df.sort_values(["adcode", "year"], kind="stable").reset_index(drop=True)
-    ends = []
-    for c in cols:
-        v = pd.to_numeric(out[c], errors="coerce")
-        filled_c = []
-        new = v.copy()
-        for code, idx in out.groupby("adcode").groups.items():
-            s = pd.Series(v.loc[idx].to_numpy(), index=out.loc[idx, "year"].astype(float).to_numpy())
-            f = s.interpolate(method="index", limit_area="inside")
-            new.loc[idx] = f.to_numpy()
-            for year, before, after in zip(s.index, s.to_numpy(), f.to_numpy()):
-                if np.isnan(before) and not np.isnan(after):
-                    filled_c.append({"adcode": code, "name": str(names.get(code, code)), "year": int(year),
-                                     "column": c, "value": float(after)})
-                elif np.isnan(before):
-                    ends.append(f"{names.get(code, code)} {int(year)} ({c})")
-        out[c] = new
-        filled += filled_c
-    if ends:
-        problems.append(f'[data] missing = "interpolate" fills gaps between observed years only (never '
-                        f"extrapolates); {len(ends)} value(s) lie before the first or after the last observation: "
-                        + ", ".join(ends[:MAX_LISTED]) + ' — drop those years with [data] years, or use missing = '
-                        '"drop_units"' + "".join(f"; {lacks[c]}" for c in cols if c in lacks))
-    if filled:
-        notes.append(f"[data] missing = \"interpolate\": {len(filled)} value(s) filled linearly within a region: "
-                     + ", ".join(f"{f['name']} {f['year']} {f['column']} = {f['value']:.6g}"
-                                 for f in filled[:MAX_LISTED]) + (" …" if len(filled) > MAX_LISTED else ""))
-    return out
-
-
 def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
     """Load the data and check everything the study uses; raises StudyError listing every problem."""
     from .. import geometry
@@ -521,9 +326,9 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
             text = v.isna() & df[c].notna()
             if text.any():
                 problems.append(f"{where}: column {c!r} has {int(text.sum())} value(s) that are not numbers, e.g. at "
-                                f"{_cells(df, text, names)}")
+                                f"{cells(df, text, names)}")
             elif np.isinf(v.to_numpy(dtype=float)).any():
-                problems.append(f"{where}: column {c!r} has infinite values at {_cells(df, np.isinf(v), names)}")
+                problems.append(f"{where}: column {c!r} has infinite values at {cells(df, np.isinf(v), names)}")
             else:
                 df[c] = v
                 used.append(c)
@@ -539,9 +344,9 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
     dropped: list[str] = []
     if problems:
         if d["missing"] == "raise":  # report missing values with the other problems
-            _missing_policy(df, list(dict.fromkeys(used)), "raise", names, lacks, filled, dropped, notes, problems)
+            apply_policy(df, list(dict.fromkeys(used)), "raise", names, lacks, filled, dropped, notes, problems)
         raise StudyError(study.source, problems)
-    df = _missing_policy(df, list(dict.fromkeys(used)), d["missing"], names, lacks, filled, dropped, notes, problems)
+    df = apply_policy(df, list(dict.fromkeys(used)), d["missing"], names, lacks, filled, dropped, notes, problems)
     if study.index is not None and not problems:
         for c in study.index["indicators"]:
             if c in df.columns and df[c].nunique(dropna=True) <= 1:
