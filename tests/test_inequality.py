@@ -154,3 +154,93 @@ def test_dagum_paper_table():
     east_west = pw[(pw.group_high == "东部") & (pw.group_low == "西部")]["gini"].iloc[0]
     assert t.loc[t["年份"] == 2011, "东部-西部"].iloc[0] == pytest.approx(east_west)
     assert list(r.paper_table(lang="en", percent=False).columns[:2]) == ["year", "overall"]
+
+
+# --- issue 14: degenerate inputs give an error that names the period, or the right number ----------------------
+
+
+def _panel(n_units=20, years=range(2010, 2020), seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame([(f"{11 + i:02d}0000", y, float(np.exp(rng.normal(8, 0.5)))) for i in range(n_units)
+                         for y in years], columns=["adcode", "year", "v"])
+
+
+def test_tables_do_not_depend_on_row_order():
+    """Groups in a plain text column (not categorical) are listed in sorted order, rows read in (id, year) order:
+    every table is identical for shuffled input."""
+    ai = ai_index_provinces()
+    ai = ai.assign(belt=ai["adcode"].map(geometry.regions("three")).astype(str))
+    shuffled = ai.sample(frac=1, random_state=3)
+    a, b = inequality.dagum_gini(ai, "ai_index", "belt"), inequality.dagum_gini(shuffled, "ai_index", "belt")
+    for name in ("table", "group_gini", "pairwise"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert list(dict.fromkeys(a.group_gini["group"])) == sorted({"东部", "中部", "西部"})
+    ta, tb = inequality.theil(ai, "ai_index", "belt"), inequality.theil(shuffled, "ai_index", "belt")
+    pd.testing.assert_frame_equal(ta.table, tb.table)
+    pd.testing.assert_frame_equal(ta.groups, tb.groups)
+    pd.testing.assert_frame_equal(inequality.cv(ai, "ai_index"), inequality.cv(shuffled, "ai_index"))
+
+
+def test_scale_invariant_statistics_at_1e200():
+    """Values around 1e200 overflow in sums of squares; Gini, Theil and CV are scale-invariant and are computed
+    on rescaled values: the same numbers as at scale 1 (means reported in the variable's units)."""
+    ai = ai_index_provinces()
+    big = ai.assign(ai_index=ai["ai_index"] * 1e200)
+    three = geometry.regions("three")
+    a, b = inequality.dagum_gini(ai, "ai_index", three), inequality.dagum_gini(big, "ai_index", three)
+    cols = ["gini", "within", "between", "transvariation"]
+    assert np.allclose(b.table[cols], a.table[cols], rtol=1e-12)
+    assert np.allclose(b.group_gini["mean"] / a.group_gini["mean"], 1e200, rtol=1e-12)
+    assert np.allclose(b.pairwise["d"] / a.pairwise["d"], 1e200, rtol=1e-12)
+    ta, tb = inequality.theil(ai, "ai_index", three).table, inequality.theil(big, "ai_index", three).table
+    assert np.allclose(tb[["theil_t", "theil_l", "within_t"]], ta[["theil_t", "theil_l", "within_t"]], rtol=1e-12)
+    ca, cb = inequality.cv(ai, "ai_index"), inequality.cv(big, "ai_index")
+    assert np.allclose(cb["cv"], ca["cv"], rtol=1e-12) and np.allclose(cb["sd"] / ca["sd"], 1e200, rtol=1e-12)
+
+
+def test_cv_of_a_mean_zero_variable_names_the_year():
+    x = np.random.default_rng(1).normal(size=31)
+    df = pd.DataFrame({"adcode": range(31), "year": 2015, "v": (x - x.mean()) * 1e15})
+    with pytest.raises(ValueError, match=r"mean of 'v' is not positive in 2015 .*zero up to rounding"):
+        inequality.cv(df, "v")
+    with pytest.raises(ValueError, match="not positive in 2015"):
+        inequality.cv(df.assign(v=-np.abs(df["v"])), "v")
+
+
+@pytest.mark.parametrize("func", ["dagum", "theil", "cv"])
+def test_one_region_in_a_year_is_refused_naming_it(func):
+    df = _panel(5, [2010, 2011])
+    df = df[~((df.year == 2011) & (df.adcode != "110000"))].assign(g=lambda d: np.where(d.adcode < "130000", "a", "b"))
+    call = {"dagum": lambda: inequality.dagum_gini(df, "v", "g"), "theil": lambda: inequality.theil(df, "v", "g"),
+            "cv": lambda: inequality.cv(df, "v")}[func]
+    with pytest.raises(ValueError, match=r"needs at least 2 regions; there is 1 in 2011"):
+        call()
+
+
+def test_convergence_minimum_sizes():
+    df = _panel()
+    with pytest.raises(ValueError, match="start and a later end year; the data in 2015 have only that year"):
+        inequality.convergence(df[df.year == 2015], "v", kind="beta")
+    two = df[df.adcode.isin(["110000", "120000"])]
+    with pytest.raises(ValueError, match=r"panel β-convergence needs at least 3 regions .*there are 2"):
+        inequality.convergence(two, "v", kind="beta", panel=True)
+    with pytest.raises(ValueError, match=r"needs at least 3 regions observed in both 2010 and 2019; there are 2"):
+        inequality.convergence(two, "v", kind="beta")
+    with pytest.raises(ValueError, match=r"needs at least 3 consecutive years; there are 2"):
+        inequality.convergence(df[df.year <= 2011], "v", kind="beta", panel=True)
+    with pytest.raises(ValueError, match=r"σ-convergence needs at least 3 years; there are 2"):
+        inequality.convergence(df[df.year <= 2011], "v")
+    with pytest.raises(ValueError, match=r"σ-convergence needs at least 2 regions; there is 1 in 2012"):
+        inequality.convergence(df[(df.year != 2012) | (df.adcode == "110000")], "v")
+
+
+def test_convergence_refuses_perfect_fits():
+    """Every region grows by the same rate: the growth is constant and its standard errors would be 0; a growth
+    that is an exact function of the initial level is a perfect fit."""
+    base = _panel(10, [2000])
+    same = pd.concat([base, base.assign(year=2010, v=base["v"] * 1.5)])
+    with pytest.raises(ValueError, match="growth from 2000 to 2010 is the same for every observation"):
+        inequality.convergence(same, "v", kind="beta")
+    exact = pd.concat([base, base.assign(year=2010, v=np.exp(0.5 + 0.7 * np.log(base["v"])))])
+    with pytest.raises(ValueError, match="perfect or degenerate fit"):
+        inequality.convergence(exact, "v", kind="beta")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import long_frame
+from .._guards import InputError, at, check_condition, check_min_units
 from .._ols import OLSFit, ols
 from .._results import Result, provenance
 
@@ -96,6 +97,23 @@ def demean_twoways(values: np.ndarray, ids: np.ndarray, times: np.ndarray, *, to
     return x[:, 0] if squeeze else x
 
 
+def _fit(y: np.ndarray, x: pd.DataFrame, *, what: str, method: str, **kw) -> OLSFit:
+    """OLS, refused where its standard errors would be 0 or not finite: a constant dependent variable, or a
+    perfect fit (R² = 1 up to rounding) — t and p would look valid and mean nothing."""
+    y = np.asarray(y, dtype=float)
+    if np.ptp(y) <= 1e-12 * max(float(np.max(np.abs(y))), np.finfo(float).tiny):
+        raise InputError(f"{method}: {what} is the same for every observation ({y[0]:.6g}); there is no variation to "
+                         "explain and the standard errors would be 0")
+    fit = ols(y, x, **kw)
+    se = fit.std_errors
+    bad = [k for k, v in se.items() if not (np.isfinite(v) and v > 0)]
+    if bad or fit.r2 > 1 - 1e-12:
+        raise InputError(f"{method}: a perfect or degenerate fit (R² = {fit.r2:.15g}; standard errors "
+                         f"{dict((k, float(v)) for k, v in se.items())}): {what} is an exact function of the "
+                         "regressors, so t and p would be meaningless — use more regions or years")
+    return fit
+
+
 def convergence(
     df: pd.DataFrame,
     value: str,
@@ -127,9 +145,17 @@ def convergence(
     report T and read the panel β with that in mind.
 
     ``cov`` defaults to ``"hc1"`` for cross-sections and ``"cluster"`` for panels.
+
+    Minimum sizes (each an error that states it): σ needs at least 3 years (a trend) and 2 regions
+    in every year; cross-section β needs two different years and at least (number of controls + 3)
+    regions observed in both (one residual degree of freedom); panel β needs at least 3 regions
+    (with two-way effects two regions' deviations mirror each other and their clustered standard
+    errors are exactly 0), at least 3 consecutive years, and more regions than regressors + 1 for
+    clustered standard errors.  A design whose regressors are (nearly) collinear, or a fit with a
+    zero or non-finite standard error (a perfect fit), is refused rather than reported.
     """
     if kind not in ("sigma", "beta"):
-        raise ValueError(f"kind must be 'sigma' or 'beta', got {kind!r}")
+        raise InputError(f"kind must be 'sigma' or 'beta', got {kind!r}")
     controls = list(controls)
     data = long_frame(df, id=id, time=time, columns=[value, *controls])
     if time not in data.columns:
@@ -138,37 +164,52 @@ def convergence(
         data = data[data[time] >= start]
     if end is not None:
         data = data[data[time] <= end]
+    if data.empty:
+        raise InputError(f"convergence: no rows between start={start} and end={end}")
+    data = data.sort_values([id, time], kind="mergesort").reset_index(drop=True)
     if (data[value] <= 0).any():
-        raise ValueError(f"{value!r} must be positive for logs; not at "
+        raise InputError(f"{value!r} must be positive for logs; not at "
                          f"{data.loc[data[value] <= 0, [id, time]].head(5).to_records(index=False).tolist()}")
     data = data.assign(_ly=np.log(data[value]))
     opts = dict(value=value, kind=kind, controls=controls, panel=panel, start=start, end=end)
     if kind == "sigma":
         g = data.groupby(time)
-        table = pd.DataFrame({"n": g.size(), "sd_log": g["_ly"].std(ddof=1),
+        sizes = g.size()
+        years = sorted(sizes.index)
+        check_min_units(len(years), 3, method="σ-convergence", what="years",
+                        why=f"a trend needs three; the data have {years}")
+        for y, n_y in sizes.items():
+            check_min_units(int(n_y), 2, method="σ-convergence", period=y, what="regions",
+                            why="a standard deviation needs two")
+        table = pd.DataFrame({"n": sizes, "sd_log": g["_ly"].std(ddof=1),
                               "cv": g[value].std(ddof=1) / g[value].mean()})
         table = table.reset_index().rename(columns={time: "year"})
-        if len(table) < 3:
-            raise ValueError("σ-convergence needs at least three years for a trend")
         x = pd.DataFrame({"const": 1.0, "year": table["year"].astype(float)})
-        fit = ols(table["sd_log"].to_numpy(), x, cov=cov or "classical")
+        fit = _fit(table["sd_log"].to_numpy(), x, cov=cov or "classical", method="σ-convergence",
+                   what="sd(ln y) per year")
         return ConvergenceResult(meta=provenance("spatialq.inequality.convergence", n=len(data), **opts),
                                  kind="sigma", table=table, fit=fit, beta=float("nan"), speed=float("nan"),
                                  half_life=float("nan"))
     if not panel:
         t0 = data[time].min() if start is None else start
         t1 = data[time].max() if end is None else end
+        if not t1 > t0:
+            raise InputError(f"β-convergence needs a start and a later end year; the data{at(t0)} have only that "
+                             "year (growth over zero years is undefined): pass a panel with two or more years, or "
+                             "start= and end=")
         first = data[data[time] == t0].set_index(id)
         last = data[data[time] == t1].set_index(id)
-        common = first.index.intersection(last.index)
-        if len(common) < len(controls) + 3:
-            raise ValueError(f"only {len(common)} regions are observed in both {t0} and {t1}")
+        common = first.index.intersection(last.index).sort_values()
+        check_min_units(len(common), len(controls) + 3, method="β-convergence (cross-section)",
+                        what=f"regions observed in both {t0} and {t1}",
+                        why=f"{len(controls) + 2} coefficients and one residual degree of freedom")
         span = float(t1 - t0)
         y = ((last.loc[common, "_ly"] - first.loc[common, "_ly"]) / span).to_numpy()
         x = pd.DataFrame({"const": 1.0, "log_initial": first.loc[common, "_ly"].to_numpy()}, index=common)
         for c in controls:
             x[c] = first.loc[common, c].to_numpy()
-        fit = ols(y, x, cov=cov or "hc1")
+        check_condition(x.to_numpy(dtype=float), list(x.columns), method="β-convergence")
+        fit = _fit(y, x, cov=cov or "hc1", method="β-convergence", what=f"growth from {t0} to {t1}")
         xy = pd.DataFrame({"x": x["log_initial"].to_numpy(), "y": y})
         beta = float(fit.params["log_initial"])
         speed = -np.log(1 + beta * span) / span if 1 + beta * span > 0 else float("nan")
@@ -177,15 +218,26 @@ def convergence(
         prev = d[[id, time, "_ly", *controls]].copy()
         prev[time] = prev[time] + 1
         m = d[[id, time, "_ly"]].merge(prev, on=[id, time], suffixes=("", "_lag"))
+        units = m[id].nunique()
+        check_min_units(m[time].nunique() + 1, 3, method="panel β-convergence", what="consecutive years",
+                        why="two year-to-year changes per region, beside the region and year effects")
+        check_min_units(units, 3, method="panel β-convergence", what="regions with consecutive years",
+                        why="with two-way effects two regions' deviations mirror each other: their clustered "
+                            "standard errors are exactly 0")
+        if (cov or "cluster") == "cluster":
+            check_min_units(units, len(controls) + 3, method="panel β-convergence", what="regions (clusters)",
+                            why=f"clustered standard errors of {len(controls) + 1} coefficients")
         if len(m) < 10:
-            raise ValueError("too few consecutive-year pairs for a panel β regression")
+            raise InputError(f"panel β-convergence needs at least 10 consecutive-year pairs; there are {len(m)}")
         m = m.rename(columns={c: f"{c}_lag" for c in controls})
         yv = (m["_ly"] - m["_ly_lag"]).to_numpy()
         cols = ["_ly_lag", *[f"{c}_lag" for c in controls]]
         z = demean_twoways(np.column_stack([yv, m[cols].to_numpy()]), m[id].to_numpy(), m[time].to_numpy())
         x = pd.DataFrame(z[:, 1:], columns=["log_lag", *[f"{c}_lag" for c in controls]])
+        check_condition(z[:, 1:], list(x.columns), method="panel β-convergence")
         absorbed = m[id].nunique() + m[time].nunique() - 1
-        fit = ols(z[:, 0], x, cov=cov or "cluster", clusters=m[id].to_numpy(), absorbed=absorbed)
+        fit = _fit(z[:, 0], x, cov=cov or "cluster", clusters=m[id].to_numpy(), absorbed=absorbed,
+                   method="panel β-convergence", what="year-to-year growth net of region and year effects")
         xy = pd.DataFrame({"x": z[:, 1], "y": z[:, 0]})
         beta = float(fit.params["log_lag"])
         speed = -np.log(1 + beta) if 1 + beta > 0 else float("nan")

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from .._data import grouped_frame, time_col
+from .._guards import InputError, at, check_min_units, rescale
 from .._results import Result, provenance
+from .theil import _group_order
 
 __all__ = ["DagumResult", "abs_diff_sum", "dagum_gini", "dagum_gini_bruteforce", "pos_diff_sum"]
 
@@ -42,11 +44,11 @@ def pos_diff_sum(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.sum(xs * c - csum[c]))
 
 
-def _decompose(values: np.ndarray, groups: np.ndarray, labels: list, fast: bool = True) -> dict:
+def _decompose(values: np.ndarray, groups: np.ndarray, labels: list, fast: bool = True, period=None) -> dict:
     n = len(values)
     mu = values.mean()
-    if mu <= 0:
-        raise ValueError("the mean is not positive: the Gini coefficient is undefined")
+    if not mu > 0:
+        raise InputError(f"dagum_gini: the mean is not positive{at(period)}: the Gini coefficient is undefined")
     data = {g: values[groups == g] for g in labels}
     data = {g: v for g, v in data.items() if len(v)}
     means = {g: v.mean() for g, v in data.items()}
@@ -187,6 +189,13 @@ def dagum_gini(
     group pair instead of O(n²) (:func:`abs_diff_sum`); :func:`dagum_gini_bruteforce` is the
     definition, used in the tests.
 
+    Needs at least 2 regions per period, every group with at least 1 region in the period, and a
+    positive mean (errors name the period).  G and its parts are scale-invariant: values that could
+    overflow (around 1e200) are divided by their largest magnitude first (group means are reported
+    in the variable's units).  Groups are listed in a fixed order — a categorical's categories, else
+    sorted labels — and rows are read in (id, period) order, so the input's row order changes
+    nothing.
+
     Reference: Dagum, C. (1997), A new approach to the decomposition of the Gini income
     inequality ratio, *Empirical Economics* 22: 515–531.
 
@@ -209,14 +218,21 @@ def dagum_gini(
     g = pd.Series(np.asarray(g, dtype=object), index=data.index)
     v = data[value].to_numpy()
     if np.any(v < 0):
-        raise ValueError(f"{value!r} has negative values at ids {data.loc[v < 0, id].tolist()[:10]}; "
+        raise InputError(f"{value!r} has negative values at ids {data.loc[v < 0, id].tolist()[:10]}; "
                          "the Gini decomposition needs non-negative values")
-    labels = list(dict.fromkeys(g.astype(object)))
-    if isinstance(group, pd.Series) and hasattr(group, "cat"):
-        labels = [c for c in group.cat.categories if c in set(labels)]
+    if isinstance(group, pd.Series) and isinstance(group.dtype, pd.CategoricalDtype):
+        labels = _group_order(g.astype(pd.CategoricalDtype(group.cat.categories)))
+    else:
+        labels = _group_order(g)
     rows, grows, prows = [], [], []
-    for period, idx in data.groupby(t, sort=True).groups.items():
-        r = _decompose(v[data.index.get_indexer(idx)], g.loc[idx].to_numpy(), labels)
+    for period, idx in data.sort_values(id, kind="mergesort").groupby(t, sort=True).groups.items():
+        when = None if t == "_time" else period
+        check_min_units(len(idx), 2, method="dagum_gini", period=when, what="regions")
+        raw = v[data.index.get_indexer(idx)]
+        vs = rescale(raw, column=value, period=when)
+        unit = float(np.max(raw) / np.max(vs)) if np.max(vs) > 0 else 1.0
+        r = _decompose(vs, g.loc[idx].to_numpy(), labels, period=when)
+        r["means"] = {k: m * unit for k, m in r["means"].items()}
         G = r["total"]
         rows.append(dict(period=period, gini=G, within=r["gw"], between=r["gnb"], transvariation=r["gt"],
                          within_share=r["gw"] / G, between_share=r["gnb"] / G, transvariation_share=r["gt"] / G,
@@ -226,7 +242,7 @@ def dagum_gini(
                 grows.append(dict(period=period, group=grp, n=r["n"][grp], mean=r["means"][grp], gini=r["gjj"][grp],
                                   p=r["p"][grp], s=r["s"][grp], contribution=r["gjj"][grp] * r["p"][grp] * r["s"][grp]))
         for j, h, gjh, d, p, big_d, part_nb, part_t in r["pairs"]:
-            prows.append(dict(period=period, group_high=j, group_low=h, gini=gjh, d=d, p=p, D=big_d,
+            prows.append(dict(period=period, group_high=j, group_low=h, gini=gjh, d=d * unit, p=p * unit, D=big_d,
                               between_part=part_nb, transvariation_part=part_t))
     table = pd.DataFrame(rows)
     if t == "_time":
@@ -241,6 +257,6 @@ def dagum_gini_bruteforce(values, groups) -> dict:
     """The O(n²) definition (for tests and benchmarks): G, Gw, Gnb, Gt and the group Ginis."""
     values = np.asarray(values, dtype=float)
     groups = np.asarray(groups, dtype=object)
-    r = _decompose(values, groups, list(dict.fromkeys(groups)), fast=False)
+    r = _decompose(values, groups, _group_order(groups), fast=False)
     return {"gini": r["total"], "within": r["gw"], "between": r["gnb"], "transvariation": r["gt"],
             "group_gini": r["gjj"], "pairs": r["pairs"]}

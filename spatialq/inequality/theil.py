@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import grouped_frame, long_frame, time_col
+from .._guards import InputError, at, check_min_units, rescale
 from .._results import Result, provenance
 
 __all__ = ["TheilResult", "cv", "theil"]
@@ -43,7 +44,7 @@ class TheilResult(Result):
         return ax
 
 
-def _theil_parts(v: np.ndarray, g: np.ndarray | None):
+def _theil_parts(v: np.ndarray, g: np.ndarray | None, period=None, unit: float = 1.0):
     mu = v.mean()
     r = v / mu
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -54,10 +55,10 @@ def _theil_parts(v: np.ndarray, g: np.ndarray | None):
         return out, []
     rows, wt, bt, wl, bl = [], 0.0, 0.0, 0.0, 0.0
     n = len(v)
-    for grp in dict.fromkeys(g):
-        x = v[g == grp]
+    for grp in _group_order(g):
+        x = v[np.asarray(g == grp)]
         if x.mean() <= 0:
-            raise ValueError(f"group {grp!r} has a zero mean: its Theil index is undefined")
+            raise InputError(f"theil: group {grp!r} has a zero mean{at(period)}: its Theil index is undefined")
         sub, _ = _theil_parts(x, None)
         s = x.sum() / v.sum()
         p = len(x) / n
@@ -65,10 +66,22 @@ def _theil_parts(v: np.ndarray, g: np.ndarray | None):
         bt += s * np.log(x.mean() / mu)
         wl += p * sub["theil_l"]
         bl += p * np.log(mu / x.mean())
-        rows.append(dict(group=grp, n=len(x), mean=x.mean(), theil_t=sub["theil_t"], theil_l=sub["theil_l"],
+        rows.append(dict(group=grp, n=len(x), mean=x.mean() * unit, theil_t=sub["theil_t"], theil_l=sub["theil_l"],
                          income_share=s, population_share=p, contribution_t=s * sub["theil_t"]))
     out.update(within_t=wt, between_t=bt, within_l=wl, between_l=bl)
     return out, rows
+
+
+def _group_order(g) -> list:
+    """Groups in a fixed order whatever the row order: a categorical's categories, else sorted."""
+    if isinstance(g, pd.Series) and isinstance(g.dtype, pd.CategoricalDtype):
+        present = set(g.dropna())
+        return [c for c in g.cat.categories if c in present]
+    labels = list(dict.fromkeys(np.asarray(g, dtype=object)))
+    try:
+        return sorted(labels)
+    except TypeError:
+        return sorted(labels, key=str)
 
 
 def theil(
@@ -87,19 +100,31 @@ def theil(
     Unweighted: each region counts once (pass population-weighted data yourself if needed).
     T allows zeros (0·ln 0 = 0); L needs positive values and is NaN when a value is 0.
     Negative values are an error.  Reference: Theil (1967); Shorrocks (1980).
+
+    Needs at least 2 regions per period and a positive mean (an error names the period).  The
+    indices are scale-invariant: values that could overflow (around 1e200) are divided by their
+    largest magnitude first.  Groups are listed in a fixed order (a categorical's categories, else
+    sorted), so the row order of ``df`` does not matter.
     """
     data, g_all = grouped_frame(df, id=id, time=by, value=value, group=group)
     v_all = data[value].to_numpy()
     if np.any(v_all < 0):
-        raise ValueError(f"{value!r} has negative values at ids {data.loc[v_all < 0, id].tolist()[:10]}")
+        raise InputError(f"{value!r} has negative values at ids {data.loc[v_all < 0, id].tolist()[:10]}; the Theil "
+                         "index needs non-negative values")
     t = time_col(data, by)
+    g_obj = None if g_all is None else pd.Series(g_all, index=data.index)
+    if g_obj is not None and isinstance(group, pd.Series) and isinstance(group.dtype, pd.CategoricalDtype):
+        g_obj = g_obj.astype(pd.CategoricalDtype(group.cat.categories))
     rows, grows = [], []
-    for period, idx in data.groupby(t, sort=True).groups.items():
+    for period, idx in data.sort_values(id, kind="mergesort").groupby(t, sort=True).groups.items():
         pos = data.index.get_indexer(idx)
-        v = v_all[pos]
-        if v.mean() <= 0:
-            raise ValueError(f"the mean of {value!r} is zero in period {period}")
-        parts, gr = _theil_parts(v, None if g_all is None else np.asarray(g_all, dtype=object)[pos])
+        when = None if t == "_time" else period
+        check_min_units(len(pos), 2, method="theil", period=when, what="regions")
+        v = rescale(v_all[pos], column=value, period=when)
+        unit = float(np.max(v_all[pos]) / np.max(v)) if np.max(v) > 0 else 1.0
+        if not v.mean() > 0:
+            raise InputError(f"theil: the mean of {value!r} is not positive{at(when)}: the Theil index is undefined")
+        parts, gr = _theil_parts(v, None if g_obj is None else g_obj.loc[idx], when, unit)
         row = dict(period=period, **parts)
         if g_all is not None:
             row["within_share_t"] = parts["within_t"] / parts["theil_t"] if parts["theil_t"] else np.nan
@@ -116,12 +141,32 @@ def theil(
 
 def cv(df: pd.DataFrame, value: str, *, by: str | None = "year", id: str = "adcode", ddof: int = 1) -> pd.DataFrame:
     """Coefficient of variation σ/μ per period (``ddof=1``: sample standard deviation, as Excel's
-    STDEV and R's ``sd``).  Returns a frame with the period, ``n``, ``mean``, ``sd`` and ``cv``."""
+    STDEV and R's ``sd``).  Returns a frame with the period, ``n``, ``mean``, ``sd`` and ``cv``.
+
+    The CV is defined for a ratio-scale variable with a positive mean: a period whose mean is not
+    positive, or is zero up to rounding (|μ| ≤ 1e-10 · max|x|, where σ/μ would be ±1e15 of noise), is
+    an error naming the column and the period.  Needs at least ``ddof + 1`` (2) regions per period.
+    Scale-invariant: values that could overflow are divided by their largest magnitude first (the
+    ``mean`` and ``sd`` columns stay in the variable's units)."""
+    if isinstance(ddof, bool) or not isinstance(ddof, int) or ddof < 0:
+        raise InputError(f"ddof must be 0 or 1, got {ddof!r}")
     data = long_frame(df, id=id, time=by, columns=[value])
     t = time_col(data, by)
-    g = data.groupby(t, sort=True)[value]
-    out = pd.DataFrame({"n": g.size(), "mean": g.mean(), "sd": g.std(ddof=ddof)})
-    if (out["mean"] == 0).any():
-        raise ValueError("a period has mean 0: the coefficient of variation is undefined")
-    out["cv"] = out["sd"] / out["mean"]
-    return out.reset_index().rename(columns={"_time": "period"})
+    rows = []
+    for period, part in data.sort_values(id, kind="mergesort").groupby(t, sort=True):
+        when = None if t == "_time" else period
+        x = part[value].to_numpy(dtype=float)
+        check_min_units(len(x), ddof + 1, method="cv", period=when, what="regions",
+                        why=f"a standard deviation with ddof={ddof}")
+        xs = rescale(x, column=value, period=when)
+        top = float(np.max(np.abs(xs)))
+        unit = float(np.max(np.abs(x)) / top) if top > 0 else 1.0
+        mean, sd = float(xs.mean()), float(xs.std(ddof=ddof))
+        if not mean > 1e-10 * top:
+            zero = " — zero up to rounding" if mean > 0 else ""
+            raise InputError(f"cv: the mean of {value!r} is not positive{at(when)} ({mean * unit:.6g}{zero}, values "
+                             f"from {x.min():.6g} to {x.max():.6g}): the coefficient of variation is defined for a "
+                             "positive ratio-scale variable")
+        rows.append({t: period, "n": len(x), "mean": mean * unit, "sd": sd * unit, "cv": sd / mean})
+    out = pd.DataFrame(rows)
+    return out.rename(columns={"_time": "period"})
