@@ -398,3 +398,10 @@ def test_staging_folder_of_a_killed_run_becomes_a_partial_run(previous_run):
     partial = out / dead.name.replace(STAGING_PREFIX, "partial-run-")
     assert not dead.exists() and (partial / "RUN_FAILED.txt").exists()
     assert _links_resolve(out) == []
+
+
+def test_knn_k_larger_than_possible_is_refused_up_front(tmp_path, raw):
+    body = SMALL.replace("[analyses.describe]", "[weights]\ntype = \"knn\"\nk = 31\n[analyses.describe]")
+    with pytest.raises(StudyError, match=r"\[weights\] k: 31 neighbours for 31 regions; k must be at most 30"):
+        study.run(_study(tmp_path / "s", body, raw), out=tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()

@@ -365,6 +365,10 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
             spatial.setdefault(tuple(REGISTRY[name].weight_years(opts, view) or view.years), []).append(name)
     for yrs, analyses in spatial.items():
         problems += _balance(view, analyses, yrs)
+    n_units = df["adcode"].nunique()
+    if study.weights["type"] == "knn" and study.weights["k"] >= n_units:
+        problems.append(f"[weights] k: {study.weights['k']} neighbours for {n_units} regions; k must be at most "
+                        f"{n_units - 1}")
     if problems:
         raise StudyError(study.source, problems)
     gdf = gdf.loc[gdf.index.isin(set(df["adcode"]))]
