@@ -7,13 +7,18 @@ import difflib
 import numpy as np
 import pandas as pd
 
+from ._checks import check_text_columns
 
-def design(df: pd.DataFrame, formula, *, intercept: bool) -> tuple[str, np.ndarray, pd.DataFrame]:
+
+def design(df: pd.DataFrame, formula, *, intercept: bool,
+           method: str = "spatial regression") -> tuple[str, np.ndarray, pd.DataFrame]:
     """(response name, y, X) for ``formula`` on ``df``; the intercept is dropped when the fixed
     effects absorb it.  Missing values and unknown names are errors that say what to fix.
 
     A :class:`spatialq.formula.Formula` (study files) is built by spatialq's own grammar and
-    never evaluated; a string goes to formulaic, for the caller's own code."""
+    never evaluated; a string goes to formulaic, for the caller's own code.  Before formulaic sees
+    the data, columns of numbers stored as text that the formula uses as numbers are refused
+    (formulaic would dummy-code them), naming the column."""
     from ..formula import Formula
 
     if isinstance(formula, Formula):
@@ -23,6 +28,7 @@ def design(df: pd.DataFrame, formula, *, intercept: bool) -> tuple[str, np.ndarr
 
     if not isinstance(formula, str) or "~" not in formula:
         raise ValueError(f"formula must look like 'y ~ x1 + x2', got {formula!r}")
+    check_text_columns(df, formula, method=method)
     try:
         mm = model_matrix(formula, df, na_action="raise")
     except FactorEvaluationError as err:

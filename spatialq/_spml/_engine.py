@@ -4,13 +4,13 @@ likelihood, compute the covariance, LeSage–Pace effects and the specification 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .._results import provenance
-from . import _effects, _ml, _tests
+from . import _checks, _effects, _ml, _tests
 from ._logdet import LogDet
 from ._result import SpatialRegressionResult
 
@@ -39,6 +39,11 @@ class Spec:
     blocks: int = 1
     period_centre: Callable[[np.ndarray], np.ndarray] | None = None
     absorbed: int = 0  # parameters removed by the within transformation (for OLS degrees of freedom)
+    response: str = "y"
+    method: str = "spatial_model"  # the public function, named in error messages
+    absorbed_by: str = ""  # "the twoways fixed effects" for panels
+    units: int | None = None  # N of a panel (checked ≥ 3); None for a cross-section
+    scaling: _checks.Scaling = field(default_factory=_checks.Scaling)
 
 
 def _lag2(spec: Spec, a: np.ndarray) -> np.ndarray:
@@ -63,10 +68,22 @@ def build(spec: Spec, model: str) -> tuple[_ml.Problem, list[str], int]:
         logdet=spec.logdet, n_eff=spec.n_eff, m=spec.m, centre=spec.centre, blocks=spec.blocks)
     post = spec.period_centre if (spec.centre and spec.period_centre is not None) else (lambda v: v)
     p.apply_G = _ml.make_apply_G(spec.logdet.W, spec.blocks, post)
-    if p.X.shape[1] and np.linalg.matrix_rank(p.X) < p.X.shape[1]:
-        raise ValueError(f"the regressors are collinear after the transformation: {names} "
-                         "(a regressor constant within units or periods is absorbed by the fixed effects)")
+    check(spec, p, names, model)
     return p, names, nd
+
+
+def check(spec: Spec, p: _ml.Problem, names: list[str], model: str) -> None:
+    """Refuse a problem whose table would mislead (``_checks``): constant response, too few observations,
+    a rank-deficient or near-singular design, a perfect OLS fit."""
+    _checks.check_response(spec.y, p.y, response=spec.response, method=spec.method, absorbed_by=spec.absorbed_by)
+    what = "units" if spec.units is None else f"observations after removing {spec.absorbed_by or 'the effects'}"
+    _checks.check_size(p.n_eff - spec.absorbed, p.X.shape[1], model, method=spec.method, what=what,
+                       units=spec.units)
+    hint = (f" (a regressor constant within units or periods is absorbed by {spec.absorbed_by})"
+            if spec.absorbed_by else "")
+    _checks.check_design(p.X, names, method=spec.method, hint=hint)
+    e = p.y - p.X @ np.linalg.lstsq(p.X, p.y, rcond=None)[0] if p.X.shape[1] else p.y
+    _checks.check_perfect_fit(float(e @ e), p.y, response=spec.response, method=spec.method, model="ols")
 
 
 def fit(spec: Spec, model: str, *, se: str = "auto", cov: bool = True) -> dict:
@@ -99,6 +116,8 @@ def fit(spec: Spec, model: str, *, se: str = "auto", cov: bool = True) -> dict:
         par, pn = np.r_[f["beta"], f["rho"], f["lambda"]], [*names, "rho", "lambda"]
         if not (se_used == "exact" and spec.blocks == 1):
             se_used = "numerical Hessian"
+    _checks.check_perfect_fit(float(f["sigma2"]) * p.n_eff, p.y, response=spec.response, method=spec.method,
+                              model=model)
     return {"model": model, "problem": p, "names": names, "n_durbin": nd, "params": pd.Series(par, pn),
             "cov": pd.DataFrame(V, index=[*pn, "sigma2"], columns=[*pn, "sigma2"]), "fit": f,
             "loglik": float(f["loglik"]), "sigma2": float(f["sigma2"]), "se": se_used}
@@ -185,13 +204,29 @@ def estimate(spec: Spec, model: str, *, formula: str, se: str, n_draws: int, see
     par, V = res["params"], res["cov"]
     y = res["problem"].y
     resid = pd.Series(res["fit"]["resid"], index=index, name="residual")
+    sigma2, loglik = res["sigma2"], res["loglik"]
+    se = pd.Series(np.sqrt(np.diag(V.to_numpy()))[:-1], index=par.index)
+    sc = spec.scaling
+    if not sc.identity:  # back from powers of two (exact): β·fx/fy, σ²/fy², log L + n ln fy
+        g = _checks.param_factors(sc, list(par.index), spec.names, spec.durbin)
+        par, se = par * g, se * g
+        gv = np.r_[g, 1 / sc.fy**2]
+        with np.errstate(over="ignore", under="ignore"):  # a variance of 1e300² is beyond floats: inf (or 0)
+            V = V * np.outer(gv, gv)
+        sigma2, loglik = sigma2 / sc.fy**2, loglik + res["problem"].n_eff * np.log(sc.fy)
+        y, resid = y / sc.fy, resid / sc.fy
+        if eff is not None:
+            ge = pd.Series(_checks.param_factors(sc, list(eff.index), spec.names, []), index=eff.index)
+            eff = eff.mul(ge, axis=0)
+            gl = effl["term"].map(ge)
+            effl = effl.assign(**{c: effl[c] * gl for c in ("estimate", "std_error", "ci_lower", "ci_upper")})
     return SpatialRegressionResult(
         meta=provenance(method, n=len(res["problem"].y), seed=seed, model=model, formula=formula, **options,
                         se=res["se"], logdet=spec.logdet.method, n_draws=n_draws),
         model=model, formula=formula, params=par,
-        std_errors=pd.Series(np.sqrt(np.diag(V.to_numpy()))[:-1], index=par.index), cov=V,
+        std_errors=se, cov=V,
         rho=float(par["rho"]) if "rho" in par else None,
         lambda_=float(par["lambda"]) if "lambda" in par else None,
-        sigma2=res["sigma2"], loglik=res["loglik"], nobs=len(y), effects=eff, effects_inference=effl, tests=tab,
+        sigma2=sigma2, loglik=loglik, nobs=len(y), effects=eff, effects_inference=effl, tests=tab,
         residuals=resid, fitted=pd.Series(y - resid.to_numpy(), index=index, name=fitted_name),
         se_method=res["se"], panel=panel)

@@ -36,6 +36,7 @@ from scipy import optimize
 from ._logdet import LogDet
 
 LN2PI = np.log(2 * np.pi)
+TINY = np.finfo(float).tiny
 
 
 @dataclass
@@ -74,6 +75,7 @@ def _brent(f, interval, tol=1e-10):
 
 
 def _ll(sse: float, n: int, jac: float) -> float:
+    sse = max(sse, TINY)  # an exact fit (refused after the fit) must not make log(0)
     return -n / 2 * (LN2PI + np.log(sse / n) + 1) + jac
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._spml import _engine, _tests
+from .._spml import _checks, _engine, _tests
 from .._spml._design import design, durbin_columns
 from .._spml._logdet import LogDet
 from .._spml._result import SpatialRegressionResult, compare
@@ -83,12 +83,14 @@ def _within(N: int, T: int, effects: str):
     return tf
 
 
-def _panel_spec(df, formula, w, *, effects, lee_yu, id, time, transform, durbin, logdet, order, seed):
+def _panel_spec(df, formula, w, *, effects, lee_yu, id, time, transform, durbin, logdet, order, seed,
+                method="spatial_panel"):
     if effects not in EFFECTS:
         raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
     data, ids, times = _balanced(df, id, time)
     N, T = len(ids), len(times)
-    _, y, X = design(data, formula, intercept=effects == "none")
+    response, y, X = design(data, formula, intercept=effects == "none", method=method)
+    y, X, scaling = _checks.scaled(y, X)
     W = aligned(w, ids, transform=transform)
     base = aligned(w, ids, transform="o") if transform == "r" else None
     ld = LogDet(W, base=base, method=logdet, order=order, seed=seed)
@@ -124,7 +126,8 @@ def _panel_spec(df, formula, w, *, effects, lee_yu, id, time, transform, durbin,
 
     spec = _engine.Spec(y=y, X=cols, names=names, durbin=durbin_columns(names, durbin), lag=lag, tf=tf,
                         logdet=ld, n_eff=n_eff, m=m, centre=centre, blocks=T, period_centre=period_centre,
-                        absorbed=absorbed)
+                        absorbed=absorbed, response=response, method=method, units=N, scaling=scaling,
+                        absorbed_by="" if effects == "none" else f"the {effects} fixed effects")
     index = pd.MultiIndex.from_arrays([data[id].to_numpy(dtype=object), data[time].to_numpy()], names=[id, time])
     return spec, index, W, (N, T)
 
@@ -177,6 +180,14 @@ def spatial_panel(
     SpatialRegressionResult
         As for cross-sections; ``.panel`` records N, T, effects and the Lee–Yu choice, and the
         residuals are keyed by (id, time).  Effects are per period (N units).
+
+    Raises
+    ------
+    spatialq._guards.InputError for the inputs :func:`spatialq.regression.spatial_model` refuses, with
+    these panel counts: at least 3 units, and n ≥ k + p + 2 observations left after the fixed effects
+    (n = NT − N − T + 1 for two-way effects, NT − N unit, NT − T time, NT none; Lee–Yu (N − 1)(T − 1),
+    N(T − 1), (N − 1)T); a response that does not vary after the fixed effects are removed; the condition
+    number is that of the transformed (demeaned) design.
     """
     model = model.lower()
     if model not in _engine.MODELS:
@@ -197,10 +208,13 @@ def lm_tests(df: pd.DataFrame, formula: str, w, *, effects: str = "twoways", id:
              time: str = "year", transform: str = "r") -> pd.DataFrame:
     """LM-error, LM-lag and robust versions on the residuals of the non-spatial fixed-effects
     (within) regression — the fixed effects are removed first (Elhorst 2014, §3.2; his
-    ``LMsarsem_panel``): W acts period by period on the demeaned data, T = T·tr(W'W + W²)."""
+    ``LMsarsem_panel``): W acts period by period on the demeaned data, T = T·tr(W'W + W²).  Refuses what
+    :func:`spatial_panel` refuses for ``model="ols"`` (e.g. a perfect fit of the within regression)."""
     spec, _, W, (_, T) = _panel_spec(df, formula, w, effects=effects, lee_yu=False, id=id, time=time,
-                                     transform=transform, durbin=None, logdet="lu", order=2, seed=0)
-    X, y = spec.tf(spec.X), spec.tf(spec.y)
+                                     transform=transform, durbin=None, logdet="lu", order=2, seed=0,
+                                     method="panel.lm_tests")
+    p, _, _ = _engine.build(spec, "ols")  # refuses constant, collinear, too small or perfectly fitted data
+    X, y = p.X, p.y
     e = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
     trace_T = T * float(W.multiply(W).sum() + W.multiply(W.T).sum())
     return _tests.lm_tests(e, X, y, spec.lag, trace_T)

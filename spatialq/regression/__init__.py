@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._spml import _engine, _tests
+from .._spml import _checks, _engine, _tests
 from .._spml._design import design, durbin_columns
 from .._spml._logdet import LogDet
 from .._spml._result import SpatialRegressionResult, compare, stars
@@ -37,15 +37,17 @@ def _ids(df: pd.DataFrame, id: str) -> list:
     return ids
 
 
-def _spec(df, formula, w, *, id, transform, durbin, logdet, order, seed):
-    _, y, X = design(df, formula, intercept=True)
+def _spec(df, formula, w, *, id, transform, durbin, logdet, order, seed, method="spatial_model"):
+    response, y, X = design(df, formula, intercept=True, method=method)
+    y, X, scaling = _checks.scaled(y, X)
     ids = _ids(df, id)
     W = aligned(w, ids, transform=transform)
     base = aligned(w, ids, transform="o") if transform == "r" else None
     ld = LogDet(W, base=base, method=logdet, order=order, seed=seed)
     names = list(X.columns)
     spec = _engine.Spec(y=y, X=X.to_numpy(), names=names, durbin=durbin_columns(names, durbin),
-                        lag=lambda v: W @ v, tf=lambda v: v, logdet=ld, n_eff=len(y))
+                        lag=lambda v: W @ v, tf=lambda v: v, logdet=ld, n_eff=len(y), response=response,
+                        method=method, scaling=scaling)
     return spec, ids, W
 
 
@@ -106,6 +108,25 @@ def spatial_model(
     SpatialRegressionResult
         ``.params``, ``.std_errors``, ``.rho``, ``.lambda_``, ``.effects`` (direct, indirect, total),
         ``.effects_inference``, ``.tests``, ``.summary()``, ``.to_frame()``, ``.plot()``.
+
+    Raises
+    ------
+    spatialq._guards.InputError (a ValueError), naming the response, column or regressors, for data whose
+    table would mislead:
+
+    * a constant response;
+    * too few units: n ≥ k + p + 2, k the columns of the design (intercept and ``W*x`` included), p the
+      spatial parameters — with k regressors including the intercept, OLS needs k + 2 units, SLX 2k + 1,
+      SAR and SEM k + 3, SDM and SDEM 2k + 2, SAC k + 4 (``y ~ x``: 4, 5, 5, 6, 6);
+    * a rank-deficient or near-singular design: condition number of the design with columns scaled to
+      unit length above 1e8 (``spatialq._guards.CONDITION_LIMIT``), naming the collinear regressors;
+    * a perfect fit: residual variance below 1e-12 × var(y) (R² > 1 − 1e-12), for OLS before the fit and
+      for the model after it (standard errors would be 0 and z infinite);
+    * a column of numbers stored as text used as a number (formulaic would dummy-code it; ``C(col)``
+      dummy-codes on purpose).
+
+    Columns with magnitudes beyond 1e30 (or below 1e-30) are divided by a power of two before the fit
+    and every number is mapped back exactly, so y in yuan or in 10¹⁵⁰ yuan give the same ρ and t.
     """
     model = model.lower()
     if model not in _engine.MODELS:
@@ -125,10 +146,14 @@ def lm_tests(df: pd.DataFrame, formula: str, w, *, id: str = "adcode", transform
     The first step of Elhorst's (2010) specification search: significant LM-lag / LM-error
     (and their robust forms) point to SAR / SEM, both to SDM.  Values equal spdep's
     ``lm.LMtests(test="all")`` and ``lm.morantest`` (two-sided).  Returns a frame with
-    ``test``, ``statistic``, ``df``, ``p`` (χ², or normal for Moran's z) and ``note``.
+    ``test``, ``statistic``, ``df``, ``p`` (χ², or normal for Moran's z) and ``note``.  Refuses the data
+    :func:`spatial_model` refuses for OLS (constant response, fewer than k + 2 units, a near-singular
+    design, a perfect fit, numbers stored as text).
     """
-    spec, _, W = _spec(df, formula, w, id=id, transform=transform, durbin=None, logdet="lu", order=2, seed=0)
-    X, y = spec.X, spec.y
+    spec, _, W = _spec(df, formula, w, id=id, transform=transform, durbin=None, logdet="lu", order=2, seed=0,
+                       method="lm_tests")
+    p, _, _ = _engine.build(spec, "ols")  # refuses constant, collinear, too small or perfectly fitted data
+    X, y = p.X, p.y
     e = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
     trace_T = float(W.multiply(W).sum() + W.multiply(W.T).sum())
     out = _tests.lm_tests(e, X, y, lambda v: W @ v, trace_T)
