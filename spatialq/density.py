@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._data import grouped_frame, time_col
+from ._guards import SAFE_MAX, InputError, at
 from ._results import Result, provenance
 
 __all__ = ["KdeResult", "bandwidth", "kde"]
@@ -171,32 +172,84 @@ def kde(
     polarisation).  ``movement`` gives the change between consecutive periods.
 
     ``group=None`` gives the national curves (group "all"); with a group column or Series
-    (``geometry.regions("four")``) the national curves come first, then each group's.
+    (``geometry.regions("four")``) the national curves come first, then each group's — in a fixed
+    order (a categorical's categories, else sorted labels) — and the tables are sorted by (group,
+    period), so the row order of ``df`` changes nothing.
+
+    Minimum sizes: a rule-of-thumb bandwidth needs at least 2 values in every period and group
+    (an error names the group and the period); with a numeric ``bandwidth_rule`` one value is
+    enough (its ``sd`` is NaN).  The density is not scale-invariant in x, so values that could
+    overflow (around 1e200) are divided by a power of two, the density computed, and x, the
+    bandwidths and the densities mapped back exactly; values too large for a grid around them
+    (near 1e308) are refused.
     """
-    if n_grid < 16:
-        raise ValueError("n_grid must be at least 16")
+    if isinstance(n_grid, bool) or not isinstance(n_grid, int | np.integer) or n_grid < 16:
+        raise InputError(f"n_grid must be a whole number of at least 16, got {n_grid!r}")
+    if not (np.isfinite(cut) and cut > 0):
+        raise InputError(f"cut must be a positive number, got {cut!r}")
+    numeric_rule = isinstance(bandwidth_rule, int | float) and not isinstance(bandwidth_rule, bool)
+    if numeric_rule and not (np.isfinite(bandwidth_rule) and bandwidth_rule > 0):
+        raise InputError(f"a bandwidth must be a positive number, got {bandwidth_rule!r}")
     data, gser = grouped_frame(df, id=id, time=by, value=value, group=group)
     t = time_col(data, by)
+    order = data.sort_values([t, id], kind="mergesort").index  # (period, id) order: row order changes nothing
+    data = data.loc[order]
+    if gser is not None:
+        gser = pd.Series(np.asarray(gser, dtype=object), index=data.index) if not isinstance(gser, pd.Series) \
+            else gser.loc[order]
+    # the density is not scale-invariant in x: compute on x / 2^e (exact: a power of two) when x could overflow
+    # in sums of squares, and map back exactly (x, h, peak position and width times 2^e, densities over 2^e)
+    allx = data[value].to_numpy(dtype=float)
+    top = float(np.max(np.abs(allx)))
+    e = int(np.frexp(top)[1]) if (top > SAFE_MAX or 0 < top < 1 / SAFE_MAX) else 0
+    labels = ["all"]
+    if gser is not None:
+        labels += _group_order(gser, group)
     samples = []
-    for period, part in data.groupby(t, sort=True):
-        samples.append((period, "all", part[value].to_numpy()))
-        if gser is not None:
-            gp = gser.loc[part.index]
-            order = list(group.cat.categories) if isinstance(group, pd.Series) and hasattr(group, "cat") \
-                else list(dict.fromkeys(gser))
-            for g in order:
-                x = part.loc[gp == g, value].to_numpy()
-                if len(x):
-                    samples.append((period, g, x))
-    hs = [bandwidth(x, bandwidth_rule) for _, _, x in samples]
-    allx = data[value].to_numpy()
-    grid = np.linspace(allx.min() - cut * max(hs), allx.max() + cut * max(hs), n_grid)
+    for g in labels:
+        for period, part in data.groupby(t, sort=True):
+            if g == "all":
+                x = part[value].to_numpy(dtype=float)
+            else:
+                x = part.loc[(gser.loc[part.index] == g).to_numpy(), value].to_numpy(dtype=float)
+            if len(x):
+                samples.append((period, g, np.ldexp(x, -e)))
+    hs = []
+    for period, g, x in samples:
+        when = at(period) if t != "_time" else ""
+        where = f"group {g!r}{when}" if g != "all" else f"the values{when}"
+        if numeric_rule:
+            hs.append(float(np.ldexp(float(bandwidth_rule), -e)))
+            continue
+        if len(x) < 2:
+            who = f"group {g!r} has one value{when}" if g != "all" else f"there is one value{when}"
+            raise InputError(f"kde: {who} ({float(np.ldexp(x[0], e)):.6g}); a rule-of-thumb bandwidth needs at "
+                             f"least two: drop {'that group in that period' if g != 'all' else 'that period'} or "
+                             "pass a numeric bandwidth_rule")
+        try:
+            hs.append(bandwidth(x, bandwidth_rule))
+        except ValueError as err:
+            raise InputError(f"kde: {where}: {err}") from None
+    scaled = np.ldexp(allx, -e)
+    grid = np.linspace(scaled.min() - cut * max(hs), scaled.max() + cut * max(hs), n_grid)
+    grid_out = np.ldexp(grid, e)
+    if not np.all(np.isfinite(grid_out)):
+        raise InputError(f"kde: the values of {value!r} (up to {top:.3g}) are too large for a density grid of "
+                         f"±{cut} bandwidths around them; divide the column by a power of ten first")
     curves, peaks = [], []
     for (period, g, x), h in zip(samples, hs):
         f = _density(grid, x, h)
-        curves.append(pd.DataFrame({"period": period, "group": g, "x": grid, "density": f}))
-        peaks.append(dict(period=period, group=g, n=len(x), bandwidth=h, **_peaks(grid, f, peak_threshold),
-                          mean=float(x.mean()), sd=float(x.std(ddof=1)) if len(x) > 1 else float("nan")))
+        pk = _peaks(grid, f, peak_threshold)
+        height = float(np.ldexp(pk["peak_height"], -e))
+        if not (np.isfinite(height) and height >= np.finfo(float).tiny):
+            raise InputError(f"kde: the density of {value!r} (values up to {top:.3g}) underflows or overflows; "
+                             "rescale the column (e.g. divide by a power of ten) first")
+        curves.append(pd.DataFrame({"period": period, "group": g, "x": grid_out, "density": np.ldexp(f, -e)}))
+        peaks.append(dict(period=period, group=g, n=len(x), bandwidth=float(np.ldexp(h, e)),
+                          peak_x=float(np.ldexp(pk["peak_x"], e)), peak_height=height,
+                          peak_width=float(np.ldexp(pk["peak_width"], e)), n_peaks=pk["n_peaks"],
+                          mean=float(np.ldexp(x.mean(), e)),
+                          sd=float(np.ldexp(x.std(ddof=1), e)) if len(x) > 1 else float("nan")))
     peaks = pd.DataFrame(peaks)
     moves = []
     for g, part in peaks.groupby("group", sort=False):
@@ -212,3 +265,14 @@ def kde(
                                      bandwidth=bandwidth_rule, n_grid=n_grid, cut=cut),
                      curves=pd.concat(curves, ignore_index=True), peaks=peaks, movement=pd.DataFrame(moves),
                      value=value)
+
+
+def _group_order(gser: pd.Series, group) -> list:
+    """Groups in a fixed order whatever the row order: a categorical's categories, else sorted labels."""
+    present = list(dict.fromkeys(gser))
+    if isinstance(group, pd.Series) and isinstance(group.dtype, pd.CategoricalDtype):
+        return [c for c in group.cat.categories if c in set(present)]
+    try:
+        return sorted(present)
+    except TypeError:
+        return sorted(present, key=str)

@@ -68,3 +68,48 @@ def test_groups_movement_and_plots():
     ax3 = r.plot(kind="surface")
     assert ax3.name == "3d"
     plt.close(ax3.figure)
+
+
+# --- issue 14 -----------------------------------------------------------------------------------------------
+
+
+def test_tables_do_not_depend_on_row_order():
+    """Groups of a plain text column are sorted, tables are in (group, period) order: shuffled input gives
+    identical tables (the national curves first)."""
+    ai = ai_index_provinces()
+    ai = ai.assign(belt=ai["adcode"].map(geometry.regions("three")).astype(str))
+    a = density.kde(ai, "ai_index", group="belt")
+    b = density.kde(ai.sample(frac=1, random_state=4), "ai_index", group="belt")
+    for name in ("curves", "peaks", "movement"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.peaks["group"].drop_duplicates().tolist() == ["all", *sorted({"东部", "中部", "西部"})]
+    assert a.peaks["period"].tolist()[:4] == [2011, 2015, 2019, 2022]
+
+
+def test_values_around_1e200_are_rescaled_exactly():
+    """sd = inf with only an overflow warning before; now the density is computed on x / 2^e and mapped back:
+    positions and widths scale by 1e200, heights by 1e-200 (up to the rounding of x·1e200 itself)."""
+    import warnings
+
+    ai = ai_index_provinces()
+    a = density.kde(ai, "ai_index")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        big = density.kde(ai.assign(ai_index=ai["ai_index"] * 1e200), "ai_index")
+    for col in ("bandwidth", "peak_x", "peak_width", "mean", "sd"):
+        assert np.allclose(big.peaks[col] / 1e200, a.peaks[col], rtol=1e-12, atol=0), col
+    assert np.allclose(big.peaks["peak_height"] * 1e200, a.peaks["peak_height"], rtol=1e-12)
+    assert (big.peaks["n_peaks"] == a.peaks["n_peaks"]).all()
+    c = big.curves[big.curves.period == 2022]
+    assert np.trapezoid(c["density"], c["x"]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_one_member_group_names_the_group_and_year():
+    ai = ai_index_provinces()
+    d = ai.assign(g=np.where(ai["adcode"] == "110000", "北京", "其他"))
+    with pytest.raises(ValueError, match=r"group '北京' has one value in 2011 \(3\.7\).*numeric bandwidth_rule"):
+        density.kde(d, "ai_index", group="g")
+    fixed = density.kde(d, "ai_index", group="g", bandwidth_rule=1.0)
+    assert fixed.peaks.set_index(["group", "period"]).loc[("北京", 2011), "n"] == 1
+    with pytest.raises(ValueError, match=r"the values in 2011: all values are equal"):
+        density.kde(ai.assign(ai_index=1.0), "ai_index", bandwidth_rule="scott")
