@@ -45,3 +45,26 @@ def w_provinces(provinces):
 def pairs(w):
     """Undirected neighbour pairs of a W as a set of sorted tuples."""
     return {tuple(sorted((a, b))) for a, nb in w.neighbors.items() for b in nb}
+
+
+@pytest.fixture(scope="session")
+def study_raw():
+    """The synthetic urbanisation panel of the 31 provinces, 2015–2018, with provinces by Chinese name (no
+    adcodes): the long table a study file reads."""
+    from spatialq.datasets import synthetic_urbanisation
+
+    d = synthetic_urbanisation("province", years=range(2015, 2019))
+    return d.drop(columns=["adcode", "name"])
+
+
+@pytest.fixture
+def no_compute(monkeypatch):
+    """Any analysis function called before a study was validated fails the test loudly."""
+    import spatialq.hotspot as hotspot
+    import spatialq.index as ix
+
+    def boom(*a, **k):
+        raise AssertionError("computation started before the study was validated")
+
+    monkeypatch.setattr(ix, "entropy", boom)
+    monkeypatch.setattr(hotspot, "moran", boom)

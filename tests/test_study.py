@@ -130,11 +130,8 @@ def _write(tmp_path, body: str, data: pd.DataFrame | None = None) -> Path:
 
 
 @pytest.fixture(scope="module")
-def raw():
-    from spatialq.datasets import synthetic_urbanisation
-
-    d = synthetic_urbanisation("province", years=range(2015, 2019))
-    return d.drop(columns=["adcode", "name"])
+def raw(study_raw):
+    return study_raw
 
 
 BASE = """
@@ -148,17 +145,6 @@ urban_pop_share = "+"
 pm25 = "-"
 """
 
-
-@pytest.fixture
-def no_compute(monkeypatch):
-    """Any analysis function called before validation finished fails the test loudly."""
-    import spatialq.index as ix
-
-    def boom(*a, **k):
-        raise AssertionError("computation started before the study was validated")
-
-    monkeypatch.setattr(ix, "entropy", boom)
-    monkeypatch.setattr(hotspot, "moran", boom)
 
 
 @pytest.mark.parametrize("body, expect", [

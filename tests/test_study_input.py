@@ -66,12 +66,9 @@ def _export_values(name: str, encoding: str) -> dict[tuple[str, int], float | No
 
 
 @pytest.fixture(scope="module")
-def raw():
+def raw(study_raw):
     """31 provinces × 2015–2018, full Chinese names in ``province`` (no adcode column)."""
-    from spatialq.datasets import synthetic_urbanisation
-
-    d = synthetic_urbanisation("province", years=YEARS)
-    return d.drop(columns=["adcode", "name"])
+    return study_raw[study_raw["year"].isin(YEARS)].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -80,17 +77,6 @@ def names():
 
     return geometry.provinces()[["name_zh", "name_en", "name_short"]]
 
-
-@pytest.fixture
-def no_compute(monkeypatch):
-    """Any analysis function called before validation finished fails the test loudly."""
-    import spatialq.index as ix
-
-    def boom(*a, **k):
-        raise AssertionError("computation started before the study was validated")
-
-    monkeypatch.setattr(ix, "entropy", boom)
-    monkeypatch.setattr(hotspot, "moran", boom)
 
 
 LONG = """

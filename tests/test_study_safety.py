@@ -20,11 +20,8 @@ CANARY = "CANARY_SPATIALQ"
 
 
 @pytest.fixture(scope="module")
-def raw():
-    from spatialq.datasets import synthetic_urbanisation
-
-    d = synthetic_urbanisation("province", years=range(2015, 2018))
-    return d.drop(columns=["adcode", "name"])
+def raw(study_raw):
+    return study_raw[study_raw["year"] <= 2017].reset_index(drop=True)
 
 
 SMALL = """
