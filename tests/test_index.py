@@ -158,3 +158,67 @@ def test_tapio_undefined_and_step():
     assert t2["base_time"].tolist() == [2000] and t2["state"].iloc[0] == "expansive_negative_decoupling"
     with pytest.raises(ValueError, match="positive"):
         index.tapio(df.assign(a=0.0), "c", "a")
+
+
+# --- issue 14 -----------------------------------------------------------------------------------------------
+
+
+def _indicators(n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"adcode": [f"{i:06d}" for i in range(n)], "a": rng.normal(size=n),
+                         "b": rng.lognormal(size=n), "c": rng.normal(size=n)})
+
+
+def test_entropy_weights_do_not_depend_on_magnitude():
+    """−1e308 … 1e308 gave other weights than the same pattern at scale 1 (max − min overflowed to inf); each
+    column is now divided by a power of two first, which is exact: the weights agree to the last bits."""
+    df = _indicators()
+    u = df["a"] / df["a"].abs().max()
+    dirs = {"a": 1, "b": -1, "c": 1}
+    huge = index.entropy(df.assign(a=1e308 * u), dirs).weights["weight"].to_numpy()
+    unit = index.entropy(df.assign(a=u), dirs).weights["weight"].to_numpy()
+    assert np.allclose(huge, unit, rtol=1e-13, atol=0)
+    # powers of two are exact: 2^1000 · x gives bit-identical weights
+    assert np.array_equal(index.entropy(df.assign(a=np.ldexp(u, 1000)), dirs).weights["weight"].to_numpy(), unit)
+    vec = [index.topsis(df.assign(a=s * u), dirs, normalization="vector").scores["score"] for s in (1e300, 1.0)]
+    assert np.allclose(vec[0], vec[1], rtol=1e-12)
+
+
+def test_entropy_constant_and_too_few_name_the_culprit():
+    df = _indicators()
+    with pytest.raises(ValueError, match=r"indicator 'c' is constant \(5 for every unit\).*drop it"):
+        index.entropy(df.assign(c=5.0), {"a": 1, "c": 1})
+    # equal up to rounding counts as constant
+    with pytest.raises(ValueError, match="indicator 'c' is constant"):
+        index.entropy(df.assign(c=0.3 + 1e-17 * np.arange(30)), {"a": 1, "c": 1})
+    panel = pd.concat([df.assign(year=2015), df.assign(year=2016, c=2.0)])
+    with pytest.raises(ValueError, match=r"'c' is constant in year \[2016\].*pooled=True"):
+        index.entropy(panel, {"a": 1, "c": 1}, pooled=False)
+    with pytest.raises(ValueError, match="entropy needs at least 2 observations; there is 1"):
+        index.entropy(df.iloc[:1], {"a": 1})
+    one = pd.concat([df.assign(year=2015), df.iloc[:1].assign(year=2016)])
+    with pytest.raises(ValueError, match=r"needs at least 2 regions; there is 1 in 2016"):
+        index.entropy(one, {"a": 1, "b": 1}, pooled=False)
+
+
+def test_index_tables_sorted_by_id_and_time():
+    rng = np.random.default_rng(3)
+    panel = pd.concat([_indicators(12, s).assign(year=2010 + s) for s in range(3)], ignore_index=True)
+    panel = panel.assign(u1=rng.uniform(size=36), u2=rng.uniform(size=36))
+    shuffled = panel.sample(frac=1, random_state=1)
+    dirs = {"a": 1, "b": -1, "c": 1}
+    for f in (lambda d: index.entropy(d, dirs).scores, lambda d: index.entropy(d, dirs).normalized,
+              lambda d: index.topsis(d, dirs).scores,
+              lambda d: index.weighted_sum(d, dirs, weights=dict(a=1, b=1, c=2)),
+              lambda d: index.coupling(d, ["u1", "u2"]).table):
+        a, b = f(panel), f(shuffled)
+        pd.testing.assert_frame_equal(a, b)
+        assert list(zip(a["adcode"], a["year"])) == sorted(zip(a["adcode"], a["year"]))
+
+
+def test_coupling_minimums():
+    d = pd.DataFrame({"adcode": ["a", "b"], "u1": [0.2, 0.4], "u2": [0.3, 0.5]})
+    with pytest.raises(ValueError, match="at least 2 sub-systems"):
+        index.coupling(d, ["u1"])
+    with pytest.raises(ValueError, match="sub-system 'u1' is listed more than once"):
+        index.coupling(d, ["u1", "u1"])

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import long_frame, time_col
+from .._guards import InputError
 from .._results import Result, provenance
 
 __all__ = ["GRADES_EN", "GRADES_ZH", "CouplingResult", "coupling", "grade"]
@@ -111,11 +112,12 @@ def coupling(
     → the first lags, otherwise synchronous.
 
     Raises an error for negative scores, scores above 1, or rows where every U_i is 0 (C is
-    undefined there).
+    undefined there).  Needs at least 2 sub-systems and 1 row (each row is computed on its own);
+    the table is sorted by (id, time) whatever the row order of ``df``.
     """
     systems = list(systems)
     if len(systems) < 2:
-        raise ValueError("coupling needs at least two sub-systems")
+        raise InputError(f"coupling needs at least 2 sub-systems; got {systems}")
     if variant not in ("standard", "no_factor"):
         raise ValueError(f"variant must be 'standard' or 'no_factor', got {variant!r}")
     n = len(systems)
@@ -125,15 +127,26 @@ def coupling(
         a = np.asarray(weights, dtype=float)
         if a.shape != (n,) or np.any(a < 0) or not np.isclose(a.sum(), 1.0):
             raise ValueError(f"weights must be {n} non-negative numbers summing to 1, got {list(weights)}")
+    twice = [c for c in dict.fromkeys(systems) if systems.count(c) > 1]
+    if twice:
+        raise InputError(f"coupling: sub-system {', '.join(map(repr, twice))} is listed more than once; a system "
+                         "coupled with itself has C = 1 by construction")
     data = long_frame(df, id=id, time=time, columns=systems)
     t = time_col(data, time)
+    data = data.sort_values([id, t], kind="mergesort").reset_index(drop=True)
+    if data.empty:
+        raise InputError("coupling: the data have no rows")
     u = data[systems].to_numpy(dtype=float)
     if np.any(u < 0) or np.any(u > 1):
-        bad = data.loc[(u < 0).any(axis=1) | (u > 1).any(axis=1), id].tolist()[:10]
-        raise ValueError(f"sub-system scores must lie in [0, 1]; outside at {bad}")
+        rows = (u < 0).any(axis=1) | (u > 1).any(axis=1)
+        bad = data.loc[rows, [id, t]].head(10).to_records(index=False).tolist() if t != "_time" else \
+            data.loc[rows, id].tolist()[:10]
+        raise InputError(f"sub-system scores must lie in [0, 1]; outside at {bad}")
     total = u.sum(axis=1)
     if np.any(total == 0):
-        raise ValueError(f"every sub-system score is 0 at {data.loc[total == 0, id].tolist()[:10]}: C is undefined")
+        bad = data.loc[total == 0, [id, t]].head(10).to_records(index=False).tolist() if t != "_time" else \
+            data.loc[total == 0, id].tolist()[:10]
+        raise InputError(f"every sub-system score is 0 at {bad}: C is undefined")
     with np.errstate(divide="ignore"):
         c = n * np.exp((np.log(u).sum(axis=1) - n * np.log(total)) / n)
     c = np.where(np.any(u == 0, axis=1), 0.0, c)

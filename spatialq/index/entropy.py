@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import long_frame, time_col
+from .._guards import InputError, at, check_min_units
 from .._results import Result, provenance
 
 __all__ = ["EntropyResult", "TopsisResult", "entropy", "normalize", "topsis", "weighted_sum"]
@@ -31,25 +32,38 @@ def _directions(indicators) -> dict[str, int]:
     raise TypeError("indicators must be a dict {column: +1 or -1}, e.g. {'gdp_pc': 1, 'so2': -1}")
 
 
+def _pow2(raw: np.ndarray) -> np.ndarray:
+    """``raw`` divided by a power of two near its largest magnitude (exact; sums of squares cannot overflow)."""
+    top = float(np.max(np.abs(raw))) if raw.size else 0.0
+    return np.ldexp(raw, -int(np.frexp(top)[1])) if top > 0 else raw
+
+
 def normalize(x: pd.DataFrame, directions: dict[str, int], groups: pd.Series | None = None,
               *, ids: pd.Series | None = None) -> pd.DataFrame:
     """Min–max normalisation with direction: (x − min)/(max − min) for +1, (max − x)/(max − min) for −1.
 
-    ``groups`` (e.g. the year) normalises within each group; a column that is constant
-    (within a group) is an error naming it.
+    ``groups`` (e.g. the year) normalises within each group.  Each column is first divided by a power of two
+    near its largest magnitude — exact, and max − min cannot overflow, so −1e308 … 1e308 gives the same
+    values as the same pattern at scale 1.  A column that is constant (within a group; max − min ≤ 1e-12 ·
+    max|x|) is an error naming it and the group.
     """
     out = pd.DataFrame(index=x.index)
     keys = groups if groups is not None else pd.Series(0, index=x.index)
     for col, d in directions.items():
-        v = x[col]
+        raw = x[col].to_numpy(dtype=float)
+        v = pd.Series(_pow2(raw), index=x.index)
         lo = v.groupby(keys).transform("min")
         hi = v.groupby(keys).transform("max")
         span = hi - lo
-        if (span == 0).any():
-            where = sorted(set(keys[span == 0]))
+        flat = span <= 1e-12 * np.maximum(hi.abs(), lo.abs())
+        if flat.any():
+            where = sorted(set(keys[flat]))
             extra = f" in {groups.name} {where[:10]}" if groups is not None else ""
-            raise ValueError(f"indicator {col!r} is constant{extra}: min–max normalisation divides by zero; "
-                             "drop it or compute per-year=False")
+            hint = (" (per-period normalisation: pooled=True normalises over all periods)" if groups is not None
+                    else "")
+            raise InputError(f"indicator {col!r} is constant{extra} ({raw[np.flatnonzero(flat.to_numpy())[0]]:.6g}"
+                             f" for every unit): it carries no information and min–max normalisation divides by "
+                             f"zero; drop it{hint}")
         out[col] = (v - lo) / span if d == 1 else (hi - v) / span
     return out
 
@@ -106,22 +120,22 @@ class EntropyResult(Result):
         return ax
 
 
-def _entropy_weights(xn: pd.DataFrame, shift: float) -> tuple[np.ndarray, np.ndarray]:
+def _entropy_weights(xn: pd.DataFrame, shift: float, period=None) -> tuple[np.ndarray, np.ndarray]:
     z = xn.to_numpy(dtype=float) + shift
     n = z.shape[0]
     if n < 2:
-        raise ValueError("entropy weights need at least two observations")
+        raise InputError(f"entropy weights need at least 2 observations{at(period)}; there is {n} (ln N = 0)")
     colsum = z.sum(axis=0)
     if np.any(colsum == 0):
         bad = list(xn.columns[colsum == 0])
-        raise ValueError(f"indicators {bad} are all zero after normalisation; use shift > 0")
+        raise InputError(f"indicators {bad} are all zero after normalisation{at(period)}; use shift > 0")
     p = z / colsum
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log(p), 0.0)  # 0·ln 0 = 0
     e = -plogp.sum(axis=0) / np.log(n)
     d = 1.0 - e
     if d.sum() <= 0:
-        raise ValueError("all indicators have entropy 1 (no variation): weights are undefined")
+        raise InputError(f"all indicators have entropy 1 (no variation){at(period)}: weights are undefined")
     return e, d / d.sum()
 
 
@@ -156,6 +170,12 @@ def entropy(
     weights renormalised inside the sub-system (w_j / Σ_{k∈s} w_k); these are the U_i that
     :func:`spatialq.index.coupling` combines.
 
+    Minimum sizes: at least 2 observations (region-years when pooled, regions in every year
+    otherwise; ln N must be positive); every indicator must vary (a constant one is an error
+    naming it, and the year when ``pooled=False``).  Magnitudes do not matter: min–max is computed
+    on each column divided by a power of two, so values near ±1e308 give the weights of the same
+    pattern at scale 1.  ``scores`` and ``normalized`` are sorted by (id, time).
+
     References: Shannon (1948); the entropy-weight method as used in Chinese regional
     studies, e.g. Zhu & Liu (2009) and papers following them.
 
@@ -187,6 +207,13 @@ def entropy(
             raise ValueError(f"subsystems= names columns that are not indicators: {extra}")
     data = long_frame(df, id=id, time=time, columns=list(dirs))
     t = time_col(data, time)
+    data = data.sort_values([id, t], kind="mergesort").reset_index(drop=True)
+    if pooled:
+        check_min_units(len(data), 2, method="entropy", what="observations", why="ln N must be positive")
+    else:
+        for year, size in data.groupby(t).size().items():
+            check_min_units(int(size), 2, method="entropy (pooled=False)", period=year, what="regions",
+                            why="ln N must be positive")
     groups = None if pooled else data[t].rename(t)
     xn = normalize(data, dirs, groups)
     sub = pd.Series({c: (subsystems or {}).get(c, "all") for c in dirs})
@@ -194,7 +221,7 @@ def entropy(
     weight_by_time: dict = {}
     blocks = [(None, xn.index)] if pooled else list(data.groupby(t).groups.items())
     for year, idx in blocks:
-        e, w = _entropy_weights(xn.loc[idx], shift)
+        e, w = _entropy_weights(xn.loc[idx], shift, None if t == "_time" else year)
         weight_by_time[year] = pd.Series(w, index=list(dirs))
         for j, col in enumerate(dirs):
             rows.append({"indicator": col, "direction": dirs[col], "subsystem": sub[col], "entropy": e[j],
@@ -245,6 +272,7 @@ def weighted_sum(
         raise ValueError("weights must be non-negative and not all zero")
     data = long_frame(df, id=id, time=time, columns=list(dirs))
     t = time_col(data, time)
+    data = data.sort_values([id, t], kind="mergesort").reset_index(drop=True)
     xn = normalize(data, dirs, None if pooled else data[t].rename(t))
     out = data[[id, t]].copy()
     out["score"] = xn.to_numpy() @ (w / w.sum()).to_numpy()
@@ -304,6 +332,7 @@ def topsis(
         raise ValueError(f"normalization must be 'minmax' or 'vector', got {normalization!r}")
     data = long_frame(df, id=id, time=time, columns=list(dirs))
     t = time_col(data, time)
+    data = data.sort_values([id, t], kind="mergesort").reset_index(drop=True)
     if weights is None:
         w = entropy(df, dirs, pooled=True, id=id, time=time).weights.set_index("indicator")["weight"]
     else:
@@ -322,10 +351,12 @@ def topsis(
     else:
         cols = list(dirs)
         keys = groups if groups is not None else pd.Series(0, index=data.index)
-        norm = data[cols].pow(2).groupby(keys).transform("sum").pow(0.5)
+        scaled = pd.DataFrame({c: _pow2(data[c].to_numpy(dtype=float)) for c in cols}, index=data.index)
+        norm = scaled.pow(2).groupby(keys).transform("sum").pow(0.5)
         if (norm == 0).any().any():
-            raise ValueError("an indicator is all zero; vector normalisation divides by zero")
-        r = data[cols] / norm
+            bad = [c for c in cols if (norm[c] == 0).any()]
+            raise InputError(f"indicators {bad} are all zero; vector normalisation divides by zero")
+        r = scaled / norm
         best_is_max = {c: dirs[c] == 1 for c in dirs}
     v = r * w
     keys = groups if groups is not None else pd.Series(0, index=data.index)
