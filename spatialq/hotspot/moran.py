@@ -331,7 +331,7 @@ def local_moran(
         z[np.abs(z) <= AT_MEAN_RTOL * np.abs(x).max()] = 0.0  # at the mean up to rounding: exactly there
         m2 = (z @ z) / n
         lag = m @ z
-        ii = z / m2 * lag
+        ii = z / m2 * lag + 0.0  # no −0.0 for a unit at the mean
         wi = np.asarray(m.sum(axis=1)).ravel()
         wi2 = np.asarray(m.multiply(m).sum(axis=1)).ravel()
         if variance == "conditional":
