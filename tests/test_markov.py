@@ -183,3 +183,71 @@ def test_spatial_markov_requires_neighbours(provinces):
     r = markov.spatial_markov(df, "v", w_ok, classes=3)
     assert r.summary().startswith("Spatial Markov")
     assert r.paper_table().shape[0] == 9
+
+
+# --- issue 14: periods in any form, clear errors, order ------------------------------------------------------
+
+
+def _panel(n=10, years=(2011, 2012, 2013, 2014), seed=0):
+    rng = np.random.default_rng(seed)
+    ids = [f"{110000 + 10000 * i}" for i in range(n)]
+    return pd.DataFrame({"adcode": np.repeat(ids, len(years)), "year": np.tile(years, n),
+                         "v": rng.lognormal(size=n * len(years))})
+
+
+@pytest.mark.parametrize("form", ["str", "nian", "datetime", "float", "multiindex"])
+def test_years_in_any_form(form):
+    """'2011' used to fail with "can only concatenate str", dates with "nothing to count"."""
+    df = _panel()
+    ref = markov.markov(df, "v", classes=3)
+    other = {"str": lambda d: d.assign(year=d["year"].astype(str)),
+             "nian": lambda d: d.assign(year=d["year"].astype(str) + "年"),
+             "datetime": lambda d: d.assign(year=pd.to_datetime(d["year"].astype(str))),
+             "float": lambda d: d.assign(year=d["year"].astype(float)),
+             "multiindex": lambda d: d.set_index(["adcode", "year"])}[form](df)
+    r = markov.markov(other, "v", classes=3)
+    assert np.array_equal(r.counts, ref.counts) and r.periods == (2011, 2012, 2013)
+    pd.testing.assert_frame_equal(r.classes, ref.classes)
+    w = libpysal.weights.W({i: [j for j in df["adcode"].unique() if j != i][:3] for i in df["adcode"].unique()})
+    assert np.array_equal(markov.spatial_markov(other, "v", w, classes=3).counts,
+                          markov.spatial_markov(df, "v", w, classes=3).counts)
+    assert np.array_equal(markov.lisa_markov(other, "v", w).counts, markov.lisa_markov(df, "v", w).counts)
+
+
+def test_periods_that_are_not_numbers_and_bad_steps():
+    from spatialq._guards import InputError
+
+    df = _panel(years=("2011Q1", "2011Q2", "2011Q3", "2011Q4"))
+    with pytest.raises(InputError, match=r"periods in 'year' must be years or whole numbers.*2011Q1"):
+        markov.markov(df, "v", classes=3)
+    with pytest.raises(InputError, match="step must be a positive whole number"):
+        markov.markov(_panel(), "v", step=1.5)
+    with pytest.raises(InputError, match=r"no \(adcode, year\) has a row 5 period\(s\) later.*2011"):
+        markov.markov(_panel(), "v", step=5)
+
+
+def test_classes_sorted_by_id_and_period_whatever_the_row_order():
+    df = _panel(seed=2)
+    a = markov.markov(df, "v", classes=3)
+    b = markov.markov(df.sample(frac=1, random_state=4), "v", classes=3)
+    pd.testing.assert_frame_equal(a.classes, b.classes)
+    assert list(zip(a.classes["adcode"], a.classes["year"])) == sorted(zip(a.classes["adcode"], a.classes["year"]))
+    w = libpysal.weights.W({i: [j for j in df["adcode"].unique() if j != i][:2] for i in df["adcode"].unique()})
+    la = markov.lisa_markov(df, "v", w)
+    lb = markov.lisa_markov(df.sample(frac=1, random_state=5), "v", w)
+    pd.testing.assert_frame_equal(la.quadrants, lb.quadrants)
+
+
+def test_lisa_markov_refuses_a_constant_period_and_negative_means_work():
+    from spatialq._guards import InputError
+
+    df = _panel(seed=3)
+    w = libpysal.weights.W({i: [j for j in df["adcode"].unique() if j != i][:2] for i in df["adcode"].unique()})
+    flat = df.copy()
+    flat.loc[flat["year"] == 2013, "v"] = 2.0
+    with pytest.raises(InputError, match="column 'v' is constant in 2013"):
+        markov.lisa_markov(flat, "v", w)
+    # below the mean is x < x̄: shifting every value down (a negative mean) changes nothing
+    a = markov.lisa_markov(df, "v", w)
+    b = markov.lisa_markov(df.assign(v=df["v"] - 100.0), "v", w)
+    assert np.array_equal(a.counts, b.counts) and a.chi2 == pytest.approx(b.chi2)

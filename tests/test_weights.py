@@ -199,3 +199,82 @@ def test_bad_input():
         weights.contiguity(pd.DataFrame({"a": [1]}))
     with pytest.raises(ValueError, match="rule must be"):
         weights.contiguity(geometry.provinces(), rule="bishop")
+
+
+# --- issue 14 ---------------------------------------------------------------------------------------------
+
+
+def test_economic_means_equal_up_to_rounding_are_refused():
+    """Henan and Sichuan in the bundled AI index: 0.97 + 3.20 + 2.61 + 6.83 and 0.39 + 2.41 + 3.59 + 7.22
+    both make 13.61, but their means differ by one unit in the last digit, escaped the `diff == 0` guard and
+    got a weight of 2.25e15 (the whole row after row-standardisation)."""
+    from spatialq._guards import InputError
+    from spatialq.datasets import ai_index_provinces
+
+    ai = ai_index_provinces()
+    m = ai["ai_index"].groupby(ai["adcode"].to_numpy(), sort=False).mean()  # as the old code averaged
+    assert m["410000"] != m["510000"] and m["410000"] == pytest.approx(m["510000"], rel=1e-15)
+    with pytest.raises(InputError, match=r"'410000' and '510000' .* same mean of 'ai_index'"):
+        weights.economic(ai, "ai_index")
+    # one year is fine, and years in any form select it
+    w = weights.economic(ai, "ai_index", period=[2022])
+    assert w.id_order == list(dict.fromkeys(ai["adcode"]))  # the frame's order
+    assert max(max(v) for v in w.weights.values()) < 100
+    w2 = weights.economic(ai.assign(year=ai["year"].astype(str) + "年"), "ai_index", period=["2022"])
+    assert pairs(w2) == pairs(w) and w2["110000"]["120000"] == pytest.approx(w["110000"]["120000"])
+    shuffled = weights.economic(ai.sample(frac=1, random_state=0), "ai_index", period=[2022])
+    assert shuffled["110000"]["120000"] == w["110000"]["120000"]
+
+
+def test_builders_need_two_units(provinces):
+    from spatialq._guards import InputError
+
+    one = provinces.iloc[[0]]
+    for call in (lambda: weights.contiguity(one), lambda: weights.contiguity(one, islands="drop"),
+                 lambda: weights.knn(one, k=1), lambda: weights.distance(one),
+                 lambda: weights.economic(pd.DataFrame({"adcode": ["110000"], "g": [1.0]}), "g")):
+        with pytest.raises(InputError, match=r"needs at least 2 units; there is 1"):
+            call()
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("3\n1 1\n2\n2 x\n1\n3 1\n2\n", 4, "expected 'id number_of_neighbours', got '2 x'"),
+    ("3\n1 2\n2\n2 1\n1\n3 1\n2\n", 3, "unit '1' should have 2 neighbours"),
+    ("3\n1 1\n2\n2 1\n1\n", None, "the header says 3 units but the file has 2"),
+    ("three\n1 1\n2\n", 1, "expected a header with the number of units"),
+    ("2\n1 1\n7\n2 1\n1\n", None, "not units of the file: ['7']"),
+    ("", None, "the file is empty"),
+])
+def test_broken_gal_names_file_and_line(tmp_path, text, line, words):
+    from spatialq._guards import InputError
+
+    path = tmp_path / "broken.gal"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        weights.load(path)
+    msg = str(err.value)
+    assert str(path) in msg and words in msg and (line is None or f"line {line}:" in msg)
+
+
+def test_broken_gwt_names_file_and_line(tmp_path):
+    from spatialq._guards import InputError
+
+    path = tmp_path / "broken.gwt"
+    path.write_text("0 2 shp id\n1 2 0.5\n2 1 abc\n")
+    with pytest.raises(InputError, match=r"broken.gwt, line 3: the weight 'abc' is not a number"):
+        weights.load(path)
+    path.write_text("0 2 shp id\n1 2 0.5\n2 1\n")
+    with pytest.raises(InputError, match=r"line 3: expected 'origin destination weight'"):
+        weights.load(path)
+
+
+def test_load_reads_libpysal_example_files_as_libpysal_does():
+    for name in ("columbus.gal", "states48.gal", "juvenile.gwt"):
+        path = libpysal.examples.get_path(name)
+        ours = weights.load(path)
+        theirs = quiet(lambda p: libpysal.io.open(p).read(), path)
+        assert {str(k): sorted(map(str, v)) for k, v in theirs.neighbors.items()} == \
+            {k: sorted(v) for k, v in ours.neighbors.items()}
+        for k, nb in theirs.neighbors.items():
+            for j, wt in zip(nb, theirs.weights[k]):
+                assert ours[str(k)][str(j)] == pytest.approx(wt)
