@@ -68,3 +68,24 @@ def no_compute(monkeypatch):
 
     monkeypatch.setattr(ix, "entropy", boom)
     monkeypatch.setattr(hotspot, "moran", boom)
+
+
+@pytest.fixture(scope="session")
+def page_links():
+    """A function: the ``href`` and ``src`` targets of an HTML page (a study's index.html)."""
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.refs = []
+
+        def handle_starttag(self, tag, attrs):
+            self.refs += [v for k, v in attrs if k in ("href", "src")]
+
+    def links(path: Path) -> list[str]:
+        parser = Links()
+        parser.feed(Path(path).read_text(encoding="utf-8"))
+        return parser.refs
+
+    return links

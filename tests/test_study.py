@@ -2,7 +2,6 @@
 
 import re
 import warnings
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ def demo(tmp_path_factory):
     return out, files, [str(w.message) for w in caught]
 
 
-def test_demo_counts_and_index_links(demo):
+def test_demo_counts_and_index_links(demo, page_links):
     out, files, _ = demo
     figures = sorted((out / "figures").glob("fig*.png"))
     tables = sorted((out / "tables").glob("table*.csv"))
@@ -40,18 +39,9 @@ def test_demo_counts_and_index_links(demo):
     for p in tables:
         assert len(pd.read_csv(p, encoding="utf-8-sig")) >= 1
 
-    class Links(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.refs = []
-
-        def handle_starttag(self, tag, attrs):
-            self.refs += [v for k, v in attrs if k in ("href", "src")]
-
-    parser = Links()
-    parser.feed((out / "index.html").read_text(encoding="utf-8"))
-    assert parser.refs and all((out / r).exists() for r in parser.refs)
-    linked = {Path(r).name for r in parser.refs}
+    refs = page_links(out / "index.html")
+    assert refs and all((out / r).exists() for r in refs)
+    linked = {Path(r).name for r in refs}
     assert {p.name for p in figures} <= linked and {p.name for p in tables} <= linked
     md = (out / "index.md").read_text(encoding="utf-8")
     assert all((out / m).exists() for m in re.findall(r"\]\(([^)]+)\)", md))

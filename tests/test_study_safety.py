@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -55,19 +54,10 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _links_resolve(out: Path) -> list[str]:
-    class Links(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.refs = []
-
-        def handle_starttag(self, tag, attrs):
-            self.refs += [v for k, v in attrs if k in ("href", "src")]
-
-    parser = Links()
-    parser.feed((out / "index.html").read_text(encoding="utf-8"))
-    assert parser.refs
-    return [r for r in parser.refs if not (out / r).is_file()]
+@pytest.fixture
+def unresolved(page_links):
+    """A function: the links of ``out/index.html`` that do not resolve to a file."""
+    return lambda out: [r for r in page_links(out / "index.html") if not (out / r).is_file()]
 
 
 # ----------------------------------------------------------------------------- code is never run
@@ -310,7 +300,7 @@ def previous_run(tmp_path, raw):
 
 
 @pytest.mark.parametrize("error", [RuntimeError("a step failed"), KeyboardInterrupt()])
-def test_failed_or_interrupted_run_leaves_the_previous_outputs(previous_run, monkeypatch, error):
+def test_failed_or_interrupted_run_leaves_the_previous_outputs(previous_run, monkeypatch, error, unresolved):
     import spatialq.hotspot as hotspot
 
     path, out, before = previous_run
@@ -326,12 +316,12 @@ def test_failed_or_interrupted_run_leaves_the_previous_outputs(previous_run, mon
     assert any(str(partial[0]) in n for n in getattr(info.value, "__notes__", []))
     after = {k: v for k, v in _tree(out).items() if not k.startswith("partial-run-")}
     assert after == before  # byte-identical, user files included
-    assert _links_resolve(out) == []
+    assert unresolved(out) == []
     # the partial run holds what was written before the failure (the describe table)
     assert list((partial[0] / "tables").glob("table*_descriptive.csv"))
 
 
-def test_rerun_replaces_only_its_own_files(previous_run, monkeypatch):
+def test_rerun_replaces_only_its_own_files(previous_run, monkeypatch, unresolved):
     path, out, before = previous_run
     smaller = path.read_text(encoding="utf-8").replace("[analyses.moran]\npermutations = 0\n", "")
     path.write_text(smaller, encoding="utf-8")
@@ -339,7 +329,7 @@ def test_rerun_replaces_only_its_own_files(previous_run, monkeypatch):
     after = _tree(out)
     assert after["my_notes.txt"] == b"mine" and after["tables/my_table.csv"] == before["tables/my_table.csv"]
     assert not [k for k in after if "moran" in k]  # the previous run's Moran outputs are gone
-    assert _links_resolve(out) == []
+    assert unresolved(out) == []
     import json
 
     manifest = json.loads(after[MANIFEST])["files"]
@@ -384,7 +374,7 @@ def test_provenance_records_inputs_and_matching(previous_run):
     assert any("海南省" in link for link in info["island_links"])
 
 
-def test_staging_folder_of_a_killed_run_becomes_a_partial_run(previous_run):
+def test_staging_folder_of_a_killed_run_becomes_a_partial_run(previous_run, unresolved):
     from spatialq.study.output import STAGING_PREFIX
 
     path, out, _ = previous_run
@@ -394,7 +384,7 @@ def test_staging_folder_of_a_killed_run_becomes_a_partial_run(previous_run):
     study.run(path, out=out, progress=False)
     partial = out / dead.name.replace(STAGING_PREFIX, "partial-run-")
     assert not dead.exists() and (partial / "RUN_FAILED.txt").exists()
-    assert _links_resolve(out) == []
+    assert unresolved(out) == []
 
 
 def test_knn_k_larger_than_possible_is_refused_up_front(tmp_path, raw):
