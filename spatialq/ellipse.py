@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._guards import InputError, at, equal_area_problem
 from ._results import Result, provenance
 from .geometry.coords import ALBERS_CHINA
 
@@ -34,32 +36,45 @@ def _median_centre(xy: np.ndarray, w: np.ndarray, start: np.ndarray, tol: float 
     return p
 
 
-def _one(xy: np.ndarray, w: np.ndarray, n_std: float, method: str) -> dict:
+def _one(xy: np.ndarray, w: np.ndarray, n_std: float, method: str, period=None, w_exp: int = 0) -> dict:
+    """One ellipse; ``w`` are the weights divided by 2^``w_exp`` (aspace's Σw − 2 needs their true sum)."""
     n = len(xy)
     sw = w.sum()
-    if sw <= 0:
-        raise ValueError("the weights sum to zero")
+    positive = int(np.sum(w > 0))
+    if not sw > 0:
+        raise InputError(f"sde: the weights sum to zero{at(period)}; a weighted ellipse is undefined")
+    if positive < 3:
+        raise InputError(f"sde needs at least 3 points with a positive weight{at(period)}; there "
+                         f"{'is' if positive == 1 else 'are'} {positive} (two points only span a line segment, and "
+                         "the CrimeStat/aspace convention divides by n − 2)")
     centre = (xy * w[:, None]).sum(axis=0) / sw
     d = xy - centre
     cov = (d * w[:, None]).T @ d / sw
     vals, vecs = np.linalg.eigh(cov)  # ascending
     lam_min, lam_max = max(vals[0], 0.0), max(vals[1], 0.0)
+    if lam_max <= 0:
+        raise InputError(f"sde: all points with a positive weight coincide{at(period)}; the ellipse has no size")
     vx, vy = vecs[:, 1]
     rotation = float(np.degrees(np.arctan2(vx, vy)) % 180.0)  # clockwise from north
     if np.isclose(lam_max, lam_min, rtol=1e-12, atol=0):
         rotation = 0.0  # a circle: no orientation
     factor = np.sqrt(2.0) * n_std
     if method == "crimestat":
-        if n <= 2:
-            raise ValueError("the CrimeStat convention divides by n − 2 and needs at least 3 points")
         factor *= np.sqrt(n / (n - 2))
+    elif method == "aspace":
+        true_sum = float(np.ldexp(sw, w_exp))
+        if not true_sum > 2:
+            raise InputError(f"sde(method='aspace') divides the weighted sums by Σw − 2, and the weights sum to "
+                             f"{true_sum:.6g}{at(period)}: the ellipse is undefined; use method='crimestat' (its "
+                             "n − 2 correction does not depend on the unit of the weights) or weights in larger units")
+        factor *= np.sqrt(sw / (sw - np.ldexp(2.0, -w_exp)))
     a = factor * np.sqrt(lam_max) / 1000.0
     b = factor * np.sqrt(lam_min) / 1000.0
     perim = np.pi * (3 * (a + b) - np.sqrt((3 * a + b) * (a + 3 * b)))
     med = _median_centre(xy, w, centre)
-    return dict(n=n, weight_sum=sw, center_x=centre[0], center_y=centre[1], median_x=med[0], median_y=med[1],
-                major_axis=a, minor_axis=b, rotation_deg=rotation, area=np.pi * a * b, perimeter=perim,
-                flattening=1 - b / a if a > 0 else np.nan, _u=np.array([vx, vy]))
+    return dict(n=n, weight_sum=float(np.ldexp(sw, w_exp)), center_x=centre[0], center_y=centre[1], median_x=med[0],
+                median_y=med[1], major_axis=a, minor_axis=b, rotation_deg=rotation, area=np.pi * a * b,
+                perimeter=perim, flattening=1 - b / a, _u=np.array([vx, vy]))
 
 
 def _polygon(r: dict, n_points: int = 180) -> shapely.Polygon:
@@ -177,7 +192,7 @@ def sde(
     weights: str | np.ndarray | None = None,
     by: str | None = None,
     n_std: float = 1,
-    method: Literal["arcgis", "crimestat"] = "arcgis",
+    method: Literal["arcgis", "crimestat", "aspace"] = "arcgis",
     project: bool = False,
 ) -> EllipseResult:
     """Standard deviational ellipse of points (polygons enter by their centroids), per period.
@@ -187,11 +202,34 @@ def sde(
     a, b = √2 · n_std · √λ (λ the eigenvalues of C, largest first) and the rotation is the
     angle of the long axis clockwise from north in [0°, 180°).  This is ArcGIS's Directional
     Distribution (weighted, factor √2, denominator Σw; the principal axes of its tan θ formula,
-    taken without its quadrant ambiguity).  ``method="crimestat"`` divides by n − 2 instead of
-    n: the axes are multiplied by √(n/(n − 2)) (CrimeStat, R aspace; for weighted data this
-    factor is applied to the ArcGIS axes).  Area πab (km²), perimeter by Ramanujan's
+    taken without its quadrant ambiguity).  Area πab (km²), perimeter by Ramanujan's
     approximation π[3(a+b) − √((3a+b)(a+3b))] (km), flattening 1 − b/a.  Note pointpats'
     ``ellipse`` returns an angle counter-clockwise from east and uses polygon vertices.
+
+    Small-sample conventions (the axes times a factor; centre and rotation unchanged):
+
+    * ``"crimestat"``: √(n/(n − 2)), n the number of points — CrimeStat's and R aspace's
+      ``calc_sde`` division by n − 2 instead of n.  For unweighted data this equals aspace.  With
+      weights the same factor is applied to the weighted (ArcGIS) axes, so it does not depend on
+      the unit of the weights.
+    * ``"aspace"``: aspace's weighted form, which divides the weighted sums by Σw − 2: the factor
+      is √(Σw/(Σw − 2)).  It depends on the unit of the weights (GDP in 亿元 or in 元 gives
+      different ellipses; with weights in large units it is the ArcGIS ellipse) and is undefined
+      when Σw ≤ 2 (e.g. shares): an error.  Use it to reproduce an aspace result; with weights the
+      axes can differ from ``"crimestat"`` by several per cent (3.1 % for the AI index of the
+      provinces).
+
+    Minimum sizes: at least 3 points with a positive weight per period (two points span a line
+    segment, and n − 2 must be positive); weights non-negative and finite, not all zero in a
+    period; points that all coincide are an error naming the period.
+
+    **Projection** (areas and axes in km need an equal-area CRS): a geographic CRS (degrees) is an
+    error unless ``project=True``; a projected CRS that is not equal-area (Web Mercator, UTM, …) is
+    used as given with a ``UserWarning`` naming it — Web Mercator enlarges the axes by about 27 %
+    and the area by 48 % for the provinces against China Albers — and ``project=True`` reprojects
+    any input to China Albers equal-area (:data:`spatialq.geometry.ALBERS_CHINA`, as
+    :func:`spatialq.geometry.to_albers`).  A row without geometry (``None`` or empty) is an error
+    naming its index.
 
     The median centre is the weighted Weber point (Weiszfeld).  The migration table gives the
     shift of both centres between consecutive periods.
@@ -200,7 +238,7 @@ def sde(
     ----------
     gdf : GeoDataFrame
         Points or polygons (centroids are used — say so in papers), one row per unit and
-        period; must be in a projected CRS in metres unless ``project=True``.
+        period; in an equal-area CRS in metres, or any CRS with ``project=True``.
     weights : str or array, optional
         Column name or values (e.g. GDP or the index score); non-negative.
     by : str, optional
@@ -208,51 +246,74 @@ def sde(
     n_std : float, default 1
         Number of standard deviations (1, 2 or 3 for ≈ 63 %, 98 %, 99.9 % of points under
         normality, with the √2 factor).
-    method : {"arcgis", "crimestat"}
+    method : {"arcgis", "crimestat", "aspace"}
     project : bool, default False
-        Project geographic input to China Albers equal-area first (otherwise an error).
+        Reproject to China Albers equal-area first (recommended for longitude/latitude or Web
+        Mercator input).
     """
-    if method not in ("arcgis", "crimestat"):
-        raise ValueError(f"method must be 'arcgis' or 'crimestat', got {method!r}")
-    if not n_std > 0:
-        raise ValueError(f"n_std must be positive, got {n_std}")
+    if method not in ("arcgis", "crimestat", "aspace"):
+        raise InputError(f"method must be 'arcgis', 'crimestat' or 'aspace', got {method!r}")
+    if not (np.isfinite(n_std) and n_std > 0):
+        raise InputError(f"n_std must be a positive number, got {n_std}")
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"expected a GeoDataFrame, got {type(gdf).__name__}")
     if gdf.crs is None:
-        raise ValueError("the GeoDataFrame has no CRS; set it before computing ellipses")
+        raise InputError("sde: the GeoDataFrame has no CRS; set it (e.g. gdf.set_crs(4326) for longitude/latitude), "
+                         "then pass project=True to use China Albers equal-area")
+    if by is not None and by not in gdf.columns:
+        raise KeyError(f"period column {by!r} not found; columns: {list(gdf.columns)}")
+    missing = gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()
+    if missing.any():
+        rows = gdf.index[missing].tolist()[:8]
+        when = ""
+        if by is not None:
+            when = f" (periods {sorted(pd.unique(gdf.loc[missing, by]).tolist())[:5]})"
+        raise InputError(f"sde: {int(missing.sum())} rows have no geometry (None or empty): index {rows}{when}; drop "
+                         "them or fill their geometry")
     frame = gdf
-    if gdf.crs.is_geographic:
-        if not project:
-            raise ValueError("the ellipse needs a projected CRS in metres: pass project=True to use China Albers "
-                             "equal-area, or reproject with gdf.to_crs(...)")
-        frame = gdf.to_crs(ALBERS_CHINA)
+    if project:
+        if not gdf.crs.equals(ALBERS_CHINA):
+            frame = gdf.to_crs(ALBERS_CHINA)
+    else:
+        problem = equal_area_problem(gdf.crs)
+        if gdf.crs.is_geographic:
+            raise InputError(f"sde: {problem}: axes in km need a projected CRS; pass project=True to use China "
+                             "Albers equal-area, or reproject with gdf.to_crs(...)")
+        if problem is not None:
+            warnings.warn(f"sde: {problem}", UserWarning, stacklevel=2)
     unit = frame.crs.axis_info[0].unit_name if frame.crs.axis_info else "metre"
     if unit not in ("metre", "meter"):
-        raise ValueError(f"the CRS must be in metres, got {unit!r}")
+        raise InputError(f"sde: the CRS must be in metres, got {unit!r}; pass project=True to use China Albers")
     geom = frame.geometry
     pts = geom.centroid if not (geom.geom_type == "Point").all() else geom
     xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    bad_xy = ~np.isfinite(xy).all(axis=1)
+    if bad_xy.any():
+        raise InputError(f"sde: rows {frame.index[bad_xy].tolist()[:8]} have coordinates that are not finite")
     if isinstance(weights, str):
         if weights not in frame.columns:
             raise KeyError(f"weights column {weights!r} not found; columns: {list(frame.columns)}")
-        w = pd.to_numeric(frame[weights], errors="raise").to_numpy(dtype=float)
+        w = pd.to_numeric(frame[weights], errors="coerce").to_numpy(dtype=float)
+        what = f"weights column {weights!r}"
     elif weights is None:
         w = np.ones(len(frame))
+        what = "weights"
     else:
         w = np.asarray(weights, dtype=float)
         if w.shape != (len(frame),):
-            raise ValueError(f"weights has {w.shape} values for {len(frame)} rows")
-    if np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("weights must be finite and non-negative")
+            raise InputError(f"weights has {w.shape} values for {len(frame)} rows")
+        what = "weights"
+    bad_w = ~np.isfinite(w) | (w < 0)
+    if bad_w.any():
+        raise InputError(f"sde: {what} must be finite and non-negative; not at index {frame.index[bad_w].tolist()[:8]}")
+    # the weights enter as ratios: divide by a power of two near their maximum (exact; Σw·d² cannot overflow)
+    w_exp = int(np.frexp(float(w.max()))[1]) if w.max() > 0 else 0
+    w = np.ldexp(w, -w_exp)
     periods = frame[by].to_numpy() if by is not None else np.zeros(len(frame), dtype=int)
-    if by is not None and by not in frame.columns:
-        raise KeyError(f"period column {by!r} not found")
     rows, polys = [], []
     for p in sorted(pd.unique(periods)):
         mask = periods == p
-        if mask.sum() < 2:
-            raise ValueError(f"period {p} has fewer than two points")
-        r = _one(xy[mask], w[mask], n_std, method)
+        r = _one(xy[mask], w[mask], n_std, method, p if by is not None else None, w_exp)
         polys.append(_polygon(r))
         r.pop("_u")
         rows.append(dict(period=p if by is not None else None, **r))

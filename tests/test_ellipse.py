@@ -135,3 +135,98 @@ def test_trajectory_inset_scale_bar_is_in_km():
     plt.close("all")
     assert r.plot(base=False, trajectory_inset=False).child_axes == []
     plt.close("all")
+
+
+# --- issue 14: CRS policy, aspace's weighted form, degenerate inputs -------------------------------------------
+
+
+def aspace_calc_sde(xy, w):
+    """R aspace 1.2's ``calc_sde(weighted=TRUE)`` written out from its source: the Ebdon (1985) tan θ and the
+    CrimeStat axis formulas, weighted sums divided by Σw − 2.  Returns the semi-axes (sigma.x, sigma.y) in the
+    CRS units."""
+    cx, cy = (xy * w[:, None]).sum(axis=0) / w.sum()
+    dx, dy = xy[:, 0] - cx, xy[:, 1] - cy
+    sxx, syy, sxy = np.sum(w * dx * dx), np.sum(w * dy * dy), np.sum(w * dx * dy)
+    tantheta = ((sxx - syy) + math.sqrt((sxx - syy) ** 2 + 4 * sxy ** 2)) / (2 * sxy)
+    theta = 180 + math.degrees(math.atan(tantheta)) if tantheta < 0 else math.degrees(math.atan(tantheta))
+    s, c = math.sin(math.radians(theta)), math.cos(math.radians(theta))
+    sigmax = math.sqrt(2) * math.sqrt((sxx * c * c - 2 * sxy * s * c + syy * s * s) / (w.sum() - 2))
+    sigmay = math.sqrt(2) * math.sqrt((sxx * s * s + 2 * sxy * s * c + syy * c * c) / (w.sum() - 2))
+    return sigmax, sigmay
+
+
+def test_aspace_weighted_form_equals_its_formula():
+    """method="aspace" is aspace's weighted SDE (Σw − 2); method="crimestat" applies √(n/(n − 2)) whatever the
+    unit of the weights.  Unweighted, both equal aspace's n − 2 form."""
+    rng = np.random.default_rng(11)
+    xy = rng.normal(0, 50_000, (30, 2)) @ np.array([[2.0, 0.6], [0.0, 1.0]]) + np.array([5e5, 3e6])
+    w = rng.uniform(0.5, 3.0, 30)
+    r = sde(points(xy, w=w), weights="w", method="aspace").to_frame().iloc[0]
+    sx, sy = aspace_calc_sde(xy, w)
+    assert r["major_axis"] == pytest.approx(max(sx, sy) / 1000, rel=1e-10)
+    assert r["minor_axis"] == pytest.approx(min(sx, sy) / 1000, rel=1e-10)
+    cs = sde(points(xy, w=w), weights="w", method="crimestat").to_frame().iloc[0]
+    arc = sde(points(xy, w=w), weights="w").to_frame().iloc[0]
+    assert cs["major_axis"] / arc["major_axis"] == pytest.approx(math.sqrt(30 / 28), rel=1e-12)
+    assert r["major_axis"] / arc["major_axis"] == pytest.approx(math.sqrt(w.sum() / (w.sum() - 2)), rel=1e-12)
+    # aspace depends on the unit of the weights; crimestat and arcgis do not
+    big = sde(points(xy, w=w * 1e6), weights="w", method="aspace").to_frame().iloc[0]
+    assert big["major_axis"] != pytest.approx(r["major_axis"], rel=1e-6)
+    cs6 = sde(points(xy, w=w * 1e6), weights="w", method="crimestat").to_frame().iloc[0]
+    assert cs6["major_axis"] == pytest.approx(cs["major_axis"], rel=1e-12)
+    ones = np.ones(30)
+    sx1, sy1 = aspace_calc_sde(xy, ones)
+    for m in ("aspace", "crimestat"):
+        u = sde(points(xy), method=m).to_frame().iloc[0]
+        assert u["major_axis"] == pytest.approx(max(sx1, sy1) / 1000, rel=1e-10)
+    with pytest.raises(ValueError, match=r"Σw − 2, and the weights sum to 0\.9"):
+        sde(points(xy, w=np.full(30, 0.03)), weights="w", method="aspace")
+
+
+def test_weights_at_1e200_give_the_same_ellipse():
+    rng = np.random.default_rng(2)
+    xy = rng.normal(0, 40_000, (12, 2)) + np.array([5e5, 3e6])
+    w = rng.uniform(1, 5, 12)
+    a = sde(points(xy, w=w), weights="w").to_frame().iloc[0]
+    b = sde(points(xy, w=w * 1e300), weights="w").to_frame().iloc[0]
+    for c in ("center_x", "center_y", "major_axis", "minor_axis", "rotation_deg"):
+        assert b[c] == pytest.approx(a[c], rel=1e-12)
+    assert b["weight_sum"] == pytest.approx(a["weight_sum"] * 1e300, rel=1e-12)
+
+
+def test_web_mercator_warns_and_project_uses_albers(provinces):
+    """EPSG:3857 was accepted silently: axes +29 %/+15 % and area +49 % against China Albers for the provinces.
+    It now warns naming the CRS; project=True reprojects any CRS to China Albers; degrees are an error."""
+    merc = provinces.to_crs(3857)
+    with pytest.warns(UserWarning, match=r"Pseudo-Mercator.*not equal-area.*to_albers.*project=True"):
+        r = sde(merc).to_frame().iloc[0]
+    alb = sde(provinces, project=True).to_frame().iloc[0]
+    assert r["area"] / alb["area"] == pytest.approx(1.49, abs=0.01)
+    fixed = sde(merc, project=True).to_frame().iloc[0]
+    for c in ("major_axis", "minor_axis", "area", "rotation_deg"):
+        assert fixed[c] == pytest.approx(alb[c], rel=1e-9)
+    with pytest.raises(ValueError, match=r"'WGS 84' is geographic.*project=True"):
+        sde(provinces)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sde(geometry.to_albers(provinces))  # equal-area: no warning
+
+
+def test_missing_geometry_and_too_few_points_are_named(provinces):
+    g = geometry.to_albers(provinces)
+    g.loc[g.index[3], "geometry"] = None
+    with pytest.raises(ValueError, match=rf"1 rows have no geometry .*index \['{g.index[3]}'\]"):
+        sde(g)
+    xy = rotated_rectangle(3000, 1000, 30)
+    two = points(np.vstack([xy, xy[:2]]), year=[2000] * 4 + [2001] * 2)
+    with pytest.raises(ValueError, match="at least 3 points with a positive weight in 2001; there are 2"):
+        sde(two, by="year")
+    with pytest.raises(ValueError, match="weights sum to zero in 2001"):
+        sde(points(np.vstack([xy, xy]), year=[2000] * 4 + [2001] * 4, w=[1.0] * 4 + [0.0] * 4), by="year",
+            weights="w")
+    with pytest.raises(ValueError, match="coincide in 2000"):
+        sde(points(np.repeat(xy[:1], 5, axis=0), year=[2000] * 5), by="year")
+    with pytest.raises(ValueError, match=r"finite and non-negative; not at index \[2\]"):
+        sde(points(xy, w=[1.0, 1.0, np.nan, 1.0]), weights="w")
