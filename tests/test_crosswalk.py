@@ -55,3 +55,27 @@ def test_harmonize_split_units():
     with pytest.warns(UserWarning, match="dropping rows of split units"):
         out = harmonize(df, ["x"], splits="drop")
     assert out["adcode"].tolist() == ["340100"]
+
+
+def test_harmonize_a_missing_part_makes_the_combined_value_missing():
+    """莱芜 NaN + 济南 6100 gave 6100 with n_source_units 2; a combined value with a missing part is missing now,
+    with a warning naming the unit, the year and the missing part, for every ``how``."""
+    df = pd.DataFrame({"adcode": ["370100", "371200", "370100", "371200"], "year": [2015, 2015, 2016, 2016],
+                       "gdp": [6100.0, float("nan"), 6500.0, 700.0], "pop": [7.0, 1.3, 7.2, 1.3]})
+    for how, kw in (("sum", {}), ("mean", {}), ("weighted_mean", {"weight": "pop"})):
+        with pytest.warns(UserWarning, match=r"370100 in 2015: 'gdp'.* of 371200 is missing"):
+            out = harmonize(df, ["gdp"], how=how, **kw).set_index(["adcode", "year"])
+        assert pd.isna(out.loc[("370100", 2015), "gdp"]) and out.loc[("370100", 2015), "n_source_units"] == 2
+        assert out.loc[("370100", 2016), "gdp"] == pytest.approx(
+            {"sum": 7200.0, "mean": 3600.0, "weighted_mean": (6500 * 7.2 + 700 * 1.3) / 8.5}[how])
+    with pytest.warns(UserWarning, match="or the weight 'pop' of 371200 is missing"):
+        harmonize(df.assign(gdp=1.0, pop=[7.0, float("nan"), 7.2, 1.3]), ["gdp"], how="weighted_mean", weight="pop")
+
+
+def test_harmonize_weights_summing_to_zero_name_the_unit():
+    df = pd.DataFrame({"adcode": ["370100", "371200", "420600"], "year": [2015, 2015, 2015],
+                       "rate": [0.5, 0.7, 0.2], "pop": [0.0, 0.0, 5.0]})
+    with pytest.raises(ValueError, match="weights 'pop' sum to zero for 370100 in 2015"):
+        harmonize(df, ["rate"], how="weighted_mean", weight="pop")
+    with pytest.raises(ValueError, match=r"negative at \[\('371200', 2015\)\]"):
+        harmonize(df.assign(pop=[1.0, -1.0, 5.0]), ["rate"], how="weighted_mean", weight="pop")

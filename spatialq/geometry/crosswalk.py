@@ -21,6 +21,8 @@ from typing import Literal
 
 import pandas as pd
 
+from .._guards import InputError
+
 __all__ = ["crosswalk", "harmonize"]
 
 
@@ -104,7 +106,15 @@ def harmonize(
     Returns
     -------
     DataFrame with columns ``id``, ``time``, the aggregated ``columns`` and
-    ``n_source_units`` (how many old units were combined into the row).
+    ``n_source_units`` (how many old units were combined into the row), sorted by (id, time).
+
+    Missing values: **a combined value with a missing part is missing.**  莱芜 NaN + 济南 6100 is
+    NaN, not 6100 (a sum, mean or weighted mean over the parts that happen to be present would
+    silently drop a unit); a ``UserWarning`` names the merged units, years and columns where this
+    happened.  Fill the gap first (e.g. from the yearbook of the merged city) or, if a missing part
+    truly is zero, ``fillna(0)`` it yourself.  A missing weight makes the weighted mean missing the
+    same way.  Weights must be non-negative; weights that sum to zero for a unit and year are an
+    error naming them.
     """
     if how not in ("sum", "mean", "weighted_mean"):
         raise ValueError(f"how must be 'sum', 'mean' or 'weighted_mean', got {how!r}")
@@ -128,16 +138,46 @@ def harmonize(
                              "Pass splits='drop' to drop them.")
         warnings.warn(f"dropping rows of split units: {desc}", UserWarning, stacklevel=2)
         data = data[~data[id].isin(hit)]
+    data["_source"] = data[id]
     data[id] = data[id].map(lambda c: moves.get(c, c))
-    grouped = data.groupby([id, time], sort=True)
+    cols = list(columns)
+    keys = [data[id], data[time]]
+    grouped = data.groupby(keys, sort=True)
+    size = grouped.size()
+    present = grouped[cols].count()
     if how == "sum":
-        out = grouped[list(columns)].sum(min_count=1)
+        out = grouped[cols].sum()
     elif how == "mean":
-        out = grouped[list(columns)].mean()
+        out = grouped[cols].mean()
     else:
-        w = data[weight]
-        num = data[list(columns)].multiply(w, axis=0).groupby([data[id], data[time]]).sum(min_count=1)
-        den = data[list(columns)].notna().multiply(w, axis=0).groupby([data[id], data[time]]).sum()
-        out = num / den
-    out["n_source_units"] = grouped.size()
+        w = pd.to_numeric(data[weight], errors="coerce")
+        neg = w < 0
+        if neg.any():
+            where = data.loc[neg, ["_source", time]].head(5).to_records(index=False).tolist()
+            raise InputError(f"harmonize: weight {weight!r} is negative at {where}; weights must be non-negative")
+        w_present = w.notna().groupby(keys).sum()
+        wsum = w.groupby(keys).sum()
+        zero = (wsum == 0) & (w_present == size)
+        if zero.any():
+            where = [f"{u} in {y}" for u, y in zero[zero].index[:5]]
+            raise InputError(f"harmonize: the weights {weight!r} sum to zero for {', '.join(where)}: a weighted mean "
+                             "is undefined there; fix the weights or use how='mean'")
+        out = data[cols].multiply(w, axis=0).groupby(keys).sum().div(wsum.where(wsum != 0), axis=0)
+        present = present.clip(upper=w_present, axis=0)
+    complete = present.eq(size, axis=0)
+    partial = (~complete) & (present > 0) & (size > 1).to_numpy()[:, None]
+    if partial.to_numpy().any():
+        w_missing = pd.to_numeric(data[weight], errors="coerce").isna() if how == "weighted_mean" else False
+        notes = []
+        for c in cols:
+            gone = data[data[c].isna() | w_missing]
+            lost = gone.groupby([gone[id], gone[time]])["_source"].agg(lambda v: "+".join(sorted(set(v))))
+            what = f"{c!r}" + (f" or the weight {weight!r}" if how == "weighted_mean" else "")
+            notes += [f"{u} in {y}: {what} of {lost[(u, y)]} is missing" for (u, y) in partial.index[partial[c]]]
+        warnings.warn(f"harmonize: a part of a merged unit is missing, so the combined value is missing (NaN): "
+                      f"{'; '.join(notes[:6])}{' …' if len(notes) > 6 else ''}; fill the missing part first",
+                      UserWarning, stacklevel=2)
+    out = out.where(complete)
+    out["n_source_units"] = size
+    out.index.names = [id, time]
     return out.reset_index()
