@@ -125,3 +125,27 @@ def test_map_panels_of_a_result(provinces, w_provinces):
     plt.close(fig)
     with pytest.raises(ValueError, match="no periods"):
         plot.map_panels(lambda ax, p, i: None, [])
+
+
+def test_china_map_refuses_infinite_and_empty_columns(provinces):
+    """inf was drawn in the top class; an all-missing column crashed with "zero-size array"."""
+    v = np.where(provinces.index.isin(["110000", "310000"]), np.inf, 1.0)
+    with pytest.raises(ValueError, match=r"column 'v' has infinite values at 110000 北京市, 310000 上海市"):
+        plot.china_map(provinces.assign(v=v), "v")
+    with pytest.raises(ValueError, match=r"column 'v' has no values \(all 31 are missing\)"):
+        plot.china_map(provinces.assign(v=np.nan), "v")
+    with pytest.raises(ValueError, match="infinite"):
+        class_bins([1.0, 2.0, -np.inf])
+    with pytest.raises(ValueError, match="every value is missing"):
+        class_bins([np.nan, np.nan])
+    some = np.where(provinces.index == "110000", np.nan, np.arange(31.0))
+    ax = plot.china_map(provinces.assign(v=some), "v")  # a few missing values are drawn as missing
+    assert "无数据" in _legend_texts(ax)
+    plt.close("all")
+
+
+def test_small_multiples_refuse_infinite_values(panel_data):
+    bad = panel_data.copy()
+    bad.loc[(bad.adcode == "110000") & (bad.year == 2015), "v"] = np.inf
+    with pytest.raises(ValueError, match=r"infinite values at \[\('110000', 2015\)\]"):
+        plot.small_multiples(bad, "v")

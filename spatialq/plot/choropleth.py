@@ -17,6 +17,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._guards import InputError
+
 __all__ = ["category_map", "class_bins", "class_labels", "map_panels", "save", "small_multiples"]
 
 
@@ -24,7 +26,9 @@ def class_bins(values, scheme: str = "quantiles", k: int = 5, *, bins: Sequence[
     """Upper bounds of the classes (the last is the maximum) from a mapclassify scheme or user ``bins``."""
     v = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce").dropna(), dtype=float)
     if v.size == 0:
-        raise ValueError("no numeric values to classify")
+        raise InputError("no numeric values to classify (every value is missing)")
+    if np.isinf(v).any():
+        raise InputError(f"{int(np.isinf(v).sum())} values to classify are infinite; replace them or set them to NaN")
     if bins is not None:
         b = np.asarray(sorted(float(x) for x in bins))
         if b[-1] < v.max():
@@ -140,6 +144,12 @@ def small_multiples(
     if dup.any():
         raise ValueError(f"repeated ({id}, {by}) rows, e.g. {frame.loc[dup, [id, by]].iloc[0].tolist()}")
     shown = frame[frame[by].isin(periods)]
+    inf = np.isinf(pd.to_numeric(shown[column], errors="coerce").to_numpy(dtype=float))
+    if inf.any():
+        where = shown.loc[inf, [id, by]].head(8).to_records(index=False).tolist()
+        raise InputError(f"column {column!r} has infinite values at {where}; replace them or set them to NaN")
+    if shown[column].isna().all():
+        raise InputError(f"column {column!r} has no values in periods {periods}; nothing to map")
     geo = _geometry(gdf, level)
     pooled_bins = class_bins(shown[column], scheme, k, bins=bins) if pooled else None
     from .maps import china_map

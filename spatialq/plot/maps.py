@@ -11,9 +11,11 @@ from contextlib import contextmanager
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
+from .._guards import InputError
 from ..geometry._load import provinces, south_china_sea_line
 from ..geometry.coords import ALBERS_CHINA
 from ._mpl import pyplot
@@ -147,6 +149,9 @@ def china_map(
     Returns
     -------
     matplotlib Axes of the main panel (the inset is ``ax.spatialq_inset``).
+
+    A ``column`` with infinite values is an error naming the units; a column with no values at all
+    is an error naming it (missing values among others are drawn in ``missing_color``).
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
@@ -156,6 +161,8 @@ def china_map(
     frame = provinces(crs="albers") if gdf is None else gdf.to_crs(ALBERS_CHINA)
     if column is not None and column not in frame.columns:
         raise KeyError(f"column {column!r} not in the frame; columns: {list(frame.columns)}")
+    if column is not None:
+        _check_column(frame, column)
     if categorical is None and column is not None:
         categorical = not pd.api.types.is_numeric_dtype(frame[column])
     if cmap is None:
@@ -197,6 +204,29 @@ def china_map(
                                        categorical=bool(categorical), edgecolor=edgecolor, linewidth=linewidth,
                                        missing_color=missing_color, lang=lang)
     return ax
+
+
+def _units(frame: gpd.GeoDataFrame, mask) -> str:
+    """The units under ``mask``, by index and Chinese name when there is one (at most eight)."""
+    mask = np.asarray(mask, dtype=bool)
+    names = frame["name_zh"].to_numpy() if "name_zh" in frame.columns else None
+    out = [f"{frame.index[k]} {names[k]}" if names is not None and isinstance(names[k], str) else str(frame.index[k])
+           for k in np.flatnonzero(mask)[:8]]
+    more = int(mask.sum()) - len(out)
+    return ", ".join(out) + (f" and {more} more" if more > 0 else "")
+
+
+def _check_column(frame: gpd.GeoDataFrame, column: str) -> None:
+    """A map of ``column`` needs at least one value, and no infinite ones (they would be drawn in the top class)."""
+    values = frame[column]
+    if values.isna().all():
+        raise InputError(f"china_map: column {column!r} has no values (all {len(values)} are missing); nothing to "
+                         "colour — check the join of your data onto the geometry (ids as 6-character adcodes)")
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        inf = np.isinf(values.to_numpy(dtype=float))
+        if inf.any():
+            raise InputError(f"china_map: column {column!r} has infinite values at {_units(frame, inf)}; replace them "
+                             "(e.g. a ratio with a zero denominator) or set them to NaN to draw them as missing")
 
 
 def _inset(ax, frame, column, lang="zh", **kw):
