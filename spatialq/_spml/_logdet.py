@@ -43,6 +43,7 @@ class LogDet:
         self._sym = _symmetric_form(self.W, base)
         self._eig = None
         self._traces = None
+        self._cache: dict[float, float] = {}
         if self.method == "eigen":
             self._eig = self.eigenvalues()
         lo, hi = self._extremes()
@@ -80,9 +81,15 @@ class LogDet:
             return 0.0
         if self.method == "eigen":
             return float(np.sum(np.log(1.0 - rho * self._eig)).real)
+        if rho in self._cache:
+            return self._cache[rho]
         a = (sp.identity(self.n, format="csc") - rho * self.W).tocsc()
         lu = spla.splu(a, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
-        return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        out = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        if len(self._cache) > 32:  # the last few values (the optimiser's polish revisits them)
+            self._cache.clear()
+        self._cache[rho] = out
+        return out
 
     # -- traces ---------------------------------------------------------------------
     def traces(self) -> np.ndarray:

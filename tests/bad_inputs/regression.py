@@ -97,18 +97,18 @@ def _same_scaled(scale_y: float, scale_x: float, model: str):
 
     def check(r):
         lam = "rho" if model in {"sar", "sdm"} else "lambda"
-        assert abs(r.params[lam] - base.params[lam]) < 1e-6
+        assert abs(r.params[lam] - base.params[lam]) < 1e-9
         g = pd.Series(scale_y, index=r.params.index)
         g[[t for t in g.index if t.endswith("INC")]] = scale_y / scale_x
         g[lam] = 1.0
-        np.testing.assert_allclose((r.params / g).to_numpy(), base.params.to_numpy(), rtol=1e-6)
-        np.testing.assert_allclose((r.std_errors / g).to_numpy(), base.std_errors.to_numpy(), rtol=1e-6)
-        assert abs(r.sigma2 / scale_y**2 - base.sigma2) < 1e-6 * base.sigma2
+        np.testing.assert_allclose((r.params / g).to_numpy(), base.params.to_numpy(), rtol=1e-8)
+        np.testing.assert_allclose((r.std_errors / g).to_numpy(), base.std_errors.to_numpy(), rtol=1e-7)
+        assert abs(r.sigma2 / scale_y**2 - base.sigma2) < 1e-8 * base.sigma2
         assert abs(r.loglik - (base.loglik - r.nobs * np.log(scale_y))) < 1e-7 * abs(base.loglik)
-        np.testing.assert_allclose(r.tests["statistic"].to_numpy(), base.tests["statistic"].to_numpy(), rtol=1e-6)
+        np.testing.assert_allclose(r.tests["statistic"].to_numpy(), base.tests["statistic"].to_numpy(), rtol=1e-7)
         if r.effects is not None:
             np.testing.assert_allclose(r.effects.loc["HOVAL"].to_numpy() / scale_y,
-                                       base.effects.loc["HOVAL"].to_numpy(), rtol=1e-6)
+                                       base.effects.loc["HOVAL"].to_numpy(), rtol=1e-8)
 
     return call, check
 
