@@ -176,6 +176,35 @@ def test_forest_importance_recovers_drivers():
     pd.testing.assert_frame_equal(r.importance, again.importance)
     pd1 = r.partial_dependence[r.partial_dependence.feature == "x1"]
     assert np.corrcoef(pd1["value"], pd1["prediction"])[0, 1] > 0.98  # linear driver: monotone PDP
+    shuffled = detector.forest_importance(df.sample(frac=1, random_state=5), "y", ["x1", "x2", "x3"],
+                                          n_estimators=100, permutation_repeats=3, seed=0)
+    pd.testing.assert_frame_equal(r.importance, shuffled.importance)  # row order changes nothing
+    assert shuffled.oob_r2 == r.oob_r2
+    with pytest.raises(ValueError, match="feature 'x1' is listed more than once"):
+        detector.forest_importance(df, "y", ["x1", "x1"], seed=0)
+    with pytest.raises(ValueError, match="at least 10 rows; there are 5"):
+        detector.forest_importance(df.head(5), "y", ["x1"], seed=0)
+    with pytest.raises(ValueError, match="column 'y' is constant"):
+        detector.forest_importance(df.assign(y=1.0), "y", ["x1"], seed=0)
+
+
+def test_geodetector_refusals_name_the_factor_and_k():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"y": rng.normal(size=60), "x": rng.normal(size=60)})
+    with pytest.raises(ValueError, match="factor 'x' is listed more than once"):
+        detector.geodetector(df, "y", ["x", "x"], discretize="quantile")
+    for kw, how in ((dict(discretize="optimal", k=[40]), "discretize='optimal'"),
+                    (dict(discretize="quantile", k=40), "discretize='quantile'")):
+        with pytest.raises(ValueError, match=rf"k = 40 with {how} gives more strata than half of the 60 rows.*"
+                                             r"pass k between 2 and 30") as info:
+            detector.geodetector(df, "y", ["x"], **kw)
+        assert "(discretize='optimal')" not in str(info.value)  # the old, wrong advice
+    ok = detector.geodetector(df, "y", ["x"], discretize="optimal", k=[3, 40])  # 40 skipped, 3 kept
+    assert set(ok.discretization["k"]) == {3}
+    big = detector.geodetector(df.assign(y=df["y"] * 1e200), "y", ["x"], discretize="quantile")
+    small = detector.geodetector(df, "y", ["x"], discretize="quantile")
+    assert np.allclose(big.factor[["q", "p", "F"]], small.factor[["q", "p", "F"]], rtol=1e-10)
+    assert np.allclose(big.risk["mean"] / small.risk["mean"], 1e200, rtol=1e-10)
 
 
 # --- Fisher–Jenks natural breaks (spatialq._jenks): exact at any n --------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._guards import InputError, check_finite, check_min_units, check_not_constant
 from .._results import Result, provenance
 
 __all__ = ["ForestResult", "forest_importance"]
@@ -73,23 +74,39 @@ def forest_importance(
     increase in MSE and as a percentage of the unpermuted MSE (%IncMSE style; R's randomForest
     measures on out-of-bag rows instead, so values differ in scale); partial dependence on a
     ``grid_resolution`` grid per feature (average over the data).  Missing values are an error.
+
+    Needs at least 10 rows (out-of-bag predictions need every row left out of some trees), finite
+    values, a y that varies and each feature once.  Rows are put in a canonical order (sorted by y
+    and the features) before the seeded forest is grown, so the same seed gives the same result
+    whatever the row order of ``df``.
     """
     try:
         from sklearn.ensemble import RandomForestRegressor
         from sklearn.inspection import partial_dependence, permutation_importance
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("forest_importance needs scikit-learn: pip install 'spatialq[forest]'") from exc
-    features = list(features)
+    features = [features] if isinstance(features, str) else list(features)
+    if not features:
+        raise InputError("give at least one feature")
     if y in features:
-        raise ValueError(f"{y!r} is both the response and a feature; remove it from the features")
+        raise InputError(f"{y!r} is both the response and a feature; remove it from the features")
+    twice = [f for f in dict.fromkeys(features) if features.count(f) > 1]
+    if twice:
+        raise InputError(f"forest_importance: feature {', '.join(map(repr, twice))} is listed more than once")
     missing = [c for c in [y, *features] if c not in df.columns]
     if missing:
         raise KeyError(f"columns not found: {missing}")
     data = df[[y, *features]]
     if data.isna().any().any():
-        raise ValueError(f"missing values in {list(data.columns[data.isna().any()])}; fill or drop them first")
+        raise InputError(f"missing values in {list(data.columns[data.isna().any()])}; fill or drop them first")
+    check_min_units(len(data), 10, method="forest_importance", what="rows",
+                    why="out-of-bag predictions need every row left out of some trees")
+    data = data.sort_values([y, *features], kind="mergesort")  # canonical order: row order changes nothing
+    for c in [y, *features]:
+        check_finite(data[c].to_numpy(dtype=float), column=c)
     X = data[features].to_numpy(dtype=float)
     yv = data[y].to_numpy(dtype=float)
+    check_not_constant(yv, column=y, method="forest_importance")
     model = RandomForestRegressor(n_estimators=n_estimators, oob_score=True, random_state=seed, n_jobs=1)
     model.fit(X, yv)
     base = float(np.mean((model.predict(X) - yv) ** 2))
