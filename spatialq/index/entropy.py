@@ -262,7 +262,9 @@ def weighted_sum(
 ) -> pd.DataFrame:
     """Score Σ_j w_j x'_ij with given weights on direction-adjusted min–max values.
 
-    Weights are rescaled to sum to 1.  Returns a frame with ``id``, ``time`` and ``score``.
+    Weights are rescaled to sum to 1.  Returns a frame with ``id``, ``time`` and ``score``, sorted by
+    (id, time).  Needs indicators that vary (over the panel, or in every year when
+    ``pooled=False``): a constant one is an error naming it.
     """
     dirs = _directions(indicators)
     w = pd.Series({c: float(weights[c]) for c in dirs}) if set(weights) >= set(dirs) else None
@@ -326,6 +328,9 @@ def topsis(
 
     ``weights=None`` uses pooled entropy weights (:func:`entropy`, shift 1e-4).  ``pooled``
     takes the ideal points (and min–max) over the whole panel rather than per year.
+
+    Needs at least 2 observations (in every year when ``pooled=False``) and indicators that vary
+    (a constant one is an error naming it); the scores are sorted by (id, time).
     """
     dirs = _directions(indicators)
     if normalization not in ("minmax", "vector"):
@@ -333,6 +338,9 @@ def topsis(
     data = long_frame(df, id=id, time=time, columns=list(dirs))
     t = time_col(data, time)
     data = data.sort_values([id, t], kind="mergesort").reset_index(drop=True)
+    sizes = {None: len(data)} if pooled else data.groupby(t).size().to_dict()
+    for year, size in sizes.items():
+        check_min_units(int(size), 2, method="topsis", period=None if t == "_time" else year, what="observations")
     if weights is None:
         w = entropy(df, dirs, pooled=True, id=id, time=time).weights.set_index("indicator")["weight"]
     else:

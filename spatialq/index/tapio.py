@@ -106,7 +106,8 @@ def tapio(
     decoupling (ε = 0).
     ΔA = 0 leaves ε undefined: the state is missing (counted in the summary).  The states
     collapse to 脱钩 / 连结 / 负脱钩 for a Markov chain (``group_zh``).  Base values must be
-    positive.
+    positive.  Needs at least one region observed in two years ``step`` apart (each pair is
+    computed on its own); the table is sorted by (id, time).
     """
     if step < 1:
         raise ValueError(f"step must be a positive number of years, got {step}")
