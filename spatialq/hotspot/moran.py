@@ -75,8 +75,9 @@ def _by_period(df: pd.DataFrame, column: str, w, *, by, id: str, transform: str,
             check_not_constant(x, column=column, method=method, period=label)
             if sparse:
                 rank = np.argsort(np.argsort(data["_row"].to_numpy()[rows], kind="stable"), kind="stable")
-                m = aligned(sp.csr_matrix(w)[rank][:, rank] if w.shape == (len(rows),) * 2 else w, ids,
-                            transform=transform, method=method, period=label)
+                ordered = w.shape != (len(rows),) * 2 or np.array_equal(rank, np.arange(len(rows)))
+                m = aligned(w if ordered else sp.csr_matrix(w)[rank][:, rank], ids, transform=transform,
+                            method=method, period=label)
             else:
                 m = weights_for(ids, label)
             yield k, label, rows, ids, rescale(x, column=column, period=label), m
