@@ -28,7 +28,7 @@ import pandas as pd
 
 __all__ = ["MAX_PERMUTATIONS", "InputError", "at", "check_condition", "check_finite", "check_min_units",
            "check_not_constant", "check_permutations", "check_positive_weights", "equal_area_problem",
-           "flat_frame", "rescale", "years_from"]
+           "flat_frame", "rescale", "scale_exponent", "years_from"]
 
 #: Upper bound of permutations accepted by any function (the null distribution is exact enough long before).
 MAX_PERMUTATIONS = 999_999
@@ -87,16 +87,29 @@ def check_not_constant(values, *, column: str, method: str, period=None, rtol: f
                          "the statistic is undefined for a constant variable")
 
 
-def rescale(values, *, column: str, period=None) -> np.ndarray:
-    """Values divided by their largest magnitude when that magnitude could overflow (or underflow) in
-    sums of squares; for scale-invariant statistics only.  Non-finite values are an error."""
+def scale_exponent(values, *, always: bool = False) -> int:
+    """The power of two ``e`` such that ``values / 2**e`` has its largest magnitude in [0.5, 1); 0 when the
+    values are safe as they are (and ``always`` is False).  Dividing by a power of two is exact, so a
+    statistic computed on the scaled values and mapped back equals the one computed on the originals
+    wherever the latter does not overflow."""
+    x = np.asarray(values, dtype=float)
+    top = float(np.max(np.abs(x))) if x.size else 0.0
+    if top == 0 or not math.isfinite(top):
+        return 0
+    if always or top > SAFE_MAX or top < 1 / SAFE_MAX:
+        return int(np.frexp(top)[1])
+    return 0
+
+
+def rescale(values, *, column: str, period=None, always: bool = False) -> np.ndarray:
+    """Values divided (exactly) by a power of two near their largest magnitude when that magnitude could
+    overflow or underflow in sums of squares (``always``: in any case); for scale-invariant statistics, or
+    with the exponent from :func:`scale_exponent` to map results back.  Non-finite values are an error."""
     x = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(x)):
         check_finite(x, column=column, period=period)
-    m = float(np.max(np.abs(x))) if x.size else 0.0
-    if m > SAFE_MAX or (0 < m < 1 / SAFE_MAX):
-        return x / m
-    return x
+    e = scale_exponent(x, always=always)
+    return np.ldexp(x, -e) if e else x
 
 
 def check_permutations(permutations, *, name: str = "permutations") -> int:
@@ -168,7 +181,8 @@ def equal_area_problem(crs) -> str | None:
                                            "sinusoidal", "eckert", "goode", "equal earth", "cylindrical equal"))
     if not equal_area:
         return (f"the CRS {c.name!r} ({method or 'unknown projection'}) is not equal-area, so areas and axis lengths "
-                "are distorted (Web Mercator enlarges them by about 1/cos²(latitude)); project with "
+                "are distorted (Web Mercator stretches lengths by about 1/cos(latitude) and areas by 1/cos²); "
+                "project with "
                 "spatialq.geometry.to_albers (China Albers equal-area) or pass project=True")
     return None
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._data import grouped_frame, time_col
-from ._guards import SAFE_MAX, InputError, at
+from ._guards import InputError, at, scale_exponent
 from ._results import Result, provenance
 
 __all__ = ["KdeResult", "bandwidth", "kde"]
@@ -200,8 +200,8 @@ def kde(
     # the density is not scale-invariant in x: compute on x / 2^e (exact: a power of two) when x could overflow
     # in sums of squares, and map back exactly (x, h, peak position and width times 2^e, densities over 2^e)
     allx = data[value].to_numpy(dtype=float)
+    e = scale_exponent(allx)
     top = float(np.max(np.abs(allx)))
-    e = int(np.frexp(top)[1]) if (top > SAFE_MAX or 0 < top < 1 / SAFE_MAX) else 0
     labels = ["all"]
     if gser is not None:
         labels += _group_order(gser, group)

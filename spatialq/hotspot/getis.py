@@ -35,21 +35,16 @@ def _bins(z: np.ndarray, p: np.ndarray, use_fdr: bool) -> np.ndarray:
     return np.where(z < 0, -out, out)
 
 
-JENKS_EXACT_MAX = 5000
-
-
 def _breaks(z: np.ndarray, period=None) -> np.ndarray:
-    """Five Fisher–Jenks classes (0–4), equal to mapclassify's ``FisherJenks`` (tested).  Exact up
-    to 5,000 values; beyond, the breaks are computed from 5,000 evenly spaced order statistics of
-    z (deterministic, unlike mapclassify's random-sample variant) and applied to all values."""
+    """Five Fisher–Jenks classes (0–4): the exact optimum at any n (equal to R classInt's
+    ``style="fisher"``; :mod:`spatialq._jenks` is an exact O(k·n·log n) dynamic programme)."""
     from .._jenks import classify, fisher_jenks_bins
 
     distinct = len(np.unique(z))
     if distinct < 5:
         raise InputError(f"gi_star: natural breaks into 5 classes need at least 5 distinct z values{at(period)}; "
                          f"there are {distinct}. Pass breaks=None (no classes) or breaks='pooled'")
-    sample = z if len(z) <= JENKS_EXACT_MAX else np.quantile(z, np.linspace(0, 1, JENKS_EXACT_MAX))
-    return classify(z, fisher_jenks_bins(sample, 5)).astype(int)
+    return classify(z, fisher_jenks_bins(z, 5)).astype(int)
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import long_frame, time_col
-from .._guards import InputError, at, check_min_units
+from .._guards import InputError, at, check_min_units, scale_exponent
 from .._results import Result, provenance
 
 __all__ = ["EntropyResult", "TopsisResult", "entropy", "normalize", "topsis", "weighted_sum"]
@@ -34,8 +34,7 @@ def _directions(indicators) -> dict[str, int]:
 
 def _pow2(raw: np.ndarray) -> np.ndarray:
     """``raw`` divided by a power of two near its largest magnitude (exact; sums of squares cannot overflow)."""
-    top = float(np.max(np.abs(raw))) if raw.size else 0.0
-    return np.ldexp(raw, -int(np.frexp(top)[1])) if top > 0 else raw
+    return np.ldexp(raw, -scale_exponent(raw, always=True))
 
 
 def normalize(x: pd.DataFrame, directions: dict[str, int], groups: pd.Series | None = None,

@@ -28,6 +28,7 @@ ANALYSIS = Analysis(
     options={"column": COLUMN,
              "years": Opt(list, None, doc="years (default: up to four, evenly spaced)", low=1000, high=3000,
                           max_len=200),
-             "method": Opt(str, "arcgis", ("arcgis", "crimestat")),
+             "method": Opt(str, "arcgis", ("arcgis", "crimestat", "aspace"),
+                           doc="ArcGIS (√2, Σw), CrimeStat (n − 2) or aspace (Σw − 2) convention"),
              "n_std": Opt(NUM, 1, doc="standard deviations (1, 2 or 3)", low=0.5, high=3)},
     step=step)
