@@ -190,3 +190,21 @@ def test_panel_lm_and_fixed_effects_tests(produc):
     fe = panel.fixed_effects_tests(prod, F, w, id="state", model="sar").set_index("test")
     assert fe.loc["LR unit fixed effects", "df"] == 47 and fe.loc["LR time fixed effects", "df"] == 16
     assert fe["statistic"].gt(0).all()
+
+
+@pytest.mark.parametrize("model", ["sem", "sac"])
+def test_error_models_with_regressors_that_w_leaves_unchanged(model):
+    """Period dummies (or any regressor constant within periods) satisfy Wx = x for a row-standardised W, so
+    X − λWX = (1 − λ)x: the likelihood used to be computed from cross-products in which (1 − λ)² cancels, and
+    SAC with unit effects + C(year) ran to λ → 1 with a negative sum of squares.  Computed by QR of the scaled
+    X − λWX, it equals two-way effects (the direct approach's identity, as for SAR)."""
+    if not (SHARED / "cigarette.csv").exists():
+        pytest.skip("../shared/reference-data/cigarette.csv not available")
+    cig = pd.read_csv(SHARED / "cigarette.csv")
+    wm = pd.read_csv(SHARED / "cigarette_w.csv", index_col=0)
+    w = full2W(wm.to_numpy(), ids=list(wm.index))
+    kw = dict(id="state_abbr", time="year", n_draws=10, tests=False, model=model)
+    two = panel.spatial_panel(cig, "logc ~ logp + logy", w, **kw)
+    dum = panel.spatial_panel(cig, "logc ~ logp + logy + C(year)", w, effects="individual", **kw)
+    np.testing.assert_allclose(two.params.to_numpy(), dum.params[two.params.index].to_numpy(), rtol=1e-7, atol=1e-8)
+    assert two.loglik == pytest.approx(dum.loglik, rel=1e-10)

@@ -118,6 +118,19 @@ def polish(p: Problem, f, gs, x0) -> np.ndarray:
     return x if f(x) >= f(x0) - 1e-12 * max(1.0, abs(f(x0))) else x0
 
 
+def _ls(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least squares (β, e'e) by QR of X with its columns scaled to unit length.  Formed explicitly, not from
+    cross-products: X − λWX loses a column's scale, not its direction, when Wx = x (a regressor constant
+    within periods, period dummies) and λ → 1, and (1 − λ)² cancels in X'X − 2λX'WX + λ²X'W'WX."""
+    norms = np.linalg.norm(X, axis=0)
+    norms[norms == 0] = 1.0
+    q, r = np.linalg.qr(X / norms)
+    qy = q.T @ y
+    b = np.linalg.solve(r, qy) / norms
+    e = y - X @ b
+    return b, float(e @ e)
+
+
 def _ll(sse: float, n: int, jac: float) -> float:
     sse = max(sse, TINY)  # an exact fit (refused after the fit) must not make log(0)
     return -n / 2 * (LN2PI + np.log(sse / n) + 1) + jac
@@ -182,17 +195,9 @@ def cov_lag(p: Problem, fit: dict, *, se: str) -> np.ndarray:
 # -- error (SEM, SDEM) ------------------------------------------------------------------
 def fit_error(p: Problem) -> dict:
     """ML of y = Xβ + u, u = λWu + ε."""
-    Z = np.column_stack([p.y, p.X, p.Wy, p.WX])
-    k = p.X.shape[1]
-    M = Z.T @ Z
-    iy, ix, iwy, iwx = 0, slice(1, 1 + k), 1 + k, slice(2 + k, 2 + 2 * k)
 
     def parts(lam):
-        xx = M[ix, ix] - lam * (M[ix, iwx] + M[iwx, ix]) + lam**2 * M[iwx, iwx]
-        xy = M[ix, iy] - lam * (M[ix, iwy] + M[iwx, iy]) + lam**2 * M[iwx, iwy]
-        yy = M[iy, iy] - 2 * lam * M[iy, iwy] + lam**2 * M[iwy, iwy]
-        beta = np.linalg.solve(xx, xy)
-        return beta, yy - beta @ xy
+        return _ls(p.X - lam * p.WX, p.y - lam * p.Wy)
 
     def conc(lam):
         return _ll(parts(lam)[1], p.n_eff, p.jac(lam))
@@ -233,18 +238,8 @@ def cov_error(p: Problem, fit: dict, *, se: str) -> np.ndarray:
 
 # -- SAC ------------------------------------------------------------------------------
 def _sac_parts(p: Problem):
-    k = p.X.shape[1]
-    Z = np.column_stack([p.y, p.Wy, p.W2y, p.X, p.WX])
-    M = Z.T @ Z
-    ix, iwx = slice(3, 3 + k), slice(3 + k, 3 + 2 * k)
-
     def parts(r, lam):
-        c = np.array([1.0, -(r + lam), r * lam])
-        xx = M[ix, ix] - lam * (M[ix, iwx] + M[iwx, ix]) + lam**2 * M[iwx, iwx]
-        xy = (M[ix, :3] - lam * M[iwx, :3]) @ c
-        yy = c @ M[:3, :3] @ c
-        beta = np.linalg.solve(xx, xy)
-        return beta, yy - beta @ xy
+        return _ls(p.X - lam * p.WX, p.y - (r + lam) * p.Wy + r * lam * p.W2y)
 
     return parts
 
