@@ -5,7 +5,8 @@ the process, after data set-up) and the peak resident memory of that process.
 
     python benchmarks/bench_regression.py [--repeat 1] [--spreg-large]
 
-Cases: cross-section SAR and SDM with standard errors and effects on a queen lattice of
+Cases: cross-section SAR and SDM with standard errors (default: expected information, stochastic traces
+above 2,000 units; one case with ``se="exact"``) and effects on a queen lattice of
 N = 3,000 and N = 20,022 units (spreg's ML_Lag at N = 20,022 only with --spreg-large: it needs a
 dense N × N eigen-decomposition), and a two-way fixed-effects SDM panel on the 2,848 bundled
 counties × 10 years with effects from 1,000 draws (spreg's Panel_FE_Lag has unit effects only; it

@@ -126,8 +126,8 @@ def check_perfect_fit(resid_ss: float, y: np.ndarray, *, response: str, method: 
     sst = float(dev @ dev)
     ratio = resid_ss / sst if sst > 0 else 0.0
     if ratio < PERFECT_FIT:
-        what = "the regressors" if model in {"ols", "slx"} else f"the {model.upper()} model"
-        raise InputError(f"{method}: perfect fit — {what} explain the response {response!r} exactly (residual "
+        what = "the regressors explain" if model in {"ols", "slx"} else f"the {model.upper()} model explains"
+        raise InputError(f"{method}: perfect fit — {what} the response {response!r} exactly (residual "
                          f"variance / variance of {response!r} = {ratio:.2g} < {PERFECT_FIT:.0e}); standard errors "
                          "would be zero and z infinite. Is the response computed from the regressors?")
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import provenance
-from . import _checks, _effects, _ml, _tests
+from . import _checks, _effects, _info, _ml, _tests
 from ._logdet import LogDet
 from ._result import SpatialRegressionResult
 
@@ -19,7 +19,8 @@ MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
 LAG_MODELS = {"sar", "sdm", "sac"}
 ERROR_MODELS = {"sem", "sdem", "sac"}
 DURBIN_MODELS = {"slx", "sdm", "sdem"}
-DENSE_SE_LIMIT = 2000
+DENSE_SE_LIMIT = _info.DENSE_LIMIT
+SE_OPTIONS = ("auto", "exact", "stochastic", "observed", "traces")
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Spec:
     absorbed_by: str = ""  # "the twoways fixed effects" for panels
     units: int | None = None  # N of a panel (checked ≥ 3); None for a cross-section
     scaling: _checks.Scaling = field(default_factory=_checks.Scaling)
+    information: str = "within"  # panels with time effects: "dummies" treats them as dummy parameters
 
 
 def _lag2(spec: Spec, a: np.ndarray) -> np.ndarray:
@@ -68,6 +70,8 @@ def build(spec: Spec, model: str) -> tuple[_ml.Problem, list[str], int]:
         logdet=spec.logdet, n_eff=spec.n_eff, m=spec.m, centre=spec.centre, blocks=spec.blocks)
     post = spec.period_centre if (spec.centre and spec.period_centre is not None) else (lambda v: v)
     p.apply_G = _ml.make_apply_G(spec.logdet.W, spec.blocks, post)
+    p.extra["period_centre"] = spec.period_centre if spec.period_centre is not None else (lambda v: v)
+    p.extra["dummies"] = spec.information == "dummies"
     check(spec, p, names, model)
     return p, names, nd
 
@@ -86,41 +90,60 @@ def check(spec: Spec, p: _ml.Problem, names: list[str], model: str) -> None:
     _checks.check_perfect_fit(float(e @ e), p.y, response=spec.response, method=spec.method, model="ols")
 
 
+def se_plan(se: str, n: int) -> tuple[str, str]:
+    """(information, traces) for the ``se`` option at n units: expected information with exact traces up to
+    DENSE_SE_LIMIT units and stochastic traces beyond ("auto"), or as asked; "traces" is the former name of
+    "observed"."""
+    if se not in SE_OPTIONS:
+        raise ValueError(f"se must be one of {SE_OPTIONS}, got {se!r}")
+    if se in {"observed", "traces"}:
+        return "observed", "power series"
+    if se == "auto":
+        return "expected", "exact" if n <= DENSE_SE_LIMIT else "stochastic"
+    return "expected", se
+
+
 def fit(spec: Spec, model: str, *, se: str = "auto", cov: bool = True) -> dict:
-    """Estimates, covariance (with σ² last), log-likelihood and residuals of one model."""
+    """Estimates, covariance (with σ² last), log-likelihood and residuals of one model.  ``cov=False`` is for
+    the restricted fits of likelihood-ratio tests: log L only (ρ/λ not polished, no covariance)."""
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    info, traces = se_plan(se, spec.logdet.n)
     p, names, nd = build(spec, model)
-    se_used = se if se != "auto" else ("exact" if spec.logdet.n <= DENSE_SE_LIMIT else "traces")
-    if se_used not in {"exact", "traces"}:
-        raise ValueError(f"se must be 'auto', 'exact' or 'traces', got {se!r}")
+    kw = dict(se=info, traces=traces, seed=spec.logdet.seed)
+    err = 0.0
     if model in {"ols", "slx"}:
         f = _ml.fit_lag(p, rho=0.0)
-        V = _ml.cov_lag(p, f, se=se_used) if cov else np.full((len(names) + 2,) * 2, np.nan)
-        V = np.delete(np.delete(V, -2, 0), -2, 1)
         dof = p.n_eff - spec.absorbed - len(names)  # classical OLS standard errors, as lm / plm
-        V[:-1, :-1] *= p.n_eff / dof
+        k = len(names)
+        V = np.zeros((k + 1, k + 1))
+        V[:k, :k] = np.linalg.inv(p.X.T @ p.X) * f["sigma2"] * p.n_eff / dof
+        V[k, k] = 2 * f["sigma2"] ** 2 / p.n_eff
         par, pn = f["beta"], names
+        label = "classical (OLS)"
     elif model in {"sar", "sdm"}:
-        f = _ml.fit_lag(p)
-        V = _ml.cov_lag(p, f, se=se_used) if cov else np.full((len(names) + 2,) * 2, np.nan)
+        f = _ml.fit_lag(p, polished=cov)
+        V, err = _info.cov_lag(p, f, **kw) if cov else (np.full((len(names) + 2,) * 2, np.nan), 0.0)
         par, pn = np.r_[f["beta"], f["rho"]], [*names, "rho"]
     elif model in {"sem", "sdem"}:
-        f = _ml.fit_error(p)
-        V = _ml.cov_error(p, f, se=se_used) if cov else np.full((len(names) + 2,) * 2, np.nan)
+        f = _ml.fit_error(p, polished=cov)
+        V, err = _info.cov_error(p, f, **kw) if cov else (np.full((len(names) + 2,) * 2, np.nan), 0.0)
         par, pn = np.r_[f["beta"], f["lambda"]], [*names, "lambda"]
     else:
-        start = _ml.fit_lag(p)["rho"], 0.0
-        f = _ml.fit_sac(p, start=start)
-        V = _ml.cov_sac(p, f, se=se_used) if cov else np.full((len(names) + 3,) * 2, np.nan)
+        start = _ml.fit_lag(p, polished=False)["rho"], 0.0
+        f = _ml.fit_sac(p, start=start, polished=cov)
+        V, err = _info.cov_sac(p, f, **kw) if cov else (np.full((len(names) + 3,) * 2, np.nan), 0.0)
         par, pn = np.r_[f["beta"], f["rho"], f["lambda"]], [*names, "rho", "lambda"]
-        if not (se_used == "exact" and spec.blocks == 1):
-            se_used = "numerical Hessian"
+    if model not in {"ols", "slx"}:
+        label = (f"expected information ({traces} traces)" if info == "expected" else
+                 "observed information (numerical Hessian)" if model == "sac" else
+                 "observed information (power-series traces)")
     _checks.check_perfect_fit(float(f["sigma2"]) * p.n_eff, p.y, response=spec.response, method=spec.method,
                               model=model)
     return {"model": model, "problem": p, "names": names, "n_durbin": nd, "params": pd.Series(par, pn),
             "cov": pd.DataFrame(V, index=[*pn, "sigma2"], columns=[*pn, "sigma2"]), "fit": f,
-            "loglik": float(f["loglik"]), "sigma2": float(f["sigma2"]), "se": se_used}
+            "loglik": float(f["loglik"]), "sigma2": float(f["sigma2"]), "se": label, "se_error": err,
+            "probes": _info.PROBES if traces == "stochastic" and model not in {"ols", "slx"} else 0}
 
 
 def effects(spec: Spec, res: dict, *, n_draws: int, rng: np.random.Generator):
@@ -222,11 +245,12 @@ def estimate(spec: Spec, model: str, *, formula: str, se: str, n_draws: int, see
             effl = effl.assign(**{c: effl[c] * gl for c in ("estimate", "std_error", "ci_lower", "ci_upper")})
     return SpatialRegressionResult(
         meta=provenance(method, n=len(res["problem"].y), seed=seed, model=model, formula=formula, **options,
-                        se=res["se"], logdet=spec.logdet.method, n_draws=n_draws),
+                        se=res["se"], se_error=res["se_error"], trace_probes=res["probes"],
+                        logdet=spec.logdet.method, n_draws=n_draws),
         model=model, formula=formula, params=par,
         std_errors=se, cov=V,
         rho=float(par["rho"]) if "rho" in par else None,
         lambda_=float(par["lambda"]) if "lambda" in par else None,
         sigma2=sigma2, loglik=loglik, nobs=len(y), effects=eff, effects_inference=effl, tests=tab,
         residuals=resid, fitted=pd.Series(y - resid.to_numpy(), index=index, name=fitted_name),
-        se_method=res["se"], panel=panel)
+        se_method=res["se"], se_error=res["se_error"], panel=panel)

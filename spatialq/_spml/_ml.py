@@ -17,11 +17,8 @@ Log-likelihood (Anselin 1988, eq. 6.7; Elhorst 2014, eq. 3.3):
     e = (y − λWy) − (X − λWX)β (error), e = (I − λW)(y − ρWy) − (X − λWX)β (SAC).
 
 β and σ² are concentrated out; ρ (or λ) is found by bounded Brent search on the admissible
-interval, (ρ, λ) of SAC by L-BFGS-B.  Covariances: the analytical (expected) information matrix
-of Anselin (1988) / spatialreg (``se="exact"``, dense (I − ρW)⁻¹, affordable to a few thousand
-units), or the analytical Hessian of L with the trace terms from the power series of tr(Wʲ)
-(LeSage & Pace 2009, ``se="traces"``).  SAC uses a finite-difference Hessian of L (as
-spatialreg's ``sacsarlm``).
+interval, (ρ, λ) of SAC by L-BFGS-B and Nelder–Mead, each polished by Newton's method on the score
+(:func:`polish`).  Covariance matrices are in :mod:`._info`.
 """
 
 from __future__ import annotations
@@ -99,7 +96,9 @@ def polish(p: Problem, f, gs, x0) -> np.ndarray:
     kept only if it stays inside the interval and its log-likelihood is not lower (rounding aside)."""
     x0 = np.atleast_1d(np.asarray(x0, float))
     lo, hi = p.logdet.interval
-    tol = 1e-13 if p.logdet.method == "eigen" else 1e-8  # Newton: the error left is ≈ step², 1e-16 for LU
+    # Newton's error after a step δ is about Kδ² (K = f'''/2f'' = O(1)): 1e-12 after δ = 1e-6, accepted on the
+    # LU path (five factorisations per step); with eigenvalues steps are cheap
+    tol = 1e-13 if p.logdet.method == "eigen" else 1e-6
     x = x0.copy()
     for _ in range(8):
         jd = [p.jac_d12(v) for v in x]
@@ -137,7 +136,7 @@ def _ll(sse: float, n: int, jac: float) -> float:
 
 
 # -- lag (SAR, SDM) -------------------------------------------------------------------
-def fit_lag(p: Problem, *, rho: float | None = None) -> dict:
+def fit_lag(p: Problem, *, rho: float | None = None, polished: bool = True) -> dict:
     """ML of y = ρWy + Xβ + ε; ``rho`` fixes ρ (e.g. 0 for the non-spatial model)."""
     X = p.X
     xtx = X.T @ X
@@ -154,7 +153,8 @@ def fit_lag(p: Problem, *, rho: float | None = None) -> dict:
         return [-p.n_eff / 2 * (2 * r * c - 2 * b) / max(a - 2 * r * b + r * r * c, TINY)]
 
     if rho is None:
-        r = float(polish(p, lambda v: conc(v[0]), gs, _brent(conc, p.logdet.interval))[0])
+        r = _brent(conc, p.logdet.interval)
+        r = float(polish(p, lambda v: conc(v[0]), gs, r)[0]) if polished else r
     else:
         r = float(rho)
     beta = b0 - r * b1
@@ -163,37 +163,8 @@ def fit_lag(p: Problem, *, rho: float | None = None) -> dict:
     return {"beta": beta, "rho": r, "sigma2": s2, "resid": e, "loglik": conc(r), "fixed": rho is not None}
 
 
-def cov_lag(p: Problem, fit: dict, *, se: str) -> np.ndarray:
-    """Covariance of (β, ρ, σ²)."""
-    X, beta, r, s2, e = p.X, fit["beta"], fit["rho"], fit["sigma2"], fit["resid"]
-    k = X.shape[1]
-    H = np.zeros((k + 2, k + 2))
-    if fit["fixed"]:
-        V = np.zeros((k + 2, k + 2))
-        V[:k, :k] = np.linalg.inv(X.T @ X) * s2
-        V[k + 1, k + 1] = 2 * s2**2 / p.n_eff
-        return V
-    if se == "exact":
-        t1, t2, t3 = dense_traces(p, r)
-        gxb = p.apply_G(X @ beta, r)
-        H[:k, :k] = X.T @ X / s2
-        H[:k, k] = H[k, :k] = X.T @ gxb / s2
-        H[k, k] = p.m * (t2 + t3) + gxb @ gxb / s2
-        H[k, k + 1] = H[k + 1, k] = p.m * t1 / s2
-        H[k + 1, k + 1] = p.n_eff / (2 * s2**2)
-        return np.linalg.inv(H)
-    # observed information: −Hessian of L
-    H[:k, :k] = X.T @ X / s2
-    H[:k, k] = H[k, :k] = X.T @ p.Wy / s2
-    H[:k, k + 1] = H[k + 1, :k] = X.T @ e / s2**2
-    H[k, k] = -p.jac_d2(r) + p.Wy @ p.Wy / s2
-    H[k, k + 1] = H[k + 1, k] = p.Wy @ e / s2**2
-    H[k + 1, k + 1] = -p.n_eff / (2 * s2**2) + (e @ e) / s2**3
-    return np.linalg.inv(H)
-
-
 # -- error (SEM, SDEM) ------------------------------------------------------------------
-def fit_error(p: Problem) -> dict:
+def fit_error(p: Problem, *, polished: bool = True) -> dict:
     """ML of y = Xβ + u, u = λWu + ε."""
 
     def parts(lam):
@@ -208,32 +179,11 @@ def fit_error(p: Problem) -> dict:
         e = (p.y - lam * p.Wy) - (p.X - lam * p.WX) @ beta
         return [p.n_eff * (e @ (p.Wy - p.WX @ beta)) / max(sse, TINY)]
 
-    lam = float(polish(p, lambda v: conc(v[0]), gs, _brent(conc, p.logdet.interval))[0])
+    lam = _brent(conc, p.logdet.interval)
+    lam = float(polish(p, lambda v: conc(v[0]), gs, lam)[0]) if polished else lam
     beta, _ = parts(lam)
     e = (p.y - lam * p.Wy) - (p.X - lam * p.WX) @ beta
     return {"beta": beta, "lambda": lam, "sigma2": float(e @ e) / p.n_eff, "resid": e, "loglik": conc(lam)}
-
-
-def cov_error(p: Problem, fit: dict, *, se: str) -> np.ndarray:
-    """Covariance of (β, λ, σ²)."""
-    beta, lam, s2, e = fit["beta"], fit["lambda"], fit["sigma2"], fit["resid"]
-    XL = p.X - lam * p.WX
-    k = XL.shape[1]
-    H = np.zeros((k + 2, k + 2))
-    H[:k, :k] = XL.T @ XL / s2
-    if se == "exact":
-        t1, t2, t3 = dense_traces(p, lam)
-        H[k, k] = p.m * (t2 + t3)
-        H[k, k + 1] = H[k + 1, k] = p.m * t1 / s2
-        H[k + 1, k + 1] = p.n_eff / (2 * s2**2)
-        return np.linalg.inv(H)
-    wu = p.Wy - p.WX @ beta
-    H[:k, k] = H[k, :k] = (p.WX.T @ e + XL.T @ wu) / s2
-    H[:k, k + 1] = H[k + 1, :k] = XL.T @ e / s2**2
-    H[k, k] = -p.jac_d2(lam) + wu @ wu / s2
-    H[k, k + 1] = H[k + 1, k] = -(wu @ e) / s2**2
-    H[k + 1, k + 1] = -p.n_eff / (2 * s2**2) + (e @ e) / s2**3
-    return np.linalg.inv(H)
 
 
 # -- SAC ------------------------------------------------------------------------------
@@ -253,7 +203,7 @@ def sac_resid(p: Problem, r: float, lam: float, beta: np.ndarray) -> np.ndarray:
     return p.y - (r + lam) * p.Wy + r * lam * p.W2y - (p.X - lam * p.WX) @ beta
 
 
-def fit_sac(p: Problem, start: tuple[float, float] = (0.0, 0.0)) -> dict:
+def fit_sac(p: Problem, start: tuple[float, float] = (0.0, 0.0), *, polished: bool = True) -> dict:
     """ML of y = ρWy + Xβ + u, u = λWu + ε (same W in both parts)."""
     parts = _sac_parts(p)
 
@@ -280,78 +230,12 @@ def fit_sac(p: Problem, start: tuple[float, float] = (0.0, 0.0)) -> dict:
         de_l = -p.Wy + rr * p.W2y + p.WX @ beta
         return [-p.n_eff * (e @ de_r) / max(sse, TINY), -p.n_eff * (e @ de_l) / max(sse, TINY)]
 
-    r, lam = polish(p, lambda v: -negll(v), gs, [r, lam])
+    if polished:
+        r, lam = polish(p, lambda v: -negll(v), gs, [r, lam])
     beta, sse = parts(r, lam)
     e = sac_resid(p, r, lam, beta)
     return {"beta": beta, "rho": float(r), "lambda": float(lam), "sigma2": sse / p.n_eff, "resid": e,
             "loglik": -negll([r, lam])}
-
-
-def cov_sac(p: Problem, fit: dict, *, se: str) -> np.ndarray:
-    """Covariance of (β, ρ, λ, σ²): the analytical information matrix of a cross-section
-    (``se="exact"``, as spatialreg's ``sacsarlm`` with eigenvalues), otherwise the inverse of a
-    central finite-difference Hessian of L."""
-    if se == "exact" and p.blocks == 1 and p.m == 1 and not p.centre:
-        return _cov_sac_exact(p, fit)
-    theta = np.r_[fit["beta"], fit["rho"], fit["lambda"], fit["sigma2"]]
-    k = len(fit["beta"])
-
-    def f(t):
-        return sac_loglik(p, t[k], t[k + 1], t[:k], t[k + 2])
-
-    return np.linalg.inv(-numerical_hessian(f, theta))
-
-
-def _cov_sac_exact(p: Problem, fit: dict) -> np.ndarray:
-    X, beta, r, lam, s2 = p.X, fit["beta"], fit["rho"], fit["lambda"], fit["sigma2"]
-    n, k = X.shape
-    W = p.logdet.W.toarray()
-    A_inv = np.linalg.inv(np.eye(n) - r * W)
-    B = np.eye(n) - lam * W
-    B_inv = np.linalg.inv(B)
-    WA, WB = W @ A_inv, W @ B_inv
-    BWAB = B @ WA @ B_inv
-    Bx = B @ X
-    bwaxb = B @ (WA @ (X @ beta))
-    info = np.zeros((k + 3, k + 3))  # order: β, ρ, λ, σ²
-    info[:k, :k] = Bx.T @ Bx / s2
-    info[:k, k] = info[k, :k] = Bx.T @ bwaxb / s2
-    info[k, k] = np.sum(WA * WA.T) + np.sum(BWAB * BWAB) + bwaxb @ bwaxb / s2
-    info[k + 1, k + 1] = np.sum(WB * WB.T) + np.sum(WB * WB)
-    info[k, k + 1] = info[k + 1, k] = np.sum(WB * BWAB) + np.sum(WB * WA.T)
-    info[k, k + 2] = info[k + 2, k] = np.trace(WA) / s2
-    info[k + 1, k + 2] = info[k + 2, k + 1] = np.trace(WB) / s2
-    info[k + 2, k + 2] = n / (2 * s2**2)
-    return np.linalg.inv(info)
-
-
-def numerical_hessian(f, x: np.ndarray) -> np.ndarray:
-    """Central differences with steps scaled to each coordinate (as R's optimHess / fdHess)."""
-    x = np.asarray(x, float)
-    n = len(x)
-    h = 1e-4 * np.maximum(np.abs(x), 1e-2)
-    H = np.empty((n, n))
-    for i in range(n):
-        for j in range(i, n):
-            ei, ej = np.zeros(n), np.zeros(n)
-            ei[i], ej[j] = h[i], h[j]
-            v = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
-            H[i, j] = H[j, i] = v
-    return H
-
-
-# -- dense traces ---------------------------------------------------------------------
-def dense_traces(p: Problem, r: float) -> tuple[float, float, float]:
-    """tr(G), tr(G²), tr(G'G) for G = W(I − rW)⁻¹ (N × N), centred (CGC, C = I − 11'/N) when
-    time effects are removed by the Lee–Yu transformation."""
-    W = p.logdet.W
-    n = W.shape[0]
-    A = np.eye(n) - r * W.toarray()
-    G = np.linalg.solve(A, W.toarray())  # (I − rW)⁻¹W = W(I − rW)⁻¹
-    if p.centre:
-        G = G - G.mean(axis=0, keepdims=True)
-        G = G - G.mean(axis=1, keepdims=True)
-    return float(np.trace(G)), float(np.sum(G * G.T)), float(np.sum(G * G))
 
 
 def make_apply_G(W, blocks: int, transform: Callable[[np.ndarray], np.ndarray]):

@@ -32,7 +32,10 @@ class SpatialRegressionResult(Result):
     ``cov`` (including ``sigma2``), ``rho`` / ``lambda_`` (None when not in the model), ``sigma2``,
     ``loglik``, ``aic``, ``nobs``; ``effects`` (direct / indirect / total per regressor) and
     ``effects_inference`` (long: estimate, std_error, t, p, interval); ``tests`` (LR, Wald and LM
-    tests); ``residuals`` and ``fitted`` keyed by id (and period for panels).
+    tests); ``residuals`` and ``fitted`` keyed by id (and period for panels).  ``se_method`` says how the
+    standard errors were computed (expected or observed information, exact or stochastic traces) and
+    ``se_error`` is the largest relative Monte Carlo error (1 σ) of the standard errors from stochastic
+    traces (0 when exact).
     """
 
     model: str
@@ -52,6 +55,7 @@ class SpatialRegressionResult(Result):
     fitted: pd.Series
     se_method: str
     panel: dict | None = None
+    se_error: float = 0.0
 
     @property
     def zvalues(self) -> pd.Series:
@@ -82,8 +86,9 @@ class SpatialRegressionResult(Result):
         lines = [f"formula: {self.formula}"]
         if self.panel:
             lines.append("fixed effects: {effects}  Lee–Yu: {lee_yu}  N = {N}  T = {T}".format(**self.panel))
+        err = f", Monte Carlo error of the SEs ≤ {self.se_error:.2%}" if self.se_error else ""
         lines.append(f"n = {self.nobs}  log-likelihood = {self.loglik:.4f}  AIC = {self.aic:.4f}  "
-                     f"σ² = {self.sigma2:.6g}  standard errors: {self.se_method}")
+                     f"σ² = {self.sigma2:.6g}  standard errors: {self.se_method}{err}")
         lines += ["", self.to_frame().to_string(float_format=lambda v: f"{v:.6g}")]
         if self.effects_inference is not None:
             e = self.effects_inference.copy()
