@@ -27,8 +27,14 @@ def ols(y: np.ndarray, x: pd.DataFrame, *, cov: str = "classical", clusters: np.
 
     ``absorbed`` is the number of parameters removed by demeaning (fixed effects), used in
     the residual degrees of freedom.  ``cov``: "classical" σ²(X'X)⁻¹, "hc1" White with n/(n−k),
-    "cluster" CR1 with G/(G−1)·(n−1)/(n−k) (Stata's small-sample factor), p-values from
-    t(G−1) for clusters and t(n−k) otherwise.
+    "cluster" CR1, p-values from t(G−1) for clusters and t(n−k) otherwise (k includes ``absorbed``).
+
+    The cluster-robust small-sample factor is **Stata's ``areg``**: G/(G−1)·(n−1)/(n−k−a), with a = ``absorbed``
+    fixed effects counted in the degrees of freedom.  Stata's ``xtreg, fe vce(cluster)`` and R plm's
+    ``vcovHC(type="sss", cluster="group")`` use G/(G−1)·(n−1)/(n−k), not counting the absorbed effects (nested
+    in the clusters), so their standard errors are smaller by the exact factor √((n−k−a)/(n−k)): 4.0 % on
+    Produc with two-way effects (48 states, 17 years; tests/reference/regression/produc_cluster.R), about 1.7 %
+    with unit effects when T ≈ 30.
     """
     X = x.to_numpy(dtype=float)
     y = np.asarray(y, dtype=float)

@@ -317,3 +317,29 @@ def test_panel_stochastic_traces_agree_with_exact(cigarette, model):
     st = panel.spatial_panel(cig, "logc ~ logp + logy", w, model=model, se="stochastic", **kw)
     assert 0 < st.se_error < 0.05
     assert (st.std_errors / ex.std_errors - 1).abs().max() < 4 * st.se_error
+
+
+@pytest.mark.parametrize("effects", ["twoways", "individual"])
+def test_cluster_robust_factor_is_aregs(produc, effects):
+    """spatialq._ols's CR1 uses Stata areg's G/(G−1)(n−1)/(n−k−a); plm's vcovHC(type="sss") (and xtreg, fe) use
+    (n−1)/(n−k): ours are larger by exactly √((n−k)/(n−k−a)) — 4.2 % here with two-way effects
+    (tests/reference/regression/produc_cluster.R, plm 2.6-2)."""
+    from spatialq._ols import ols
+
+    ref = json.loads((Path(__file__).parent / "reference" / "regression" / "produc_cluster.json").read_text())[effects]
+    prod, _ = produc
+    N, T = prod.state.nunique(), prod.year.nunique()
+
+    def within(v):
+        d = pd.DataFrame({"s": prod.state, "t": prod.year, "v": np.asarray(v, float)})
+        out = d.v - d.groupby("s").v.transform("mean")
+        return (out - d.groupby("t").v.transform("mean") + d.v.mean() if effects == "twoways" else out).to_numpy()
+
+    X = pd.DataFrame({c: within(v) for c, v in {"log(pcap)": np.log(prod.pcap), "log(pc)": np.log(prod.pc),
+                                               "log(emp)": np.log(prod.emp), "unemp": prod.unemp}.items()})
+    a = N + T - 1 if effects == "twoways" else N
+    fit = ols(within(np.log(prod.gsp)), X, cov="cluster", clusters=prod.state.to_numpy(), absorbed=a)
+    n, k = len(X), X.shape[1]
+    np.testing.assert_allclose(fit.params.to_numpy(), list(ref["coef"].values()), rtol=1e-10)
+    np.testing.assert_allclose(fit.std_errors.to_numpy() * np.sqrt((n - k - a) / (n - k)),
+                               list(ref["se_sss"].values()), rtol=1e-10)
