@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAX_PERMUTATIONS", "InputError", "at", "check_condition", "check_finite", "check_min_units",
+__all__ = ["MAX_PERMUTATIONS", "PERFECT_FIT", "InputError", "at", "check_condition", "check_finite", "check_min_units",
            "check_not_constant", "check_permutations", "check_positive_weights", "equal_area_problem",
            "flat_frame", "rescale", "scale_exponent", "years_from"]
 
@@ -87,7 +87,7 @@ def check_not_constant(values, *, column: str, method: str, period=None, rtol: f
                          "the statistic is undefined for a constant variable")
 
 
-def scale_exponent(values, *, always: bool = False) -> int:
+def scale_exponent(values, *, always: bool = False, limit: float = SAFE_MAX) -> int:
     """The power of two ``e`` such that ``values / 2**e`` has its largest magnitude in [0.5, 1); 0 when the
     values are safe as they are (and ``always`` is False).  Dividing by a power of two is exact, so a
     statistic computed on the scaled values and mapped back equals the one computed on the originals
@@ -96,7 +96,7 @@ def scale_exponent(values, *, always: bool = False) -> int:
     top = float(np.max(np.abs(x))) if x.size else 0.0
     if top == 0 or not math.isfinite(top):
         return 0
-    if always or top > SAFE_MAX or top < 1 / SAFE_MAX:
+    if always or top > limit or top < 1 / limit:
         return int(np.frexp(top)[1])
     return 0
 
@@ -130,6 +130,10 @@ def check_positive_weights(weights, *, what: str = "weights", period=None) -> np
         raise InputError(f"{what} sum to zero{at(period)}; a weighted statistic is undefined")
     return w
 
+
+#: Residual variance below this fraction of the response's variance is a perfect fit (R² > 1 − 1e-12): refused
+#: by every regression (spatial models, panels, convergence), since its standard errors would be 0.
+PERFECT_FIT = 1e-12
 
 #: Condition number (of the design with columns scaled to unit length) beyond which estimates are refused.
 CONDITION_LIMIT = 1e8

@@ -32,10 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._guards import InputError, check_condition, check_min_units
+from .._guards import PERFECT_FIT, InputError, check_condition, check_min_units, scale_exponent
 
-#: σ̂² / var(y) below this is a perfect fit (R² > 1 − 1e-12): refused.
-PERFECT_FIT = 1e-12
 #: Columns with magnitudes beyond this (or below its inverse) are rescaled by a power of two.
 SCALE_LIMIT = 1e30
 #: Spatial parameters per model.
@@ -148,10 +146,8 @@ class Scaling:
 
 
 def _power2(values: np.ndarray) -> float:
-    m = float(np.max(np.abs(values))) if values.size else 0.0
-    if m == 0 or 1 / SCALE_LIMIT <= m <= SCALE_LIMIT:
-        return 1.0
-    return math.ldexp(1.0, -math.frexp(m)[1])
+    """The power of two that brings a column beyond SCALE_LIMIT (or below its inverse) near 1; else 1."""
+    return math.ldexp(1.0, -scale_exponent(values, limit=SCALE_LIMIT))
 
 
 def scaled(y: np.ndarray, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, Scaling]:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import long_frame
-from .._guards import InputError, at, check_condition, check_min_units
+from .._guards import PERFECT_FIT, InputError, at, check_condition, check_min_units
 from .._ols import OLSFit, ols
 from .._results import Result, provenance
 
@@ -107,7 +107,7 @@ def _fit(y: np.ndarray, x: pd.DataFrame, *, what: str, method: str, **kw) -> OLS
     fit = ols(y, x, **kw)
     se = fit.std_errors
     bad = [k for k, v in se.items() if not (np.isfinite(v) and v > 0)]
-    if bad or fit.r2 > 1 - 1e-12:
+    if bad or fit.r2 > 1 - PERFECT_FIT:
         raise InputError(f"{method}: a perfect or degenerate fit (R² = {fit.r2:.15g}; standard errors "
                          f"{dict((k, float(v)) for k, v in se.items())}): {what} is an exact function of the "
                          "regressors, so t and p would be meaningless — use more regions or years")

@@ -15,7 +15,8 @@ every writer of :mod:`spatialq.report` sends every header, cell, caption and not
     stores every string as a text cell and marks the formula-like ones with Excel's quote prefix,
     see :func:`formula_like`.
 ``md``
-    ``|`` becomes ``\\|``; a line break (``\\r\\n``, ``\\n`` or ``\\r``) becomes ``<br>`` so that a row
+    ``\\``, ``|``, ``[`` and ``]`` are escaped (no table breaks, no links or images: ``[x](javascript:…)``
+    and ``![](http://tracker/p.png)`` stay text); a line break (``\\r\\n``, ``\\n`` or ``\\r``) becomes ``<br>`` so that a row
     stays on one line; ``<`` followed by a letter, ``/``, ``!`` or ``?`` (the start of an HTML tag
     or comment) becomes ``&lt;``, while ``<0.001`` stays readable.
 ``tex``
@@ -120,7 +121,8 @@ def escape(value, fmt: Format) -> str:
     if fmt in ("xlsx", "docx"):
         return _XML_ILLEGAL.sub("", s)
     if fmt == "md":
-        return _NEWLINE.sub("<br>", _MD_TAG.sub("&lt;", s.replace("|", "\\|")))
+        s = s.replace("\\", "\\\\").replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+        return _NEWLINE.sub("<br>", _MD_TAG.sub("&lt;", s))
     if fmt == "tex":
         return "".join(_TEX.get(ch, ch) for ch in _NEWLINE.sub(" ", s))
     raise ValueError(f"unknown format {fmt!r}: use 'csv', 'xlsx', 'md', 'tex' or 'docx'")

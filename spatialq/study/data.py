@@ -314,6 +314,7 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
             problems.append(f"[regions] name: {study.regions['name']!r} already is a column of the data; choose "
                             "another name")
     need = _needed_columns(study, created)
+    text_ok = {c for name, opts in study.analyses for c in REGISTRY[name].text_columns(opts)}
     used: list[str] = []
     for where, cols in need.items():
         missing = [c for c in cols if c not in df.columns]
@@ -322,6 +323,9 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
                             + "".join(_close(c, df.columns) for c in missing[:3]))
             continue
         for c in cols:
+            if c in text_ok:  # categories (C(col) in a formula): text is fine, gaps are not
+                used.append(c)
+                continue
             v = pd.to_numeric(df[c], errors="coerce")
             text = v.isna() & df[c].notna()
             if text.any():

@@ -55,6 +55,11 @@ def apply_policy(df: pd.DataFrame, cols: list[str], policy: str, names, lacks: d
     out = df.sort_values(["adcode", "year"], kind="stable").reset_index(drop=True)
     ends = []
     for c in cols:
+        if not pd.api.types.is_numeric_dtype(out[c]):  # a category (C(col)) cannot be interpolated
+            if out[c].isna().any():
+                problems.append(f'[data] missing = "interpolate": column {c!r} holds categories, which cannot be '
+                                f"interpolated; it has gaps at {cells(out, out[c].isna(), names)}")
+            continue
         v = pd.to_numeric(out[c], errors="coerce")
         filled_c = []
         new = v.copy()

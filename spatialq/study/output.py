@@ -11,9 +11,10 @@ what it wrote in a manifest (``.spatialq-manifest.json``).  The rules:
 - every path is resolved and checked to lie inside the output folder;
 - a symlink anywhere inside the output folder (or the folder itself being one) is an error naming it:
   symlinks are never followed for writing and never unlinked through;
-- only files listed in the previous run's manifest are replaced or deleted; a file that spatialq did
-  not write is never overwritten or deleted (a clash is an error naming it, with the finished run
-  left in its staging folder);
+- only files listed in the previous run's manifest — with the shape of a study output and the content
+  recorded there (sha256) — are replaced or deleted; a file that spatialq did not write, or that was
+  edited since, is never overwritten or deleted (a clash is an error naming it, with the finished run
+  left in its staging folder); a manifest shipped with a study cannot name its data or study file;
 - a failed or interrupted run leaves the previous outputs as they were; its partial outputs stay in
   ``partial-run-<time>/`` with a ``RUN_FAILED.txt`` saying what happened.
 """
@@ -36,6 +37,26 @@ PARTIAL_PREFIX = "partial-run-"
 FAILED_MARKER = "RUN_FAILED.txt"
 MAX_ENTRIES = 100_000
 _UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
+
+
+_OUTPUT_PATH = re.compile(r"(tables/table\d{2,}_[^/]+|figures/fig\d{2,}_[^/]+|data/analysis_data\.csv|"
+                          r"index\.html|index\.md|provenance\.json)")
+
+
+def is_output_path(rel: str) -> bool:
+    """Whether ``rel`` (relative, POSIX) has the shape of a file a study writes: ``tables/tableNN_*``,
+    ``figures/figNN_*``, ``data/analysis_data.csv``, ``index.html``, ``index.md``, ``provenance.json``."""
+    return _OUTPUT_PATH.fullmatch(rel) is not None and ".." not in rel.split("/")
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 class OutputError(ValueError):
@@ -106,6 +127,7 @@ class OutputFolder:
         if self.root.exists() and not self.root.is_dir():
             raise OutputError(f"the output folder {self.root} exists and is not a folder")
         self.staging: Path | None = None
+        self.committing = False
 
     # ------------------------------------------------------------------ checks
 
@@ -129,16 +151,35 @@ class OutputFolder:
                               "spatialq never writes or deletes through links: remove them or choose another "
                               "output folder")
 
-    def previous(self) -> list[str]:
-        """Relative paths written by the previous run (its manifest), or [] if there was none."""
+    def previous(self) -> dict[str, set[str]]:
+        """What the previous run wrote: relative path → the sha256 digests it may have (its manifest).
+
+        Only paths of the shapes a study writes (:func:`is_output_path`) inside the folder are taken, so a
+        manifest shipped with someone else's files cannot make spatialq delete a study file, its data or
+        anything else; and a file is only the previous run's while its content still has a recorded digest
+        (a table you edited since is yours)."""
         path = self.root / MANIFEST
-        if not path.exists() or path.is_symlink():
-            return []
+        if not path.is_file() or path.is_symlink():
+            return {}
         try:
-            files = json.loads(path.read_text(encoding="utf-8")).get("files", [])
-        except (ValueError, OSError, AttributeError):
-            return []
-        return [f for f in files if isinstance(f, str) and self._inside(self.root / f, self.root)]
+            raw = json.loads(path.read_text(encoding="utf-8")).get("files", {})
+        except (ValueError, OSError, AttributeError, UnicodeDecodeError):
+            return {}
+        if not isinstance(raw, dict):
+            return {}
+        out = {}
+        for rel, digests in raw.items():
+            if not (isinstance(rel, str) and is_output_path(rel) and self._inside(self.root / rel, self.root)):
+                continue
+            digests = [digests] if isinstance(digests, str) else digests
+            if isinstance(digests, list):
+                out[rel] = {d for d in digests if isinstance(d, str)}
+        return out
+
+    def _ours(self, rel: str, prev: dict[str, set[str]]) -> bool:
+        """The file at ``rel`` is one the previous run wrote, unchanged since."""
+        p = self.root / rel
+        return rel in prev and p.is_file() and not p.is_symlink() and _digest(p) in prev[rel]
 
     @staticmethod
     def _inside(path: Path, root: Path) -> bool:
@@ -170,14 +211,16 @@ class OutputFolder:
         """Staging folders of runs whose process has ended (killed, power cut) become partial runs."""
         for old in self.root.glob(STAGING_PREFIX + "*"):
             pid = old.name.rsplit("-", 1)[-1]
-            if not old.is_dir() or old.is_symlink() or not pid.isdigit():
+            if not old.is_dir() or old.is_symlink() or not pid.isdigit() or len(pid) > 9:
                 continue
             try:
                 os.kill(int(pid), 0)
                 continue  # still running (another run into the same folder)
             except ProcessLookupError:
                 pass
-            except (PermissionError, OSError):
+            except (PermissionError, OSError, OverflowError, ValueError):
+                continue
+            if (self.root / old.name.replace(STAGING_PREFIX, PARTIAL_PREFIX)).exists():
                 continue
             (old / FAILED_MARKER).write_text("This run of spatialq ended before it finished (its process is gone).\n",
                                              encoding="utf-8")
@@ -199,11 +242,14 @@ class OutputFolder:
             return None
         target = self.root / self.staging.name.replace(STAGING_PREFIX, PARTIAL_PREFIX)
         what = type(err).__name__ + (f": {err}" if str(err) else "")
+        text = (f"This run of spatialq did not finish ({what}).\nThe files here are what it wrote before it "
+                "stopped. The outputs of the previous complete run, if any, are unchanged in the folder above.\n")
+        if self.committing:
+            text = (f"This run of spatialq finished its analyses but was stopped ({what}) while moving its files "
+                    "into the folder above, which now holds some new and some old files; the files here are "
+                    "the ones not yet moved. Run the study again to complete the folder.\n")
         try:
-            (self.staging / FAILED_MARKER).write_text(
-                f"This run of spatialq did not finish ({what}).\nThe files here are what it wrote before it "
-                "stopped. The outputs of the previous complete run, if any, are unchanged in the folder above.\n",
-                encoding="utf-8")
+            (self.staging / FAILED_MARKER).write_text(text, encoding="utf-8")
             os.replace(self.staging, target)
         except OSError:  # pragma: no cover - leave the staging folder where it is
             return self.staging
@@ -213,32 +259,44 @@ class OutputFolder:
     def commit(self) -> list[str]:
         """Move the staged files into the output folder; returns the relative paths written.
 
-        Checks first, then moves: a symlink in the folder or a file at a target path that the previous
-        run did not write stops the hand-over before anything is replaced (the staged run stays where
-        it is, named in the error).
+        Checks first, then moves: a symlink in the folder, or a file at a target path that the previous run
+        did not write (or that was edited since), stops the hand-over before anything is replaced (the staged
+        run stays where it is, named in the error).  Before the first move the manifest is rewritten to
+        accept both the old and the new content of every path (a journal), so a hand-over cut short
+        leaves a folder the next run still recognises as its own; the final manifest lists the new files.
         """
         assert self.staging is not None
         self.check()
-        prev = set(self.previous())
-        new = sorted(p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file())
-        clash = [rel for rel in new if (self.root / rel).exists() and rel not in prev]
+        prev = self.previous()
+        new = {p.relative_to(self.staging).as_posix(): _digest(p) for p in sorted(self.staging.rglob("*"))
+               if p.is_file()}
+        clash = [rel for rel in new if (self.root / rel).exists() and not self._ours(rel, prev)]
         clash += [rel for rel in new for parent in Path(rel).parents if parent != Path(".")
                   and (self.root / parent).exists() and not (self.root / parent).is_dir()]
         if clash:
-            raise OutputError(f"{len(clash)} file(s) in {self.root} were not written by spatialq and would be "
-                              f"replaced: {', '.join(sorted(set(clash))[:8])}. Move them or choose another output "
-                              f"folder; the finished run is in {self.staging}")
+            raise OutputError(f"{len(clash)} file(s) in {self.root} were not written by spatialq (or were edited "
+                              f"since) and would be replaced: {', '.join(sorted(set(clash))[:8])}. Move them or "
+                              f"choose another output folder; the finished run is in {self.staging}")
+        stale = sorted(rel for rel in prev if rel not in new and self._ours(rel, prev))
+        journal = {rel: sorted(prev.get(rel, set()) | ({new[rel]} if rel in new else set()))
+                   for rel in {*prev, *new}}
+        self.committing = True
+        atomic_write_text(self.root / MANIFEST, json.dumps({"written_by": "spatialq", "complete": False,
+                                                            "files": journal}, indent=1))
         last = ("provenance.json", "index.md", "index.html")  # pages last: their links resolve once they land
         for rel in sorted(new, key=lambda r: (r in last, last.index(r) if r in last else 0, r)):
             target = self._checked(self.root / rel, self.root)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.staging / rel, target)
-        for rel in sorted(prev - set(new)):
-            old = self.root / rel
+        for rel in stale:
+            old = self._checked(self.root / rel, self.root)
             if old.is_file() and not old.is_symlink():
                 old.unlink()
-        atomic_write_text(self.root / MANIFEST, json.dumps({"written_by": "spatialq", "files": new}, indent=1))
+        atomic_write_text(self.root / MANIFEST, json.dumps({"written_by": "spatialq", "complete": True,
+                                                            "files": {rel: [d] for rel, d in new.items()}},
+                                                           indent=1))
+        self.committing = False
         _fsync_dir(self.root)
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging = None
-        return new
+        return sorted(new)

@@ -211,10 +211,15 @@ def run(study, *, out=None, progress: bool = True, allow_outside: bool = False) 
         index = _index_pages(staging, spec, ctx, time.perf_counter() - t0)
         folder.commit()
     except BaseException as err:
+        handing_over = folder.committing
         partial = folder.fail(err)
         where = f"; the partial run is in {partial}" if partial is not None else ""
-        err.add_note(f"spatialq: the study did not finish; the previous outputs in {folder.root} are unchanged"
-                     f"{where}")
+        if handing_over:
+            err.add_note(f"spatialq: the study finished but was stopped while moving its files into {folder.root}, "
+                         f"which now holds some new and some old files; run it again to complete the folder{where}")
+        else:
+            err.add_note(f"spatialq: the study did not finish; the previous outputs in {folder.root} are unchanged"
+                         f"{where}")
         raise
     root = folder.root
     outputs = tuple(Output(o.kind, o.name, o.caption, o.analysis, tuple(root / p.relative_to(staging)
@@ -285,8 +290,8 @@ def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
 
     out = df.rename(columns=lambda c: escape(c, "csv"))
     for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: escape(v, "csv") if isinstance(v, str) else v)
+        if not (pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c])):
+            out[c] = out[c].map(lambda v: escape(v, "csv") if isinstance(v, str) else v).astype(object)
     return out
 
 

@@ -76,6 +76,8 @@ class Analysis:
     check : callable ``(opts, sections) -> list[str]``
         Structural problems (before any file is read); ``sections`` maps section names to their
         options (``None`` if absent).
+    text_columns : callable ``(opts) -> list[str]``
+        Columns read as categories (e.g. inside ``C()`` of a formula): text is accepted, gaps are not.
     check_data : callable ``(opts, view) -> list[str]``
         Data problems (before any computation), given a :class:`DataView`.
     uses_weights : bool
@@ -96,6 +98,7 @@ class Analysis:
     columns: Callable[[Mapping], list[str]] = _none
     check: Callable[[Mapping, Mapping], list[str]] = _none
     check_data: Callable[[Mapping, DataView], list[str]] = _none
+    text_columns: Callable[[Mapping], list[str]] = _none
     uses_weights: bool = False
     weight_years: Callable[[Mapping, DataView], tuple[int, ...] | None] = _no_years
     template_off: bool = False

@@ -86,6 +86,15 @@ def _columns(opts) -> list[str]:
         return []  # reported by _check
 
 
+def _text_columns(opts) -> list[str]:
+    from ...formula import FormulaError
+
+    try:
+        return list(_formula(opts).categorical)
+    except FormulaError:
+        return []
+
+
 def _check(opts, sections) -> list[str]:
     from ...formula import FormulaError
 
@@ -129,5 +138,6 @@ ANALYSIS = Analysis(
              "lm_tests": Opt(bool, True, doc="LM tests of the non-spatial model"),
              "cross_section": Opt(bool, False, doc="one cross-section (year) instead of the panel"),
              "year": Opt(int, None, doc="year of the cross-section (default: the last)", low=1000, high=3000)},
-    step=step, columns=_columns, check=_check, check_data=_check_data, uses_weights=True,
+    step=step, columns=_columns, text_columns=_text_columns, check=_check, check_data=_check_data,
+    uses_weights=True,
     weight_years=_weight_years, examples={"formula": '"index ~ x1 + x2 + x3"'})
