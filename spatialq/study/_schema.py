@@ -7,6 +7,7 @@ Shared by :mod:`spatialq.study.spec` (the top-level sections) and every module o
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,7 @@ class Opt:
     low: float | None = None
     high: float | None = None
     max_len: int | None = None
+    min_len: int | None = None
 
 
 def did_you_mean(word: str, options) -> str:
@@ -66,6 +68,8 @@ def _bounds(where: str, key: str, value, opt: Opt, problems: list[str]) -> None:
             hi = "" if opt.high is None else f"≤ {opt.high:g}"
             problems.append(f"{where} {key}: {v!r} is out of range (must be {' and '.join(x for x in (lo, hi) if x)})")
             return
+    if opt.min_len is not None and isinstance(value, list | dict) and len(value) < opt.min_len:
+        problems.append(f"{where} {key}: give at least {opt.min_len} entr{'y' if opt.min_len == 1 else 'ies'}")
     if opt.max_len is not None and isinstance(value, list | dict) and len(value) > opt.max_len:
         problems.append(f"{where} {key}: {len(value)} entries; at most {opt.max_len} are allowed")
     if isinstance(value, list) and len(set(map(repr, value))) < len(value):
@@ -80,6 +84,14 @@ def check_value(where: str, key: str, value, opt: Opt, problems: list[str]) -> A
     ok = ok and not (isinstance(value, bool) and bool not in types)
     if not ok:
         problems.append(f"{where} {key}: expected {type_name(opt.type)}, got {value!r}")
+        return value
+    nums = [value] if isinstance(value, float) else [v for v in value if isinstance(v, float)] \
+        if isinstance(value, list) else []
+    if any(not math.isfinite(v) for v in nums):
+        problems.append(f"{where} {key}: {value!r} is not a finite number")
+        return value
+    if isinstance(value, list) and any(isinstance(v, list | dict) for v in value):
+        problems.append(f"{where} {key}: expected a flat list, got {value!r}")
         return value
     if opt.choices is not None and value not in opt.choices:
         problems.append(f"{where} {key}: {value!r} is not one of {list(opt.choices)}"

@@ -141,8 +141,15 @@ def _wide_id(df: pd.DataFrame, study: Study) -> str | None:
     idc = study.data["id"]
     if idc in df.columns:
         return idc
-    if idc == "adcode" and len(df.columns) and not pd.api.types.is_numeric_dtype(df[df.columns[0]]):
-        return df.columns[0]  # 地区 in a statistics-bureau export
+    if idc == "adcode" and len(df.columns):
+        first = df[df.columns[0]]
+        if not pd.api.types.is_numeric_dtype(first):
+            return df.columns[0]  # 地区 in a statistics-bureau export
+        from ..io import year_columns
+
+        text = first.dropna().map(lambda v: f"{float(v):.1f}")
+        if len(text) and text.str.fullmatch(r"\d{6}\.0").all() and not year_columns([df.columns[0]]):
+            return df.columns[0]  # adcodes that Excel stored as numbers (110000.0)
     return None
 
 
@@ -181,7 +188,11 @@ def _wide_table(study, var, df, where, label, gdf, log, notes, problems):
     if id_col is None:
         problems.append(f"{where}: {label} has no id column {study.data['id']!r}{_close(study.data['id'], df.columns)}")
         return None
-    ycols = year_columns(df)
+    try:
+        ycols = year_columns(df)
+    except ValueError as err:  # two headers for one year (2016年 and 2016)
+        problems.append(f"{where}: {label}: {err}")
+        return None
     if not ycols:  # labels such as gdp_2011, as paneldata.wide_to_long reads them
         from ..paneldata import _YEAR
 
@@ -352,10 +363,7 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
         raise StudyError(study.source, problems)
     df = apply_policy(df, list(dict.fromkeys(used)), d["missing"], names, lacks, filled, dropped, notes, problems)
     if study.index is not None and not problems:
-        for c in study.index["indicators"]:
-            if c in df.columns and df[c].nunique(dropna=True) <= 1:
-                problems.append(f"[index.indicators] {c}: the column is constant ({df[c].dropna().iloc[0]!r} in every "
-                                "row); it carries no information for the index — remove it")
+        problems += _constant_indicators(df, study)
     if problems:
         raise StudyError(study.source, problems)
     df["year"] = df["year"].astype(int)
@@ -369,6 +377,9 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
             spatial.setdefault(tuple(REGISTRY[name].weight_years(opts, view) or view.years), []).append(name)
     for yrs, analyses in spatial.items():
         problems += _balance(view, analyses, yrs)
+    gaps = "" if problems else _gaps(view, view.years)
+    if gaps:  # absent region-years that no analysis refuses: said, never computed around silently
+        notes.append(f"the panel is unbalanced — {gaps}; the analyses use the regions present in each year")
     n_units = df["adcode"].nunique()
     if study.weights["type"] == "knn" and study.weights["k"] >= n_units:
         problems.append(f"[weights] k: {study.weights['k']} neighbours for {n_units} regions; k must be at most "
@@ -381,20 +392,43 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
                     inputs=tuple(inputs), matches=tuple(log), filled=tuple(filled), dropped=tuple(dropped))
 
 
-def _balance(view: DataView, analyses: list[str], years: tuple[int, ...]) -> list[str]:
-    """Every unit in every year of ``years``, for the analyses that use the weights in those years (names and
-    years)."""
-    df = view.data
-    have = df.groupby("adcode")["year"].agg(lambda s: set(s.astype(int)))
+def _constant_indicators(df: pd.DataFrame, study: Study) -> list[str]:
+    """Indicators that do not vary (up to rounding), over all rows or, with per-year weights, in a year."""
+    from .._guards import InputError, check_not_constant
+
+    out = []
+    groups = [(None, df)] if study.index["pooled"] else list(df.groupby("year"))
+    for c in study.index["indicators"]:
+        for year, part in groups:
+            try:
+                check_not_constant(part[c].dropna().to_numpy(dtype=float), column=c, method="entropy", period=year)
+            except InputError as err:
+                out.append(f"[index.indicators] {c}: {err}; it carries no information for the index — remove it"
+                           + ("" if year is None else " or set [index] pooled = true"))
+                break
+    return out
+
+
+def _gaps(view: DataView, years: tuple[int, ...]) -> str:
+    """``"N region(s) lack years: 江苏省 (320000) lacks 2016, 2017; … (missing per year: …)"`` or ``""``."""
+    have = view.data.groupby("adcode")["year"].agg(lambda s: set(s.astype(int)))
     gaps = {code: sorted(set(years) - got) for code, got in have.items() if set(years) - got}
     if not gaps:
-        return []
+        return ""
     items = [f"{view.names.get(code, code)} ({code}) lacks {', '.join(map(str, miss))}"
              for code, miss in sorted(gaps.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
     by_year = pd.Series([y for miss in gaps.values() for y in miss]).value_counts().sort_index()
-    return [f"[analyses.{', '.join(analyses)}]: the panel is unbalanced — {len(gaps)} region(s) lack years: "
-            + "; ".join(items[:10]) + (" …" if len(items) > 10 else "")
-            + f" (missing per year: {', '.join(f'{y}: {n}' for y, n in by_year.items())}). These analyses use the "
+    return (f"{len(gaps)} region(s) lack years: " + "; ".join(items[:10]) + (" …" if len(items) > 10 else "")
+            + f" (missing per year: {', '.join(f'{y}: {n}' for y, n in by_year.items())})")
+
+
+def _balance(view: DataView, analyses: list[str], years: tuple[int, ...]) -> list[str]:
+    """Every unit in every year of ``years``, for the analyses that use the weights in those years (names and
+    years)."""
+    gaps = _gaps(view, years)
+    if not gaps:
+        return []
+    return [f"[analyses.{', '.join(analyses)}]: the panel is unbalanced — {gaps}. These analyses use the "
             + ("spatial weights in every year, so every region must be in every year" if years == view.years else
                f"spatial weights in {', '.join(map(str, years))}, so every region must be in "
                + ("that year" if len(years) == 1 else "those years"))

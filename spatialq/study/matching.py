@@ -73,6 +73,15 @@ def to_codes(df: pd.DataFrame, where: str, label: str, study: Study, id_col: str
     codes_norm = raw.map(lambda v: _code_or_none(v, normalise_code))
     looks_code = codes_norm.notna() & codes_norm.str.fullmatch(r"\d{6}").fillna(False)
     as_code = d["id_type"] == "adcode" or (d["id_type"] == "auto" and bool(looks_code.all()))
+    numeric = raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool) and not pd.isna(v))
+    if not as_code and d["id_type"] == "auto" and looks_code.mean() >= 0.8 and (numeric | looks_code).all():
+        bad = {}
+        for t, v in zip(text, raw):  # a few damaged codes among codes: say what is wrong with each
+            if t not in bad and not _code_or_none(v, normalise_code):
+                bad[t] = _why_not_code(v, normalise_code)
+        problems.append(f"{where} id: {len(bad)} value(s) in column {id_col!r} are not adcodes although the others "
+                        "are: " + "; ".join(f"{k!r} ({v})" for k, v in list(bad.items())[:10]))
+        return None
     if as_code:
         floats = sorted({t for t, c in zip(text, codes_norm) if c is not None and t != c})
         if floats:
@@ -128,6 +137,14 @@ def to_codes(df: pd.DataFrame, where: str, label: str, study: Study, id_col: str
                      + ", ".join(f"{k} → {v}" for k, v in list(corrections.items())[:MAX_LISTED])
                      + (" …" if len(corrections) > MAX_LISTED else ""))
     return codes
+
+
+def _why_not_code(value, normalise) -> str:
+    try:
+        code = normalise(value)
+    except (ValueError, TypeError) as err:
+        return str(err)
+    return "missing" if code is None else f"{code} has not six digits"
 
 
 def _code_or_none(value, normalise):

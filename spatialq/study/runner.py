@@ -246,17 +246,18 @@ def _steps(ctx: Context, spec: Study, prepared: Prepared, say) -> tuple[pd.DataF
         plan.insert(0, ("index", setup.build_index, spec.index))
     plan += [(name, REGISTRY[name].step, opts) for name, opts in spec.analyses]
     timings = []
+    import matplotlib
+
+    # names from the data go into titles and labels: "$…$" must stay text, never mathtext (only this setting
+    # is restored afterwards: the font the plots register must stay registered)
+    parse_math = matplotlib.rcParams["text.parse_math"]
+    matplotlib.rcParams["text.parse_math"] = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        for i, (name, fn, opts) in enumerate(plan, 1):
-            ctx.current = name
-            t1, w0 = time.perf_counter(), ctx.write_seconds
-            say(f"[{i:>2}/{len(plan)}] {name} …")
-            fn(ctx, opts)
-            dt, dw = time.perf_counter() - t1, ctx.write_seconds - w0
-            timings.append({"step": name, "seconds": dt, "computing": dt - dw, "writing": dw})
-            say(f"        {name} done in {dt:.1f} s (computing {dt - dw:.1f} s, writing tables and figures "
-                f"{dw:.1f} s)")
+        try:
+            _run_plan(ctx, plan, timings, say)
+        finally:
+            matplotlib.rcParams["text.parse_math"] = parse_math
     ctx.notes += list(dict.fromkeys(str(c.message) for c in caught if "Glyph" not in str(c.message)))
     glyphs = [str(c.message) for c in caught if "Glyph" in str(c.message)]
     if glyphs:  # should never happen with the bundled font; make it visible if it does
@@ -269,6 +270,18 @@ def _steps(ctx: Context, spec: Study, prepared: Prepared, say) -> tuple[pd.DataF
                       source=spec.source, level=prepared.level, analyses=[n for n, _ in spec.analyses])
     _write_provenance(ctx.out, spec, meta, timing, prepared, ctx)
     return timing, meta
+
+
+def _run_plan(ctx: Context, plan: list, timings: list, say) -> None:
+    """Each step in order, timed (computing and writing apart), with a progress line."""
+    for i, (name, fn, opts) in enumerate(plan, 1):
+        ctx.current = name
+        t1, w0 = time.perf_counter(), ctx.write_seconds
+        say(f"[{i:>2}/{len(plan)}] {name} …")
+        fn(ctx, opts)
+        dt, dw = time.perf_counter() - t1, ctx.write_seconds - w0
+        timings.append({"step": name, "seconds": dt, "computing": dt - dw, "writing": dw})
+        say(f"        {name} done in {dt:.1f} s (computing {dt - dw:.1f} s, writing tables and figures {dw:.1f} s)")
 
 
 def _versions() -> dict:

@@ -37,8 +37,8 @@ SECTIONS: dict[str, dict[str, Opt]] = {
         "lang": Opt(str, "zh", LANG, "language of headings, legends and labels"),
         "seed": Opt(int, 0, doc="seed of every permutation and simulation (0 to 2**63 − 1)", low=0,
                     high=2**63 - 1),
-        "figure_formats": Opt(list, ["png"], doc=f"any of {FIG_FORMATS}"),
-        "table_formats": Opt(list, ["csv", "xlsx"], doc=f"any of {TABLE_FORMATS}"),
+        "figure_formats": Opt(list, ["png"], doc=f"any of {FIG_FORMATS}", min_len=1),
+        "table_formats": Opt(list, ["csv", "xlsx"], doc=f"any of {TABLE_FORMATS}", min_len=1),
         "dpi": Opt(int, 300, doc="PNG resolution (50–1200)", low=50, high=1200),
         "digits": Opt(int, 3, doc="decimals in formatted tables (0–10)", low=0, high=10),
     },
@@ -176,8 +176,12 @@ def _check_semantics(sec: dict, analyses: dict, problems: list[str]) -> None:
         problems.append(f'[data] format = "{data.get("format")}" needs files = {{variable = "path", ...}} (one table '
                         "per variable)")
     for var, rel in (data.get("files") or {}).items():
-        if not isinstance(rel, str):
+        if not isinstance(rel, str) or "\x00" in rel:
             problems.append(f"[data.files] {var}: expected a file path, got {rel!r}")
+        if var in ("adcode", "year", "adcode_input", data.get("id"), data.get("time")):
+            problems.append(f"[data.files] {var}: {var!r} is reserved (ids and years); name the variable otherwise")
+    if isinstance(data.get("path"), str) and "\x00" in data["path"]:
+        problems.append(f"[data] path: {data['path']!r} is not a file path")
     if ix is not None:
         for col, d in (ix.get("indicators") or {}).items():
             if d not in ("+", "-", 1, -1):
@@ -205,7 +209,8 @@ def _check_semantics(sec: dict, analyses: dict, problems: list[str]) -> None:
     for name, opts in analyses.items():
         if "column" in opts and opts["column"] is None and ix is None:
             problems.append(f"[analyses.{name}] column: there is no [index]; name the variable to analyse")
-        problems += REGISTRY[name].check(opts, sec)
+        if all(key in opts for key in REGISTRY[name].options):  # a missing required key is reported already
+            problems += REGISTRY[name].check(opts, sec)
     if ix is not None:
         taken = {"adcode", "year", "adcode_input", *(ix.get("indicators") or {})}
         names = {"[index] name": ix.get("name"), **{f"[index.subsystems] {s}": s for s in ix.get("subsystems") or {}}}

@@ -22,9 +22,22 @@ def _check(opts, sections) -> list[str]:
     return []
 
 
+def _check_data(opts, view) -> list[str]:
+    problems = []
+    for c in opts.get("systems") or []:  # sub-systems of the index are in [0, 1] by construction
+        if c in view.data.columns:
+            v = view.data[c].astype(float)
+            if v.min() < 0 or v.max() > 1:
+                problems.append(f"[analyses.coupling] systems: column {c!r} runs from {v.min():.4g} to {v.max():.4g}; "
+                                "coupling coordination needs scores in [0, 1] (use sub-systems of the index, or "
+                                "normalise the column)")
+    return problems
+
+
 ANALYSIS = Analysis(
     name="coupling", order=130, summary="coupling coordination degree C, T, D and the ten grades, with maps",
     options={"systems": Opt(list, REQUIRED, doc="sub-systems of the index (or 0–1 columns)", max_len=20),
              "year": YEAR, "years": YEARS},
-    step=step, columns=lambda opts: list(opts.get("systems") or []), check=_check, template_off=True,
+    step=step, columns=lambda opts: list(opts.get("systems") or []), check=_check, check_data=_check_data,
+    template_off=True,
     examples={"systems": '["economic", "ecological"]'})

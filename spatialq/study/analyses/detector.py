@@ -50,6 +50,11 @@ def _check_data(opts, view) -> list[str]:
     year = opts["year"]
     n_units = view.data["adcode"].nunique()
     n = n_units * len(view.years) if year == "pooled" else n_units
+    sample = view.data if year == "pooled" else view.data[view.data["year"] == (year or max(view.years))]
+    for f in opts.get("factors") or []:
+        if f in sample.columns and sample[f].nunique(dropna=True) <= 1:
+            problems.append(f"[analyses.detector] factors: {f!r} is constant in the data the detector uses; a "
+                            "constant factor has no strata — remove it")
     too_many = [k for k in opts["k"] if k > n // 2]
     if too_many:
         problems.append(f"[analyses.detector] k: {too_many} strata are too many for {n} observations (each stratum "

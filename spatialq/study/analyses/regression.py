@@ -122,6 +122,30 @@ def _check_data(opts, view) -> list[str]:
     if opts["year"] is not None and not opts["cross_section"] and len(view.years) > 1:
         return ["[analyses.regression] year: only used with cross_section = true (the data have "
                 f"{len(view.years)} years); add cross_section = true or remove year"]
+    return _check_domain(opts, view)
+
+
+def _check_domain(opts, view) -> list[str]:
+    """The formula's transforms on the data (log of a value ≤ 0, sqrt of a negative …), before any run;
+    columns the study creates (the index, sub-systems) are checked when they exist, i.e. not here."""
+    from ...formula import FormulaError
+
+    try:
+        f = _formula(opts)
+    except FormulaError:
+        return []  # reported by _check
+    data = view.data
+    created = [c for c in f.columns if c not in data.columns]
+    if any(c in f.categorical for c in created):
+        return []
+    if opts["cross_section"] or len(view.years) == 1:
+        data = data[data["year"] == (opts["year"] or max(view.years))]
+    try:
+        f.design(data.assign(**{c: 0.5 for c in created}), intercept=True)
+    except KeyError:
+        return []  # a missing column: reported with the other columns
+    except ValueError as err:
+        return [f"[analyses.regression] formula: {err}"]
     return []
 
 
