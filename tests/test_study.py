@@ -325,7 +325,7 @@ def test_county_names_with_parent_columns_and_factor_checks(tmp_path, counties, 
     d = pd.DataFrame({"县": counties["name_zh"].to_numpy(),
                       "市": pref_names.reindex(counties["prefecture"]).to_numpy(),
                       "省": prov_names.reindex(counties.index.str[:2] + "0000").to_numpy(), "年份": 2020,
-                      "x": np.arange(len(counties), dtype=float), "z": 1.0})
+                      "x": np.arange(len(counties), dtype=float), "z": np.arange(len(counties)) % 3.0})
     d.loc[d["省"] == "北京市", "市"] = ""  # yearbooks often leave the prefecture of municipal districts empty
     d.loc[d["省"] == "天津市", "市"] = np.nan
     body = ('[data]\npath = "data.csv"\nid = "县"\nprovince = "省"\nprefecture = "市"\ntime = "年份"\n'

@@ -11,9 +11,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NUM", "REQUIRED", "Opt", "StudyError", "check_value", "did_you_mean", "type_name"]
+__all__ = ["MAX_LISTED", "NUM", "REQUIRED", "Opt", "StudyError", "check_value", "did_you_mean", "type_name"]
 
 REQUIRED = object()
+#: How many items (names, cells) an error or note lists before "…".
+MAX_LISTED = 12
 NUM = (int, float)
 
 

@@ -28,7 +28,6 @@ from .spec import Study, StudyError
 
 __all__ = ["Prepared", "prepare", "read_table"]
 
-MAX_LISTED = 12
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._schema import MAX_LISTED
 from .spec import Study
-
-MAX_LISTED = 12
 
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "地区", "省", "市",
              "盟", "州", "县", "区", "旗")
@@ -23,7 +22,7 @@ def _suffix(name: str) -> str:
     return next((s for s in _SUFFIXES if name.endswith(s) and len(name) > len(s)), "")
 
 
-def _spelling(spelling: str, code: str, gdf: pd.DataFrame, level: str) -> str:
+def _spelling(spelling: str, code: str, gdf: pd.DataFrame) -> str:
     """How a spelling relates to the unit it matched: code, official, alias or correction."""
     if spelling == code:
         return "code"
@@ -127,7 +126,7 @@ def to_codes(df: pd.DataFrame, where: str, label: str, study: Study, id_col: str
     for spell, code in dict.fromkeys(zip(ids, codes)):
         if code is None:
             continue
-        kind = "code" if as_code else _spelling(spell, code, gdf, level)
+        kind = "code" if as_code else _spelling(spell, code, gdf)
         log.append({"file": label, "spelling": spell, "adcode": code, "name": str(gdf["name_zh"].get(code, "")),
                     "kind": kind})
         if kind == "correction":

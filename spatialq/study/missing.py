@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-MAX_LISTED = 12
+from ._schema import MAX_LISTED
+
 
 def cells(df: pd.DataFrame, mask: pd.Series, names) -> str:
     ex = df.loc[mask, ["adcode", "year"]].head(4)

@@ -96,6 +96,8 @@ class Context:
 
     def table(self, name: str, obj, caption: str, *, stars: bool = False, formatted: bool = False,
               note: str | None = None) -> None:
+        """Write ``obj`` (a result or a frame; ``formatted``: already a journal table) as
+        ``tables/tableNN_<name>`` in every table format of the study, with its caption and an HTML preview."""
         from .. import report
 
         t0 = time.perf_counter()
@@ -112,6 +114,7 @@ class Context:
         self.write_seconds += time.perf_counter() - t0
 
     def figure(self, name: str, fig_or_ax, caption: str) -> None:
+        """Save and close a figure as ``figures/figNN_<name>`` in every figure format of the study."""
         from ..plot.choropleth import save
 
         t0 = time.perf_counter()

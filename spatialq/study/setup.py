@@ -25,6 +25,8 @@ __all__ = ["add_regions", "build_index", "build_weights"]
 
 
 def build_index(ctx: Context, opts) -> None:
+    """The composite index (entropy weights, or TOPSIS with them) and its sub-system scores as columns of the
+    data; the weights table, the scores table and the weights chart."""
     from .. import index
 
     dirs = {c: (1 if d in ("+", 1) else -1) for c, d in opts["indicators"].items()}
@@ -49,6 +51,7 @@ def build_index(ctx: Context, opts) -> None:
 
 
 def add_regions(ctx: Context, opts) -> None:
+    """The region of every unit (``[regions] scheme``) as a column; units outside the scheme are noted."""
     from .. import geometry
 
     reg = geometry.regions(opts["scheme"], level=ctx.level, lang=ctx.lang, include_sar=True)
@@ -61,6 +64,8 @@ def add_regions(ctx: Context, opts) -> None:
 
 
 def build_weights(ctx: Context, opts) -> None:
+    """The spatial weights of the study's units (island links recorded for provenance) and the neighbours table;
+    with ``islands = "drop"`` the dropped units leave the data too."""
     from .. import weights
 
     gdf = ctx.gdf  # island links and drops warn; the runner puts every warning of a step into the notes

@@ -13,8 +13,23 @@ from .._schema import NUM, Opt
 if TYPE_CHECKING:  # pragma: no cover
     from ..runner import Context
 
-__all__ = ["COLUMN", "PERMUTATIONS", "YEAR", "YEARS", "col", "even_years", "labels", "last_year", "members",
-           "named", "t", "unit_table_and_map"]
+__all__ = [
+    "COLUMN",
+    "PERMUTATIONS",
+    "YEAR",
+    "YEARS",
+    "check_factors",
+    "check_step",
+    "col",
+    "even_years",
+    "labels",
+    "last_year",
+    "members",
+    "named",
+    "needs_regions",
+    "t",
+    "unit_table_and_map",
+]
 
 MAX_PERMUTATIONS = 99_999
 COLUMN = Opt(str, None, doc="variable to analyse (default: the index)")
@@ -98,3 +113,38 @@ def members(ctx: Context, table: pd.DataFrame, column: str, codes: list, zh: tup
             row[f"{label} n"] = len(ids)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- checks shared by analyses
+
+
+def needs_regions(name):
+    def check(opts, sections) -> list[str]:
+        if sections.get("regions") is None:
+            return [f"[analyses.{name}]: needs a [regions] section (the groups to decompose by)"]
+        return []
+
+    return check
+
+def check_factors(name):
+    def check(opts, view) -> list[str]:
+        target = opts.get("column") or view.target
+        if target in (opts.get("factors") or []):
+            return [f"[analyses.{name}] factors: {target!r} is the variable being explained; remove it from the "
+                    "factors"]
+        return []
+
+    return check
+
+def check_step(name):
+    def check(opts, view) -> list[str]:
+        years = set(view.years)
+        if not any(y + opts["step"] in years for y in years):
+            return [f"[analyses.{name}] step: no year has a year {opts['step']} later in the data "
+                    f"(years {sorted(years)}); set step to the gap between observed years"]
+        n = view.data["adcode"].nunique()
+        if opts["classes"] > n:
+            return [f"[analyses.{name}] classes: {opts['classes']} classes for {n} regions; use at most {n}"]
+        return []
+
+    return check

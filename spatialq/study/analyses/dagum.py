@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._schema import Opt
 from . import Analysis
-from ._common import COLUMN, col, labels, t
+from ._common import COLUMN, col, labels, needs_regions, t
 
 
 def step(ctx, opts) -> None:
@@ -24,15 +24,6 @@ def step(ctx, opts) -> None:
     if ctx.lang == "zh":
         ax.legend(["区域内", "区域间", "超变密度"], fontsize=7)
     ctx.figure("dagum_shares", ax, t(ctx, "差异来源贡献率", "Contributions to the Gini"))
-
-
-def needs_regions(name):
-    def check(opts, sections) -> list[str]:
-        if sections.get("regions") is None:
-            return [f"[analyses.{name}]: needs a [regions] section (the groups to decompose by)"]
-        return []
-
-    return check
 
 
 ANALYSIS = Analysis(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._schema import REQUIRED, Opt
 from . import Analysis
-from ._common import COLUMN, col, last_year, t
+from ._common import COLUMN, check_factors, col, last_year, t
 
 DISCRETIZE = ("optimal", "quantile", "equal", "natural", "geometric", "sd")
 
@@ -32,17 +32,6 @@ def _check(opts, sections) -> list[str]:
     if isinstance(year, str) and year != "pooled":
         return [f'[analyses.detector] year: a year or "pooled", got {year!r}']
     return []
-
-
-def check_factors(name):
-    def check(opts, view) -> list[str]:
-        target = opts.get("column") or view.target
-        if target in (opts.get("factors") or []):
-            return [f"[analyses.{name}] factors: {target!r} is the variable being explained; remove it from the "
-                    "factors"]
-        return []
-
-    return check
 
 
 def _check_data(opts, view) -> list[str]:

@@ -6,8 +6,7 @@ import importlib.util
 
 from .._schema import REQUIRED, Opt
 from . import Analysis
-from ._common import COLUMN, col, t
-from .detector import check_factors
+from ._common import COLUMN, check_factors, col, t
 
 
 def step(ctx, opts) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._schema import Opt
 from . import Analysis
-from ._common import COLUMN, col, labels, t
+from ._common import COLUMN, check_step, col, labels, t
 
 CLASSES = Opt(int, 4, doc="quantile classes", low=2, high=10)
 STEP = Opt(int, 1, doc="years between t and t + step", low=1, high=100)
@@ -20,20 +20,6 @@ def step(ctx, opts) -> None:
     ctx.table("markov", res.paper_table(), t(ctx, "传统马尔可夫转移概率矩阵", "Markov transition matrix"))
     ax = labels(ctx, res.plot(), x=("t+1 年类型", "class at t+1"), y=("t 年类型", "class at t"))
     ctx.figure("markov", ax, t(ctx, "马尔可夫转移概率", "Markov transition probabilities"))
-
-
-def check_step(name):
-    def check(opts, view) -> list[str]:
-        years = set(view.years)
-        if not any(y + opts["step"] in years for y in years):
-            return [f"[analyses.{name}] step: no year has a year {opts['step']} later in the data "
-                    f"(years {sorted(years)}); set step to the gap between observed years"]
-        n = view.data["adcode"].nunique()
-        if opts["classes"] > n:
-            return [f"[analyses.{name}] classes: {opts['classes']} classes for {n} regions; use at most {n}"]
-        return []
-
-    return check
 
 
 ANALYSIS = Analysis(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .._schema import Opt
 from . import Analysis
-from ._common import COLUMN, col, t
-from .markov import CLASSES, STEP, check_step
+from ._common import COLUMN, check_step, col, t
+from .markov import CLASSES, STEP
 
 
 def step(ctx, opts) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from . import Analysis
-from ._common import COLUMN, col, t
-from .dagum import needs_regions
+from ._common import COLUMN, col, needs_regions, t
 
 
 def step(ctx, opts) -> None:
