@@ -13,7 +13,6 @@ or print parts of, a file elsewhere on the computer.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pandas as pd
 from .analyses import REGISTRY, DataView
 from .matching import to_codes
 from .missing import apply_policy, cells
+from .output import file_sha256
 from .spec import Study, StudyError
 
 __all__ = ["Prepared", "prepare", "read_table"]
@@ -56,14 +56,6 @@ def read_table(path: Path, *, sheet=0, **layout) -> pd.DataFrame:
     return _read(path, sheet=sheet, **layout)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _resolve(study: Study, rel: str, where: str, allow_outside: bool, problems: list[str]) -> Path | None:
     """The file ``rel`` relative to the study file, if it may be read (inside the study's folder)."""
     base = study.base.resolve()
@@ -88,7 +80,7 @@ def _read(study: Study, path: Path, where: str, inputs: list[dict], problems: li
         problems.append(f"{where}: cannot read {path.name}: {err}")
         return None
     rel = path.relative_to(study.base.resolve()).as_posix() if study.base.resolve() in path.parents else str(path)
-    inputs.append({"role": where, "path": rel, "sha256": _sha256(path), "bytes": path.stat().st_size,
+    inputs.append({"role": where, "path": rel, "sha256": file_sha256(path), "bytes": path.stat().st_size,
                    "layout": {k: v for k, v in (df.attrs.get("layout") or {}).items() if k != "title_lines"} |
                    {"title_lines": list((df.attrs.get("layout") or {}).get("title_lines", []))},
                    "dropped_columns": [str(c) for c in df.attrs.get("dropped_columns", [])]})

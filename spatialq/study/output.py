@@ -49,7 +49,8 @@ def is_output_path(rel: str) -> bool:
     return _OUTPUT_PATH.fullmatch(rel) is not None and ".." not in rel.split("/")
 
 
-def _digest(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes (hex), read in 1 MiB blocks."""
     import hashlib
 
     h = hashlib.sha256()
@@ -179,7 +180,7 @@ class OutputFolder:
     def _ours(self, rel: str, prev: dict[str, set[str]]) -> bool:
         """The file at ``rel`` is one the previous run wrote, unchanged since."""
         p = self.root / rel
-        return rel in prev and p.is_file() and not p.is_symlink() and _digest(p) in prev[rel]
+        return rel in prev and p.is_file() and not p.is_symlink() and file_sha256(p) in prev[rel]
 
     @staticmethod
     def _inside(path: Path, root: Path) -> bool:
@@ -268,7 +269,7 @@ class OutputFolder:
         assert self.staging is not None
         self.check()
         prev = self.previous()
-        new = {p.relative_to(self.staging).as_posix(): _digest(p) for p in sorted(self.staging.rglob("*"))
+        new = {p.relative_to(self.staging).as_posix(): file_sha256(p) for p in sorted(self.staging.rglob("*"))
                if p.is_file()}
         clash = [rel for rel in new if (self.root / rel).exists() and not self._ours(rel, prev)]
         clash += [rel for rel in new for parent in Path(rel).parents if parent != Path(".")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from .._results import Result, provenance
-from .data import Prepared, _sha256, prepare
-from .output import OutputFolder, slug
+from .data import Prepared, prepare
+from .output import OutputFolder, file_sha256, slug
 from .spec import Study, StudyError, load
 
 __all__ = ["Context", "Output", "StudyResult", "run"]
@@ -318,7 +318,7 @@ def _write_provenance(out: Path, spec: Study, meta, timing: pd.DataFrame, prepar
     study_file = spec.base / spec.source
     info = {"provenance": meta.as_dict(),
             "run": {"date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                    "study_file": {"name": spec.source, "sha256": _sha256(study_file) if study_file.is_file()
+                    "study_file": {"name": spec.source, "sha256": file_sha256(study_file) if study_file.is_file()
                                    else None}},  # a Study parsed in memory has no file
             "versions": _versions(),
             "inputs": list(prepared.inputs),
