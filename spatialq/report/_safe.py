@@ -16,9 +16,9 @@ every writer of :mod:`spatialq.report` sends every header, cell, caption and not
     see :func:`formula_like`.
 ``md``
     ``\\``, ``|``, ``[`` and ``]`` are escaped (no table breaks, no links or images: ``[x](javascript:…)``
-    and ``![](http://tracker/p.png)`` stay text); a line break (``\\r\\n``, ``\\n`` or ``\\r``) becomes ``<br>`` so that a row
-    stays on one line; ``<`` followed by a letter, ``/``, ``!`` or ``?`` (the start of an HTML tag
-    or comment) becomes ``&lt;``, while ``<0.001`` stays readable.
+    and ``![](http://tracker/p.png)`` stay text); a line break (``\\r\\n``, ``\\n`` or ``\\r``) becomes
+    ``<br>`` so that a row stays on one line; ``<`` followed by a letter, ``/``, ``!`` or ``?`` (the start
+    of an HTML tag or comment) becomes ``&lt;``, while ``<0.001`` stays readable.
 ``tex``
     The LaTeX specials ``\\ { } $ & # ^ _ % ~`` and ``< > |`` are escaped, a few Greek letters and
     ``²`` go to math mode, and line breaks become spaces (a blank line would end the cell's
