@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .analyses import REGISTRY, DataView
+from .analyses._common import gaps_text
 from .matching import to_codes
 from .missing import apply_policy, cells
 from .output import file_sha256
@@ -368,7 +369,7 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
             spatial.setdefault(tuple(REGISTRY[name].weight_years(opts, view) or view.years), []).append(name)
     for yrs, analyses in spatial.items():
         problems += _balance(view, analyses, yrs)
-    gaps = "" if problems else _gaps(view, view.years)
+    gaps = "" if problems else gaps_text(view, view.years)
     if gaps:  # absent region-years that no analysis refuses: said, never computed around silently
         notes.append(f"the panel is unbalanced — {gaps}; the analyses use the regions present in each year")
     n_units = df["adcode"].nunique()
@@ -400,23 +401,10 @@ def _constant_indicators(df: pd.DataFrame, study: Study) -> list[str]:
     return out
 
 
-def _gaps(view: DataView, years: tuple[int, ...]) -> str:
-    """``"N region(s) lack years: 江苏省 (320000) lacks 2016, 2017; … (missing per year: …)"`` or ``""``."""
-    have = view.data.groupby("adcode")["year"].agg(lambda s: set(s.astype(int)))
-    gaps = {code: sorted(set(years) - got) for code, got in have.items() if set(years) - got}
-    if not gaps:
-        return ""
-    items = [f"{view.names.get(code, code)} ({code}) lacks {', '.join(map(str, miss))}"
-             for code, miss in sorted(gaps.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-    by_year = pd.Series([y for miss in gaps.values() for y in miss]).value_counts().sort_index()
-    return (f"{len(gaps)} region(s) lack years: " + "; ".join(items[:10]) + (" …" if len(items) > 10 else "")
-            + f" (missing per year: {', '.join(f'{y}: {n}' for y, n in by_year.items())})")
-
-
 def _balance(view: DataView, analyses: list[str], years: tuple[int, ...]) -> list[str]:
     """Every unit in every year of ``years``, for the analyses that use the weights in those years (names and
     years)."""
-    gaps = _gaps(view, years)
+    gaps = gaps_text(view, years)
     if not gaps:
         return []
     return [f"[analyses.{', '.join(analyses)}]: the panel is unbalanced — {gaps}. These analyses use the "

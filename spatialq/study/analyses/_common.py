@@ -148,3 +148,22 @@ def check_step(name):
         return []
 
     return check
+
+
+def gaps_text(view, years: tuple[int, ...]) -> str:
+    """``"N region(s) lack years: 江苏省 (320000) lacks 2016, 2017; … (missing per year: …)"`` or ``""``."""
+    have = view.data.groupby("adcode")["year"].agg(lambda s: set(s.astype(int)))
+    gaps = {code: sorted(set(years) - got) for code, got in have.items() if set(years) - got}
+    if not gaps:
+        return ""
+    items = [f"{view.names.get(code, code)} ({code}) lacks {', '.join(map(str, miss))}"
+             for code, miss in sorted(gaps.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    by_year = pd.Series([y for miss in gaps.values() for y in miss]).value_counts().sort_index()
+    return (f"{len(gaps)} region(s) lack years: " + "; ".join(items[:10]) + (" …" if len(items) > 10 else "")
+            + f" (missing per year: {', '.join(f'{y}: {n}' for y, n in by_year.items())})")
+
+
+def balanced(name: str, view, years: tuple[int, ...] | None = None) -> list[str]:
+    """A problem naming the regions and years missing from a panel that ``name`` needs balanced."""
+    gaps = gaps_text(view, tuple(years or view.years))
+    return [f"[analyses.{name}]: needs every region in every year; {gaps}"] if gaps else []

@@ -1,0 +1,99 @@
+"""Analyses added through the registry (one module each in spatialq/study/analyses/): a study computes what
+the Python API computes, and their up-front checks name the key."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spatialq import study
+from spatialq.study import StudyError
+
+HEAD = """
+[study]
+table_formats = ["csv"]
+dpi = 50
+seed = 7
+[data]
+path = "data.csv"
+id = "province"
+"""
+
+
+def _run(tmp_path: Path, body: str, data: pd.DataFrame, **kw):
+    data.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "s.toml").write_text(HEAD + body, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return study.run(tmp_path / "s.toml", out=tmp_path / "out", progress=False, **kw)
+
+
+def _table(res, name):
+    out = next(o for o in res.outputs if o.name == name)
+    return pd.read_csv(next(p for p in out.files if p.suffix == ".csv"), encoding="utf-8-sig")
+
+
+def _w():
+    from spatialq import geometry, weights
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return weights.contiguity(geometry.provinces())
+
+
+def test_threshold_analysis_equals_the_api(tmp_path, study_raw):
+    from spatialq import panel
+
+    rng = np.random.default_rng(3)
+    d = study_raw.copy()
+    d["q"] = rng.uniform(0, 10, len(d))
+    d["y"] = 1 + 0.5 * d["ln_gdp_pc"] + np.where(d["q"] <= 4, 0.0, 1.5) * d["openness"] + rng.normal(0, .1, len(d))
+    body = ('[analyses.threshold]\ncolumn = "y"\nx = ["ln_gdp_pc", "openness"]\nq = "q"\nregime = ["openness"]\n'
+            "bootstrap = 20\ngrid = 50\n")
+    res = _run(tmp_path, body, d)
+    got = _table(res, "threshold_estimates")
+    data = res.data
+    api = panel.threshold_panel(data, "y", ["ln_gdp_pc", "openness"], "q", regime=["openness"], bootstrap=20,
+                                grid=50, seed=7)
+    assert np.allclose(got.iloc[:, 1], api.thresholds["estimate"].round(3), atol=1e-9)  # 系数 (estimate)
+    assert abs(float(api.thresholds["estimate"].iloc[0]) - 4) < 1.0
+    assert {"threshold_tests", "threshold_coefficients", "threshold_lr"} <= {o.name for o in res.outputs}
+
+
+def test_threshold_checks_up_front(tmp_path, study_raw, no_compute):
+    d = study_raw[~((study_raw["province"] == "江苏省") & (study_raw["year"] == 2016))]
+    body = '[analyses.threshold]\ncolumn = "pm25"\nx = ["ln_gdp_pc"]\nq = "openness"\nregime = ["nope"]\n'
+    with pytest.raises(StudyError) as err:
+        _run(tmp_path, body, d)
+    assert "[analyses.threshold] regime: ['nope'] are not in x" in str(err.value)
+    body = '[analyses.threshold]\ncolumn = "pm25"\nx = ["ln_gdp_pc"]\nq = "openness"\n'
+    with pytest.raises(StudyError, match=r"\[analyses.threshold\]: needs every region in every year; .*江苏省"):
+        _run(tmp_path, body, d)
+    assert not (tmp_path / "out").exists()
+
+
+def test_spatial_convergence_analysis_equals_the_api(tmp_path, study_raw):
+    from spatialq import inequality
+
+    body = '[analyses.spatial_convergence]\ncolumn = "urban_income"\nmodel = "sar"\nn_draws = 50\n'
+    res = _run(tmp_path, body, study_raw)
+    got = _table(res, "spatial_convergence")
+    api = inequality.spatial_convergence(res.data, "urban_income", _w(), model="sar", n_draws=50, seed=7)
+    ref = api.to_frame()
+    assert np.allclose(got["beta"], ref["beta"].round(3), atol=1e-9)
+    assert np.allclose(got["half_life"], ref["half_life"].round(3), atol=1e-9, equal_nan=True)
+    assert any(o.kind == "figure" and o.name == "spatial_convergence" for o in res.outputs)
+
+
+def test_spatial_convergence_checks_up_front(tmp_path, study_raw, no_compute):
+    d = study_raw.assign(neg=study_raw["urban_income"] - study_raw["urban_income"].median())
+    with pytest.raises(StudyError) as err:
+        _run(tmp_path, '[analyses.spatial_convergence]\ncolumn = "neg"\nkind = "conditional"\n', d)
+    msg = str(err.value)
+    assert "conditional convergence needs controls" in msg
+    with pytest.raises(StudyError, match="'neg' must be positive"):
+        _run(tmp_path, '[analyses.spatial_convergence]\ncolumn = "neg"\n', d)
