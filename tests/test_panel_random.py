@@ -1,0 +1,130 @@
+"""Random-effects spatial panels and the spatial Hausman test: splm 1.6-5 on the cigarette panel
+(tests/reference/regression/cigarette_random.R), the likelihood against a dense multivariate-normal density,
+and the input errors."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from libpysal.weights import full2W, lat2W
+from scipy import stats
+
+from spatialq import panel
+from spatialq._guards import InputError
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
+REF = json.loads((Path(__file__).parent / "reference" / "regression" / "cigarette_random.json").read_text())
+F = "logc ~ logp + logy"
+SPLM = {"sar": ("sar_random", "lambda", "hausman_lag"), "sem": ("sem_random", "rho", "hausman_error")}
+
+
+@pytest.fixture(scope="module")
+def cigarette():
+    if not (SHARED / "cigarette.csv").exists():
+        pytest.skip("../shared/reference-data/cigarette.csv not available")
+    cig = pd.read_csv(SHARED / "cigarette.csv")
+    wm = pd.read_csv(SHARED / "cigarette_w.csv", index_col=0)
+    return cig, full2W(wm.to_numpy(), ids=list(wm.index))
+
+
+@pytest.mark.parametrize("model", ["sar", "sem"])
+def test_random_effects_equal_splm(cigarette, model):
+    """spml(model="random"): coefficients, their SEs, ρ/λ, φ and log L to 1e-6 (φ of SEM to 5e-6: the log L at
+    spatialq's optimum is 1.4e-10 higher than at splm's nlminb optimum, whose φ is that far off).  The SEs of
+    φ and ρ/λ come from a finite-difference Hessian in both; splm's ε^(1/3) steps are rounding-dominated, so
+    they agree to 2.5e-4 (ρ/λ) and 2e-3 (φ) only (module notes of spatialq.panel.random)."""
+    cig, w = cigarette
+    key, sp, _ = SPLM[model]
+    ref = REF[key]
+    r = panel.spatial_panel_re(cig, F, w, model=model, id="state_abbr", n_draws=50)
+    coef = list(ref["coef"].values())
+    np.testing.assert_allclose(r.params.iloc[:3].to_numpy(), coef, rtol=1e-6)
+    np.testing.assert_allclose(r.std_errors.iloc[:3].to_numpy(), list(ref["se"].values()), rtol=1e-6)
+    spv = r.rho if model == "sar" else r.lambda_
+    assert spv == pytest.approx(ref["spatial"][sp], rel=1e-6)
+    assert r.phi == pytest.approx(ref["spatial"]["phi"], rel=1e-6 if model == "sar" else 5e-6)
+    assert r.loglik == pytest.approx(ref["logLik"], rel=1e-12)
+    assert r.sigma2 == pytest.approx(ref["sigma2_idios"], rel=1e-6)
+    assert r.sigma2_mu == pytest.approx(ref["sigma2_id"], rel=5e-6)
+    name = "rho" if model == "sar" else "lambda"
+    assert r.std_errors[name] == pytest.approx(ref["spatial_se"][sp], rel=5e-4)
+    assert r.std_errors["phi"] == pytest.approx(ref["spatial_se"]["phi"], rel=3e-3)
+    out = r.summary()
+    assert "φ" in out and name in r.to_frame().index
+    if model == "sar":
+        assert list(r.effects.index) == ["logp", "logy"]
+        assert r.effects.loc["logp", "total"] == pytest.approx(r.params["logp"] / (1 - r.rho), rel=1e-10)
+    else:
+        assert r.effects is None
+
+
+@pytest.mark.parametrize("model", ["sar", "sem"])
+def test_spatial_hausman_equals_sphtest(cigarette, model):
+    """sphtest(method="ML", errors="BSK") against spml(model="within") with the same spatial term: to 1e-6
+    for the lag model; 5e-6 for the error model (3.8e-6 reached: splm's FE SEs are matched to 2e-6 only, see
+    tests/test_panel.py)."""
+    cig, w = cigarette
+    _, _, hk = SPLM[model]
+    fe = panel.spatial_panel(cig, F, w, model=model, effects="individual", id="state_abbr", n_draws=10, tests=False)
+    re = panel.spatial_panel_re(cig, F, w, model=model, id="state_abbr", n_draws=0)
+    h = panel.spatial_hausman(fe, re)
+    assert h["df"] == REF[hk]["df"] == 2
+    assert h["statistic"] == pytest.approx(REF[hk]["statistic"], rel=1e-6 if model == "sar" else 5e-6)
+    assert h["p"] == pytest.approx(stats.chi2.sf(h["statistic"], 2), rel=1e-12)
+
+
+def _panel_data(N_side=4, T=5, seed=1):
+    rng = np.random.default_rng(seed)
+    w = lat2W(N_side, N_side, rook=True)
+    N = N_side * N_side
+    rows = []
+    mu = rng.normal(size=N)
+    for t in range(T):
+        x = rng.normal(size=N)
+        y = 1 + 0.5 * x + mu + rng.normal(size=N)
+        rows += [{"id": i, "year": 2000 + t, "x": x[i], "y": y[i]} for i in range(N)]
+    return pd.DataFrame(rows), w
+
+
+@pytest.mark.parametrize("model", ["sar", "sem"])
+def test_likelihood_equals_dense_normal_density(model):
+    """The maximised log L equals the dense multivariate normal log-density of y with the estimated β, σ², φ
+    and ρ/λ (Ω built explicitly; for SAR plus the Jacobian T ln|I − ρW|)."""
+    df, w = _panel_data()
+    r = panel.spatial_panel_re(df, "y ~ x", w, model=model, id="id", n_draws=0)
+    N, T = 16, 5
+    wf, _ = w.full()
+    W = wf / wf.sum(axis=1, keepdims=True)
+    d = df.sort_values(["year", "id"])
+    y = d["y"].to_numpy()
+    X = np.column_stack([np.ones(N * T), d["x"].to_numpy()])
+    beta = r.params[["Intercept", "x"]].to_numpy()
+    s2, phi = r.sigma2, r.phi
+    JT = np.ones((T, T))
+    if model == "sar":
+        rho = r.rho
+        A = np.eye(N) - rho * W
+        ystar = np.kron(np.eye(T), A) @ y
+        omega = s2 * np.kron(phi * JT + np.eye(T), np.eye(N))
+        ll = stats.multivariate_normal(X @ beta, omega).logpdf(ystar) + T * np.linalg.slogdet(A)[1]
+    else:
+        B = np.eye(N) - r.lambda_ * W
+        omega = s2 * (np.kron(phi * JT, np.eye(N)) + np.kron(np.eye(T), np.linalg.inv(B.T @ B)))
+        ll = stats.multivariate_normal(X @ beta, omega).logpdf(y)
+    assert r.loglik == pytest.approx(ll, rel=1e-10)
+
+
+def test_input_errors():
+    df, w = _panel_data()
+    with pytest.raises(InputError, match="unbalanced"):
+        panel.spatial_panel_re(df.iloc[1:], "y ~ x", w, id="id")
+    with pytest.raises(InputError, match="model must be one of"):
+        panel.spatial_panel_re(df, "y ~ x", w, id="id", model="sdm")
+    with pytest.raises(InputError, match="not found"):
+        panel.spatial_panel_re(df, "y ~ x", w, id="unit")
+    sar = panel.spatial_panel_re(df, "y ~ x", w, id="id", n_draws=0)
+    sem = panel.spatial_panel_re(df, "y ~ x", w, id="id", model="sem")
+    with pytest.raises(InputError, match="same spatial model"):
+        panel.spatial_hausman(sar, sem)
