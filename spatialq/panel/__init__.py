@@ -31,11 +31,12 @@ from .._spml._design import design, durbin_columns
 from .._spml._logdet import LogDet
 from .._spml._result import SpatialRegressionResult, compare
 from .._wmatrix import aligned
+from .dynamic import dynamic_panel
 from .random import RandomEffectsResult, spatial_hausman, spatial_panel_re
 from .threshold import ThresholdResult, threshold_panel
 
-__all__ = ["RandomEffectsResult", "ThresholdResult", "compare", "fixed_effects_tests", "lm_tests", "spatial_hausman",
-           "spatial_panel", "spatial_panel_re", "threshold_panel"]
+__all__ = ["RandomEffectsResult", "ThresholdResult", "compare", "dynamic_panel", "fixed_effects_tests", "lm_tests",
+           "spatial_hausman", "spatial_panel", "spatial_panel_re", "threshold_panel"]
 
 EFFECTS = ("twoways", "individual", "time", "none")
 INFORMATION = ("within", "dummies")
