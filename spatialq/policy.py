@@ -222,6 +222,9 @@ def spatial_did(df: pd.DataFrame, y: str, treat: str, w, *, controls=(), model: 
         Level of the intervals of SEM effects (the others come from ``spatial_panel``, 95 %).
     **kw
         Passed to :func:`spatialq.panel.spatial_panel` (``lee_yu``, ``transform``, ``se``, ...).
+        In a Monte Carlo on the prefecture W with T = 10 (``docs/policy.md``) the default direct
+        approach understates the sd of the effects by 6–7 % (coverage 0.93); ``lee_yu=True`` gives
+        coverage 0.94–0.95.
 
     Returns
     -------

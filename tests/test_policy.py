@@ -219,3 +219,12 @@ def test_result_convention_and_row_order(w):
     pd.testing.assert_frame_equal(shuffled.effects, r.effects, rtol=1e-10)
     es = event_study(df, "y", "adopt", w, leads=2, lags=2, controls=["x"], n_draws=50)
     assert repr(es) == es.summary() and "<div>" in es._repr_html_()
+
+
+def test_lee_yu_passes_through(w):
+    df = simulate(w, seed=6)
+    r = spatial_did(df, "y", "d", w, controls=["x"], n_draws=100, lee_yu=True)
+    ref = spatial_panel(df, "y ~ d + x", w, model="sdm", n_draws=100, lee_yu=True)
+    np.testing.assert_allclose(r.fit.params.to_numpy(), ref.params.to_numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r.fit.std_errors.to_numpy(), ref.std_errors.to_numpy(), rtol=1e-10)
+    assert r.fit.panel["lee_yu"] is True
