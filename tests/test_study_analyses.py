@@ -97,3 +97,67 @@ def test_spatial_convergence_checks_up_front(tmp_path, study_raw, no_compute):
     assert "conditional convergence needs controls" in msg
     with pytest.raises(StudyError, match="'neg' must be positive"):
         _run(tmp_path, '[analyses.spatial_convergence]\ncolumn = "neg"\n', d)
+
+
+REG = '[analyses.regression]\nformula = "urbanisation_latent ~ ln_gdp_pc + openness"\nn_draws = 50\nlm_tests = false\n'
+
+
+def test_random_effects_regression_with_hausman_equals_the_api(tmp_path, study_raw):
+    from spatialq import panel
+
+    body = REG + 'models = ["sar", "sem"]\neffects = "random"\n'
+    res = _run(tmp_path, body, study_raw)
+    f = "urbanisation_latent ~ ln_gdp_pc + openness"
+    re_ = panel.spatial_panel_re(res.data, f, _w(), model="sar", n_draws=50, seed=7)
+    fe = panel.spatial_panel(res.data, f, _w(), model="sar", effects="individual", n_draws=50, seed=7)
+    h = _table(res, "hausman")
+    assert list(h.iloc[:, 0]) == ["SAR", "SEM"]
+    assert float(h.iloc[0, 1]) == pytest.approx(round(float(panel.spatial_hausman(fe, re_)["statistic"]), 3),
+                                                abs=1e-9)
+    assert "随机效应" in next(o for o in res.outputs if o.name == "regression").caption
+
+
+def test_dynamic_regression_writes_short_and_long_run_effects(tmp_path, study_raw):
+    from spatialq import panel
+
+    body = REG + 'models = ["sar"]\neffects = "individual"\ndynamic = true\n'
+    res = _run(tmp_path, body, study_raw)
+    names = {o.name for o in res.outputs}
+    assert {"regression", "effects_sar"} <= names
+    api = panel.dynamic_panel(res.data, "urbanisation_latent ~ ln_gdp_pc + openness", _w(), model="sar",
+                              effects="individual", n_draws=50, seed=7)
+    got = pd.read_csv(next(o for o in res.outputs if o.name == "regression").files[0], encoding="utf-8-sig")
+    first = got.iloc[0, 1]
+    assert float(str(first).rstrip("*")) == pytest.approx(round(float(api.params.iloc[0]), 3), abs=1e-9)
+    if api.long_run_effects_inference is not None:
+        assert "long_run_effects_sar" in names
+
+
+@pytest.mark.parametrize(("extra", "expect"), [
+    ('models = ["sdm"]\neffects = "random"\n', 'random effects are estimated for "sar" and "sem"'),
+    ('models = ["sem"]\ndynamic = true\n', 'dynamic panels are "sdm" or "sar"'),
+    ('models = ["sar"]\ndynamic = true\neffects = "time"\n', 'a dynamic panel takes "individual" or "twoways"'),
+])
+def test_regression_kinds_checked_up_front(tmp_path, study_raw, no_compute, extra, expect):
+    with pytest.raises(StudyError, match=expect):
+        _run(tmp_path, REG + extra, study_raw)
+
+
+def test_did_analysis_equals_the_api(tmp_path, study_raw):
+    from spatialq import policy
+
+    d = study_raw.copy()
+    pilots = ["浙江省", "江苏省", "广东省", "四川省", "湖北省", "陕西省", "辽宁省"]
+    d["adopt"] = np.where(d["province"].isin(pilots), 2017.0, np.nan)
+    d["pilot"] = ((d["year"] >= d["adopt"]) & d["adopt"].notna()).astype(int)
+    d["y"] = d["urbanisation_latent"] + 0.3 * d["pilot"]
+    body = ('[analyses.did]\ncolumn = "y"\ntreat = "pilot"\ncontrols = ["ln_gdp_pc"]\nadoption = "adopt"\nleads = 2\n'
+            "lags = 1\nn_draws = 50\n")
+    res = _run(tmp_path, body, d)
+    got = _table(res, "did_effects")
+    api = policy.spatial_did(res.data, "y", "pilot", _w(), controls=("ln_gdp_pc",), n_draws=50, seed=7, lee_yu=True)
+    assert np.allclose(got.iloc[:, 1].astype(float), api.to_frame()["estimate"].round(3), atol=1e-9)
+    assert {"did_coefficients", "event_study"} <= {o.name for o in res.outputs}
+    bad = d.assign(pilot=d["pilot"] * 2)
+    with pytest.raises(StudyError, match=r"\[analyses.did\] treat: 'pilot' must be 0/1"):
+        _run(tmp_path, body, bad)

@@ -33,36 +33,79 @@ def _cross_section(ctx, opts) -> int | None:
     return None
 
 
-def step(ctx, opts) -> None:
-    from ... import panel, regression, report
+def _fitter(ctx, opts, f, year):
+    """(fit(model) -> result, a caption word) for the study's kind of regression; writes the LM tests."""
+    from ... import panel, regression
 
-    f = _formula(opts)
-    year = _cross_section(ctx, opts)
-    results, names = [], []
-    kind = t(ctx, "面板", "panel") if year is None else t(ctx, f"{year} 年截面", f"{year} cross-section")
+    common = {"n_draws": opts["n_draws"], "seed": ctx.seed}
     if year is not None:
         data = ctx.data[ctx.data["year"] == year]
-        fit = lambda m: regression.spatial_model(data, f, ctx.w, model=m, n_draws=opts["n_draws"],  # noqa: E731
-                                                 seed=ctx.seed)
         if opts["lm_tests"]:
             ctx.table("lm_tests", regression.lm_tests(data, f, ctx.w),
                       t(ctx, f"LM 检验（{year} 年 OLS 残差）", f"LM tests (OLS residuals, {year})"))
-    else:
-        fit = lambda m: panel.spatial_panel(ctx.data, f, ctx.w, model=m, effects=opts["effects"],  # noqa: E731
-                                            lee_yu=opts["lee_yu"], n_draws=opts["n_draws"], seed=ctx.seed)
-        if opts["lm_tests"] and opts["effects"] != "none":
-            ctx.table("lm_tests", panel.lm_tests(ctx.data, f, ctx.w, effects=opts["effects"]),
-                      t(ctx, "LM 检验（固定效应模型残差）", "LM tests (fixed-effects residuals)"))
+        return (lambda m: regression.spatial_model(data, f, ctx.w, model=m, **common),
+                t(ctx, f"{year} 年截面", f"{year} cross-section"))
+    if opts["dynamic"]:
+        return (lambda m: panel.dynamic_panel(ctx.data, f, ctx.w, model=m, effects=opts["effects"], **common),
+                t(ctx, "动态面板", "dynamic panel"))
+    if opts["effects"] == "random":
+        return (lambda m: panel.spatial_panel_re(ctx.data, f, ctx.w, model=m, **common),
+                t(ctx, "随机效应面板", "random-effects panel"))
+    if opts["lm_tests"] and opts["effects"] != "none":
+        ctx.table("lm_tests", panel.lm_tests(ctx.data, f, ctx.w, effects=opts["effects"]),
+                  t(ctx, "LM 检验（固定效应模型残差）", "LM tests (fixed-effects residuals)"))
+    return (lambda m: panel.spatial_panel(ctx.data, f, ctx.w, model=m, effects=opts["effects"], lee_yu=opts["lee_yu"],
+                                          **common), t(ctx, "面板", "panel"))
+
+
+def _effects_tables(ctx, m: str, r) -> None:
+    from ... import report
+
+    if m in EFFECT_MODELS and r.effects_inference is not None:
+        ctx.table(f"effects_{m}", report.effects_table(r, lang=ctx.lang, digits=ctx.digits),
+                  t(ctx, f"{m.upper()} 直接效应、间接效应与总效应（括号内为 t 值）",
+                    f"{m.upper()} direct, indirect and total effects (t in parentheses)"), formatted=True,
+                  note=report.STAR_NOTE_T[ctx.lang])
+    long_run = getattr(r, "long_run_effects_inference", None)
+    if long_run is not None and len(long_run):
+        from types import SimpleNamespace
+
+        ctx.table(f"long_run_effects_{m}",
+                  report.effects_table(SimpleNamespace(effects_inference=long_run), lang=ctx.lang, digits=ctx.digits),
+                  t(ctx, f"{m.upper()} 长期直接效应、间接效应与总效应（括号内为 t 值）",
+                    f"{m.upper()} long-run direct, indirect and total effects (t in parentheses)"), formatted=True,
+                  note=report.STAR_NOTE_T[ctx.lang])
+
+
+def _hausman(ctx, opts, f, results, names) -> None:
+    """Random effects: the spatial Hausman test of each model against its unit fixed-effects fit."""
+    from ... import panel
+
+    rows = []
+    for r, n in zip(results, names):
+        fe = panel.spatial_panel(ctx.data, f, ctx.w, model=n.lower(), effects="individual", n_draws=opts["n_draws"],
+                                 seed=ctx.seed)
+        h = panel.spatial_hausman(fe, r)
+        rows.append({"model": n, "statistic": float(h["statistic"]), "df": int(h["df"]), "p": float(h["p"])})
+    ctx.table("hausman", pd.DataFrame(rows), t(ctx, "空间 Hausman 检验（随机效应 vs 固定效应）",
+                                              "Spatial Hausman test (random vs fixed effects)"))
+
+
+def step(ctx, opts) -> None:
+    from ... import report
+
+    f = _formula(opts)
+    fit, kind = _fitter(ctx, opts, f, _cross_section(ctx, opts))
+    results, names = [], []
     for m in opts["models"]:
         r = fit(m)
         results.append(r)
         names.append(m.upper())
-        if m in EFFECT_MODELS and r.effects_inference is not None:
-            ctx.table(f"effects_{m}", report.effects_table(r, lang=ctx.lang, digits=ctx.digits),
-                      t(ctx, f"{m.upper()} 直接效应、间接效应与总效应（括号内为 t 值）",
-                        f"{m.upper()} direct, indirect and total effects (t in parentheses)"), formatted=True,
-                      note=report.STAR_NOTE_T[ctx.lang])
-    tests = [r.tests.assign(model=n) for r, n in zip(results, names) if r.tests is not None and len(r.tests)]
+        _effects_tables(ctx, m, r)
+    if opts["effects"] == "random" and _cross_section(ctx, opts) is None and not opts["dynamic"]:
+        _hausman(ctx, opts, f, results, names)
+    tests = [r.tests.assign(model=n) for r, n in zip(results, names) if getattr(r, "tests", None) is not None
+             and len(r.tests)]
     if tests:
         tests = pd.concat(tests, ignore_index=True)
         tests = tests[["model", *[c for c in tests.columns if c != "model"]]]
@@ -103,6 +146,19 @@ def _check(opts, sections) -> list[str]:
         _formula(opts)
     except FormulaError as err:
         problems.append(f"[analyses.regression] formula: {err}")
+    if opts["effects"] == "random":
+        wrong = [m for m in opts["models"] if m not in ("sar", "sem")]
+        if wrong:
+            problems.append(f'[analyses.regression] models: random effects are estimated for "sar" and "sem", not '
+                            f"{wrong}")
+    if opts["dynamic"]:
+        wrong = [m for m in opts["models"] if m not in ("sdm", "sar")]
+        if wrong:
+            problems.append(f'[analyses.regression] models: dynamic panels are "sdm" or "sar", not {wrong}')
+        if opts["effects"] not in ("individual", "twoways"):
+            problems.append('[analyses.regression] effects: a dynamic panel takes "individual" or "twoways"')
+        if opts["cross_section"]:
+            problems.append("[analyses.regression] dynamic: a cross-section has no dynamics")
     bad = [m for m in opts["models"] if m not in MODELS]
     if not opts["models"]:
         problems.append(f"[analyses.regression] models: name at least one of {list(MODELS)}")
@@ -154,8 +210,11 @@ ANALYSIS = Analysis(
     summary="spatial regressions (two-way FE panel or one cross-section) with LM tests and effects",
     options={"formula": Opt(str, REQUIRED, doc='e.g. "index ~ x1 + log(x2)" (spatialq formula grammar)'),
              "models": Opt(list, ["sar", "sem", "sdm"], doc=f"any of {', '.join(MODELS)}", max_len=7),
-             "effects": Opt(str, "twoways", ("twoways", "individual", "time", "none"),
-                            doc="fixed effects of the panel"),
+             "effects": Opt(str, "twoways", ("twoways", "individual", "time", "none", "random"),
+                            doc="fixed effects of the panel, or random unit effects (sar, sem; with the spatial "
+                                "Hausman test)"),
+             "dynamic": Opt(bool, False, doc="dynamic panel with y(t−1) and W·y(t−1) (sdm, sar; effects individual "
+                                             "or twoways; short- and long-run effects)"),
              "lee_yu": Opt(bool, True, doc="Lee–Yu transformation approach (panel)"),
              "n_draws": Opt(int, 1000, doc=f"draws for the effects' inference (2–{MAX_DRAWS})", low=2,
                             high=MAX_DRAWS),
