@@ -37,6 +37,16 @@ the long run uses ρ′ = (ρ + η)/(1 − τ) and β/(1 − τ), θ/(1 − τ).
 (τ, η, β, θ, ρ) from the estimated normal distribution (draws outside the admissible ρ, or with
 ρ′ outside it, are discarded).
 
+**Large N** (N > ``DENSE_LIMIT`` = 2,000 units; results equal to the dense path up to rounding, see
+``tests/test_panel_dynamic.py``): W stays sparse (lags by sparse products; the two-way transformation F′ by
+O(N) Helmert sums instead of a dense F and F′WF), (I − ρW)⁻¹ comes from one sparse LU factorisation solved
+for the identity (O(N · fill) instead of a dense O(N³) inverse), and the bias-correction traces are exact
+spectral sums over the eigenvalues ω of W* (those of W, less one unit eigenvalue with two-way effects):
+tr((I − B)⁻¹S⁻¹) = Σ h(ω), h = 1/((1 − τ) − (ρ + η)ω), or 1/(1 − ρω) where (τ + ηω)/(1 − ρω) > 1 − 1/n, and
+likewise for the other four traces — no dense eigendecomposition of A.  The eigenvalues (needed for the
+stability condition anyway) come from the symmetric form of W when its unstandardised matrix is symmetric.
+Nothing is estimated stochastically; memory is a few dense N × N arrays (65 MB each at N = 2,848).
+
 **Stability**: τ + ρ + η < 1 (with a Wald test of τ + ρ + η = 1, as SDPDmod) and the full condition
 max_ω |(τ + ηω)/(1 − ρω)| < 1 over the eigenvalues ω of W.  An unstable estimate is reported (warning,
 ``stable = False``) and its long-run effects are NaN.
@@ -49,6 +59,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 from scipy import optimize, stats
 
 from .._results import provenance
@@ -61,6 +73,7 @@ from .._wmatrix import aligned
 __all__ = ["DynamicPanelResult", "dynamic_panel"]
 
 EFFECTS = ("individual", "twoways")
+DENSE_LIMIT = 2000  # above this many units: sparse W, sparse-LU resolvent, spectral bias-correction traces
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -105,11 +118,61 @@ def _orthonormal_complement(n: int) -> np.ndarray:
     return F
 
 
-def _info(Z, b, rho, sige, Ws, n, t):
-    """SDPDmod's information matrix Σ/(nt) over (b, ρ, σ²), and G, S⁻¹."""
+def _helmert_t(X: np.ndarray) -> np.ndarray:
+    """F′X along axis 0 for the Helmert F of :func:`_orthonormal_complement`, without forming F (O(N) per column)."""
+    X = np.asarray(X, float)
+    N = X.shape[0]
+    j = np.arange(1, N, dtype=float).reshape((-1,) + (1,) * (X.ndim - 1))
+    return (np.cumsum(X, axis=0)[:-1] - j * X[1:]) / np.sqrt(j * (j + 1))
+
+
+def _helmert(Y: np.ndarray) -> np.ndarray:
+    """F Y along axis 0 (Y has N − 1 rows), without forming F."""
+    Y = np.asarray(Y, float)
+    N = Y.shape[0] + 1
+    j = np.arange(1, N, dtype=float).reshape((-1,) + (1,) * (Y.ndim - 1))
+    v = Y / np.sqrt(j * (j + 1))
+    out = np.zeros((N,) + Y.shape[1:])
+    out[:-1] = np.flip(np.cumsum(np.flip(v, axis=0), axis=0), axis=0)
+    out[1:] -= j * v
+    return out
+
+
+def _ftaf(A: np.ndarray) -> np.ndarray:
+    """F′AF for a dense N × N A in O(N²)."""
+    return _helmert_t(_helmert_t(A).T).T
+
+
+def _resolvent(W: sp.csr_matrix, rho: float, twoway: bool):
+    """Dense S⁻¹ = (I − ρW*)⁻¹ and G = W*S⁻¹ from one sparse LU of I − ρW (W* = F′WF with two-way effects:
+    F′(I − ρW)⁻¹F = (I − ρW*)⁻¹ because W1 = 1)."""
+    N = W.shape[0]
+    lu = spla.splu(sp.csc_matrix(sp.identity(N) - rho * W))
+    Sinv = lu.solve(np.eye(N))
+    G = np.asarray(W @ Sinv)
+    if twoway:
+        return _ftaf(Sinv), _ftaf(G)
+    return Sinv, G
+
+
+def _spectral_bias(omega, tau, eta, rho, n):
+    """Traces of the bias correction as spectral sums over the eigenvalues ω of W* (see the module notes)."""
+    s = 1.0 / (1.0 - rho * omega)
+    g = omega * s
+    big = ((tau + eta * omega) * s).real > 1 - 1 / n
+    h = np.where(big, s, 1.0 / ((1 - tau) - (rho + eta) * omega))
+    tr = [float(np.sum(v).real) for v in (h, omega * h, g * h, g * omega * h, g)]
+    return tr, int(big.sum())
+
+
+def _info(Z, b, rho, sige, Ws, n, t, res=None):
+    """SDPDmod's information matrix Σ/(nt) over (b, ρ, σ²), and G, S⁻¹ (``res`` = (S⁻¹, G) if known)."""
     kz = Z.shape[1]
-    Sinv = np.linalg.inv(np.eye(n) - rho * Ws)
-    G = Ws @ Sinv
+    if res is None:
+        Sinv = np.linalg.inv(np.eye(n) - rho * Ws)
+        G = Ws @ Sinv
+    else:
+        Sinv, G = res
     Zb = (Z @ b).reshape(t, n)
     GZb = (Zb @ G.T).ravel()
     S = np.zeros((kz + 2, kz + 2))
@@ -129,9 +192,9 @@ def _omega(sige, G, n, kz, mu4):
     return (mu4 - 3 * sige ** 2) / sige ** 2 * om
 
 
-def _covariance(Z, y, Wy, b, rho, sige, Ws, n, t):
+def _covariance(Z, y, Wy, b, rho, sige, Ws, n, t, fast=None):
     kz = Z.shape[1]
-    S, G, Sinv = _info(Z, b, rho, sige, Ws, n, t)
+    S, G, Sinv = _info(Z, b, rho, sige, Ws, n, t, None if fast is None else _resolvent(*fast(rho)))
     Si = np.linalg.inv(S)
     fitted = (Z @ b).reshape(t, n) @ Sinv.T  # reduced form (I − ρW)⁻¹Zb per period
     resid = y - fitted.ravel()
@@ -211,34 +274,53 @@ def dynamic_panel(
         raise ValueError("the formula has no regressors")
     Xa = X[names].to_numpy(float).reshape(T, N, -1)
     W = aligned(w, ids, transform="r")
-    Wd = W.toarray()
+    large = N > DENSE_LIMIT
     Ya = np.asarray(y_all, float).reshape(T, N)
     t = T - 1
     y1, ylag, Xt = Ya[1:], Ya[:-1], Xa[1:]
-    lagX = np.einsum("ij,tjk->tik", Wd, Xt)
-    cols = [ylag[..., None], (ylag @ Wd.T)[..., None], Xt] + ([lagX] if model == "sdm" else [])
+    twoway = effects == "twoways"
+    if large:
+        lagX = np.stack([np.asarray(W @ Xt[s]) for s in range(t)])
+        wylag = np.asarray(W @ ylag.T).T
+    else:
+        Wd = W.toarray()
+        lagX = np.einsum("ij,tjk->tik", Wd, Xt)
+        wylag = ylag @ Wd.T
+    cols = [ylag[..., None], wylag[..., None], Xt] + ([lagX] if model == "sdm" else [])
     Z3 = np.concatenate(cols, axis=2)  # (t, N, kz)
     znames = [f"{response}(t-1)", f"W*{response}(t-1)", *names] + ([f"W*{c}" for c in names] if model == "sdm" else [])
-    if effects == "twoways":
-        if not np.allclose(Wd.sum(axis=1), 1.0):
+    if twoway:
+        if not np.allclose(np.asarray(W.sum(axis=1)).ravel(), 1.0):
             raise ValueError("two-way effects need a row-standardised W")
-        F = _orthonormal_complement(N)
-        y1 = y1 @ F
-        Z3 = np.einsum("nm,tnk->tmk", F, Z3)
-        Ws = F.T @ Wd @ F
         n = N - 1
+        if large:
+            y1 = _helmert_t(y1.T).T
+            Z3 = np.swapaxes(_helmert_t(np.swapaxes(Z3, 0, 1)), 0, 1)
+            Ws = None
+        else:
+            F = _orthonormal_complement(N)
+            y1 = y1 @ F
+            Z3 = np.einsum("nm,tnk->tmk", F, Z3)
+            Ws = F.T @ Wd @ F
     else:
-        Ws, n = Wd, N
+        Ws, n = (None if large else Wd), N
     y3 = y1 - y1.mean(axis=0)
     Z3 = Z3 - Z3.mean(axis=0)
     y = y3.ravel()
     Z = Z3.reshape(t * n, -1)
-    Wy = (y3 @ Ws.T).ravel()
+    if large:
+        Wy = (_helmert_t(W @ _helmert(y3.T)).T if twoway else np.asarray(W @ y3.T).T).ravel()
+
+        def fast(r):
+            return W, r, twoway
+    else:
+        Wy = (y3 @ Ws.T).ravel()
+        fast = None
     kz = Z.shape[1]
     if np.linalg.matrix_rank(Z) < kz:
         raise ValueError("the regressors (with y(t-1), W y(t-1)) are collinear after removing the fixed effects")
 
-    ld0 = LogDet(W, method="auto")
+    ld0 = LogDet(W, base=aligned(w, ids, transform="o") if large else None, method="auto")
     lo, hi = ld0.interval
 
     def ld(r):
@@ -264,14 +346,31 @@ def dynamic_panel(
     e = eo - rho * ed
     sige = float(e @ e / (n * t))
     loglik = _loglik(rho, b, sige, y, Z, Wy, ld, n, t)
-    V, Si, G, Sinv = _covariance(Z, y, Wy, b, rho, sige, Ws, n, t)
+    V, Si, G, Sinv = _covariance(Z, y, Wy, b, rho, sige, Ws, n, t, fast)
     theta0 = np.r_[b, rho, sige]
     unc = {"params": pd.Series(theta0[:-1], index=[*znames, "rho"]),
            "std_errors": pd.Series(np.sqrt(np.abs(np.diag(V)))[:-1], index=[*znames, "rho"]),
            "sigma2": sige, "loglik": loglik, "cov": V}
 
     est, cov, sig2, ll = theta0, V, sige, loglik
-    if bias_correction:
+    if bias_correction and large:
+        tau, eta = b[0], b[1]
+        omega = ld0.eigenvalues()
+        if twoway:  # W* has the eigenvalues of W less one unit eigenvalue (W1 = 1)
+            omega = np.delete(omega, int(np.argmin(np.abs(omega - 1))))
+        trs, m = _spectral_bias(omega, tau, eta, rho, n)
+        b1 = np.zeros(kz + 2)
+        b1[0] = trs[0] / n
+        b1[1] = trs[1] / n
+        b1[kz] = tau * trs[2] / n + eta * trs[3] / n + trs[4] / n
+        b1[kz + 1] = 1 / (2 * sige)
+        if m:
+            b1[[0, 1, kz]] += t / (2 * (1 - rho)) * m / n
+        est = theta0 + Si @ b1 / t
+        b, rho, sig2 = est[:kz], float(est[kz]), float(est[kz + 1])
+        ll = _loglik(rho, b, sig2, y, Z, Wy, ld, n, t)
+        cov, *_ = _covariance(Z, y, Wy, b, rho, sig2, Ws, n, t, fast)
+    elif bias_correction:
         tau, eta = b[0], b[1]
         eye = np.eye(n)
         A = Sinv @ (tau * eye + eta * Ws)
@@ -340,7 +439,8 @@ def dynamic_panel(
         sigma2=sig2, loglik=ll, nobs=n * t, effects=eff, effects_inference=eff_inf, tests=pd.DataFrame(),
         residuals=pd.Series(resid, index=index, name="residual"),
         fitted=pd.Series(y - resid, index=index, name="fitted (transformed)"),
-        se_method="SDPDmod sandwich (Yu, de Jong & Lee 2008), exact traces",
+        se_method="SDPDmod sandwich (Yu, de Jong & Lee 2008), exact traces"
+                  + (" (sparse LU resolvent, spectral bias traces)" if large else ""),
         panel={"effects": effects, "lee_yu": lee_yu, "N": N, "T": T, "n_eff": n * t,
                "bias_correction": bias_correction},
         tau=tau, eta=eta, long_run_effects=lr_eff, long_run_effects_inference=lr_inf, stability=stability,
