@@ -246,3 +246,22 @@ def test_large_n_path_equals_dense_path(monkeypatch, effects, bias_correction):
         assert large.stability["max_modulus"] == pytest.approx(dense.stability["max_modulus"], rel=tol)
         assert large.stability["wald"] == pytest.approx(dense.stability["wald"], rel=max(tol, 1e-9))
         np.testing.assert_allclose(large.residuals, dense.residuals, rtol=tol, atol=tol)
+
+
+NEARPD = json.loads((Path(__file__).parent / "reference" / "regression" / "cigarette_dynamic_nearpd.json").read_text())
+
+
+@pytest.mark.parametrize("model", ["sdm", "sar"])
+def test_two_way_equals_sdpdmod_without_its_nearpd_step(cigarette, model):
+    """With two-way effects SDPDmod 0.0.6 passes its information matrix through Matrix::nearPD, which alters it
+    (eigenvalue ratio below its 1e-6 tolerance). With that step replaced by the identity
+    (tests/reference/regression/cigarette_dynamic_nearpd.R) the bias-corrected estimates equal spatialq's to
+    1e-10; the standard errors still differ by 0.3–0.4 % (not explained yet; asserted within 0.5 %)."""
+    cig, w = cigarette
+    ref = NEARPD[f"{model}_twoways_plain"]
+    res = fit(cig, w, model=model, effects="twoways", rho=ref["uncorrected"]["rho"])
+    c = ref["corrected"]
+    np.testing.assert_allclose(res.params.to_numpy(), [*c["coef"].values(), c["rho"]], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), [*c["se"], c["rho_se"]], rtol=5e-3)
+    shipped = NEARPD[f"{model}_twoways_nearPD"]["corrected"]  # and the shipped SDPDmod is far off: nearPD's doing
+    assert np.max(np.abs(np.array(list(shipped["coef"].values())) - res.params.to_numpy()[:-1])) > 1e-3
