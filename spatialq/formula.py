@@ -64,7 +64,7 @@ import pandas as pd
 
 from ._formula_tokens import ALLOWED, FormulaError, _chunk, _Tok, _tokenize
 
-__all__ = ["ALLOWED", "Formula", "FormulaError", "parse"]
+__all__ = ["ALLOWED", "Formula", "FormulaError", "from_columns", "parse"]
 
 MAX_LENGTH = 1000
 MAX_TERMS = 200
@@ -479,3 +479,26 @@ def parse(text: str) -> Formula:
     columns = tuple(dict.fromkeys(c for c in [response.column, *q.order] if c in used))
     return Formula(text=text, response=response.name, terms=tuple(":".join(f.name for f in t) for t in kept),
                    intercept=intercept is not False, columns=columns, _response=response, _terms=tuple(kept))
+
+
+def _quote(name: str) -> str:
+    """A column name as the grammar reads it: bare when it is a plain identifier, else quoted."""
+    if name.isidentifier() and "__" not in name:
+        return name
+    for q in ("`", '"', "'"):
+        if q not in name and "\n" not in name:
+            return f"{q}{name}{q}"
+    raise FormulaError(name, "a column name that holds every quote character (` \" ') cannot be written in a "
+                             "formula; rename the column")
+
+
+def from_columns(response: str, terms: list[str] | tuple[str, ...]) -> Formula:
+    """``response ~ term1 + term2 + …`` from column names, quoted as needed and parsed by :func:`parse`.
+
+    For code that builds a model from names it was given (a study's options, a function's arguments): the
+    names never become code, whatever they contain.
+
+    >>> str(from_columns("人均GDP", ["x1", "GDP (亿元)"]))
+    '人均GDP ~ x1 + `GDP (亿元)`'
+    """
+    return parse(f"{_quote(response)} ~ " + " + ".join(_quote(t) for t in terms))

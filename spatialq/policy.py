@@ -23,7 +23,6 @@ averages them with weights that can be negative (Goodman-Bacon 2021); look at :f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +32,7 @@ from scipy import stats
 from ._guards import InputError
 from ._results import Result, provenance
 from ._spml._result import EFFECT_ZH, SpatialRegressionResult, stars
-from .formula import parse
+from .formula import FormulaError, from_columns
 from .panel import _balanced, spatial_panel
 
 __all__ = ["DIDRobustnessResult", "EventStudyResult", "SpatialDIDResult", "did_robustness", "event_study",
@@ -41,22 +40,14 @@ __all__ = ["DIDRobustnessResult", "EventStudyResult", "SpatialDIDResult", "did_r
 
 MODELS = ("sdm", "sar", "sem", "sdem", "slx")
 EFFECTS = ("direct", "indirect", "total")
-_IDENT = re.compile(r"^[^\W\d]\w*$")
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-def _quote(name: str) -> str:
-    """A column name as the formula grammar reads it (bare identifier or quoted)."""
-    if _IDENT.match(name) and "__" not in name:
-        return name
-    for q in ("`", '"', "'"):
-        if q not in name and "\n" not in name:
-            return f"{q}{name}{q}"
-    raise InputError(f"column name {name!r} holds every quote character; rename it")
-
-
 def _formula(y: str, terms: list[str]):
-    return parse(f"{_quote(y)} ~ " + " + ".join(_quote(t) for t in terms))
+    try:
+        return from_columns(y, terms)
+    except FormulaError as err:
+        raise InputError(str(err)) from None
 
 
 def _check_columns(df, cols: dict[str, str], id: str, time: str) -> None:

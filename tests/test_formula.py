@@ -316,3 +316,27 @@ def test_spatial_panel_with_a_parsed_formula(text, effects):
     s = panel.spatial_panel(df, text, w, model="sar", effects=effects, n_draws=20)
     f = panel.spatial_panel(df, parse(text), w, model="sar", effects=effects, n_draws=20)
     _same_result(f, s)
+
+
+def test_from_columns_keeps_every_name_a_name(tmp_path):
+    """Names given by a study or a caller become quoted columns, never code — also through the models that
+    build their formulas from names (spatial convergence's controls, spatial DID)."""
+    import warnings
+
+    from spatialq import geometry, inequality, weights
+    from spatialq.datasets import synthetic_urbanisation
+    from spatialq.formula import from_columns
+
+    canary = tmp_path / "CANARY"
+    evil = "x` + {__import__('os').system('touch " + str(canary) + "')} + `y"
+    f = from_columns("y", ["x1", evil, "GDP (亿元)"])
+    assert f.columns == ("y", "x1", evil, "GDP (亿元)")
+    with pytest.raises(FormulaError, match="every quote character"):
+        from_columns("y", ["a`b\"c'd"])
+    d = synthetic_urbanisation("province", years=range(2015, 2019))
+    d[evil] = d["openness"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = weights.contiguity(geometry.provinces())
+        res = inequality.spatial_convergence(d, "urban_income", w, kind="conditional", controls=[evil], n_draws=20)
+    assert evil in res.model.params.index and not canary.exists()

@@ -20,6 +20,7 @@ from .._data import long_frame
 from .._guards import InputError
 from .._results import Result, provenance
 from .._spml._result import SpatialRegressionResult, stars
+from ..formula import FormulaError, from_columns
 
 __all__ = ["SpatialConvergenceResult", "spatial_convergence"]
 
@@ -132,10 +133,6 @@ class SpatialConvergenceResult(Result):
         ax.set_title(f"{self.spatial.upper()} $\\beta$-convergence")
         ax.legend(frameon=False)
         return ax
-
-
-def _quote(name: str) -> str:
-    return name if name.isidentifier() else f"`{name}`"
 
 
 def _balanced(data: pd.DataFrame, *, id: str, time: str, value: str) -> tuple[list, list]:
@@ -329,8 +326,10 @@ def spatial_convergence(
     if time not in data.columns:
         raise KeyError(f"spatial_convergence needs the time column {time!r}")
     ids, years = _balanced(data, id=id, time=time, value=value)
-    rhs = " + ".join([LEVEL, *[_quote(c) for c in controls]])
-    formula = f"{GROWTH} ~ {rhs}"
+    try:  # the names become a parsed formula, never code (they may come from a study file)
+        formula = from_columns(GROWTH, [LEVEL, *controls])
+    except FormulaError as err:
+        raise InputError(str(err)) from None
     opts = dict(value=value, model=model, kind=kind, controls=controls, panel=panel, span=span,
                 effects=effects if panel else None, n_draws=n_draws)
     if panel:
