@@ -174,7 +174,7 @@ def test_errors(cigarette):
         fit(cig, w, model="sem")
     with pytest.raises(ValueError, match="effects must be"):
         fit(cig, w, effects="time")
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(TypeError, match="lee_yu"):  # one estimator, the Lee–Yu transformation: no such option
         fit(cig, w, lee_yu=False)
     with pytest.raises(ValueError, match="admissible"):
         fit(cig, w, rho=1.5)

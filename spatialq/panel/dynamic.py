@@ -227,7 +227,6 @@ def dynamic_panel(
     *,
     model: str = "sdm",
     effects: str = "individual",
-    lee_yu: bool = True,
     bias_correction: bool = True,
     id: str = "adcode",
     time: str = "year",
@@ -251,9 +250,6 @@ def dynamic_panel(
     w : libpysal W or Graph over the N units, row-standardised on a copy.
     model : "sdm" or "sar".
     effects : "individual" or "twoways".
-    lee_yu : bool
-        Only ``True`` (the transformation approach; with two-way effects the orthonormal transformation of
-        the time effects) is implemented.
     bias_correction : bool
         Report the bias-corrected estimates (default) or the uncorrected QML ones (both are kept:
         ``.uncorrected``).
@@ -274,8 +270,6 @@ def dynamic_panel(
         raise ValueError(f"model must be 'sdm' or 'sar', got {model!r}")
     if effects not in EFFECTS:
         raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
-    if not lee_yu:
-        raise NotImplementedError("only the Lee–Yu transformation approach (lee_yu=True) is implemented")
     data, ids, times = _balanced(df, id, time)
     N, T = len(ids), len(times)
     if T < 3:
@@ -446,14 +440,14 @@ def dynamic_panel(
         index = pd.MultiIndex.from_product([times[1:], ids], names=[time, id])
     return DynamicPanelResult(
         meta=provenance("spatialq.panel.dynamic_panel", n=n * t, seed=seed, model=model, formula=formula,
-                        effects=effects, lee_yu=lee_yu, bias_correction=bias_correction, n_draws=n_draws),
+                        effects=effects, lee_yu=True, bias_correction=bias_correction, n_draws=n_draws),
         model=model, formula=formula, params=params, std_errors=std_errors, cov=covdf, rho=rho, lambda_=None,
         sigma2=sig2, loglik=ll, nobs=n * t, effects=eff, effects_inference=eff_inf, tests=pd.DataFrame(),
         residuals=pd.Series(resid, index=index, name="residual"),
         fitted=pd.Series(y - resid, index=index, name="fitted (transformed)"),
         se_method="SDPDmod sandwich (Yu, de Jong & Lee 2008), exact traces"
                   + (" (sparse LU resolvent, spectral bias traces)" if large else ""),
-        panel={"effects": effects, "lee_yu": lee_yu, "N": N, "T": T, "n_eff": n * t,
+        panel={"effects": effects, "lee_yu": True, "N": N, "T": T, "n_eff": n * t,
                "bias_correction": bias_correction},
         tau=tau, eta=eta, long_run_effects=lr_eff, long_run_effects_inference=lr_inf, stability=stability,
         uncorrected=unc)
