@@ -89,3 +89,17 @@ def page_links():
         return parser.refs
 
     return links
+
+
+@pytest.fixture(scope="session")
+def cigarette():
+    """Elhorst's cigarette panel (46 states × 30 years) and its contiguity W from ../shared/reference-data
+    (skipped where shared/ is absent): the worked example of splm and SDPDmod references."""
+    import pandas as pd
+    from libpysal.weights import full2W
+
+    ref = SHARED / "reference-data"
+    if not (ref / "cigarette.csv").exists():
+        pytest.skip("../shared/reference-data/cigarette.csv not available")
+    wm = pd.read_csv(ref / "cigarette_w.csv", index_col=0)
+    return pd.read_csv(ref / "cigarette.csv"), full2W(wm.to_numpy(), ids=list(wm.index))

@@ -193,16 +193,12 @@ def test_panel_lm_and_fixed_effects_tests(produc):
 
 
 @pytest.mark.parametrize("model", ["sem", "sac"])
-def test_error_models_with_regressors_that_w_leaves_unchanged(model):
+def test_error_models_with_regressors_that_w_leaves_unchanged(model, cigarette):
     """Period dummies (or any regressor constant within periods) satisfy Wx = x for a row-standardised W, so
     X − λWX = (1 − λ)x: the likelihood used to be computed from cross-products in which (1 − λ)² cancels, and
     SAC with unit effects + C(year) ran to λ → 1 with a negative sum of squares.  Computed by QR of the scaled
     X − λWX, it equals two-way effects (the direct approach's identity, as for SAR)."""
-    if not (SHARED / "cigarette.csv").exists():
-        pytest.skip("../shared/reference-data/cigarette.csv not available")
-    cig = pd.read_csv(SHARED / "cigarette.csv")
-    wm = pd.read_csv(SHARED / "cigarette_w.csv", index_col=0)
-    w = full2W(wm.to_numpy(), ids=list(wm.index))
+    cig, w = cigarette
     kw = dict(id="state_abbr", time="year", n_draws=10, tests=False, model=model)
     two = panel.spatial_panel(cig, "logc ~ logp + logy", w, **kw)
     dum = panel.spatial_panel(cig, "logc ~ logp + logy + C(year)", w, effects="individual", **kw)
@@ -215,27 +211,26 @@ SPLM_NAMES = {"sar": {"rho": "lambda"}, "sem": {"lambda": "rho"}, "sac": {"rho":
 
 
 @pytest.fixture(scope="module")
-def cigarette():
-    if not (SHARED / "cigarette.csv").exists():
-        pytest.skip("../shared/reference-data/cigarette.csv not available")
-    cig = pd.read_csv(SHARED / "cigarette.csv")
-    wm = pd.read_csv(SHARED / "cigarette_w.csv", index_col=0)
-    n = len(wm)
+def cigarette_ring(cigarette):
+    """The cigarette panel, its W and a ring W over the same states (where splm's and spatialq's conventions
+    coincide)."""
+    cig, w = cigarette
+    n = len(w.id_order)
     ring = np.zeros((n, n))
     for i in range(n):
         ring[i, (i - 1) % n] = ring[i, (i + 1) % n] = 0.5
-    return cig, full2W(wm.to_numpy(), ids=list(wm.index)), full2W(ring, ids=list(wm.index))
+    return cig, w, full2W(ring, ids=list(w.id_order))
 
 
 @pytest.mark.parametrize("model", ["sar", "sem", "sac"])
 @pytest.mark.parametrize("case", ["individual", "twoways_ring"])
-def test_panel_standard_errors_equal_splm(cigarette, model, case):
+def test_panel_standard_errors_equal_splm(cigarette_ring, model, case):
     """splm 1.6-5 ``spml(model="within", method="eigen")`` (tests/reference/regression/cigarette_splm.R): the
     expected information matrix, SAC included (issue 14: its SEs came from a numerical Hessian, 24–26 % off).
     Unit effects with the contiguity W, and two-way effects with a doubly stochastic ring W, where splm's
     convention (W on the demeaned y) and spatialq's (demeaned Wy) coincide; both ``information`` options agree
     there."""
-    cig, w, ring = cigarette
+    cig, w, ring = cigarette_ring
     ref = SPLM[f"{model}_{case}"]
     names = SPLM_NAMES[model]
     for information in ("within", "dummies"):
@@ -250,11 +245,11 @@ def test_panel_standard_errors_equal_splm(cigarette, model, case):
 
 
 @pytest.mark.parametrize("model", ["sar", "sdm", "sac", "sem"])
-def test_dummies_information_equals_period_dummies(cigarette, model):
+def test_dummies_information_equals_period_dummies(cigarette_ring, model):
     """``information="dummies"`` = the information matrix with the T − 1 period effects as dummy parameters,
     i.e. the SEs of unit effects + C(year) (1e-9).  The default (Elhorst's formula, "within") gives SEs of ρ
     0.21 % (SAR) and 0.40 % (SDM) smaller on this panel; SEM is unaffected."""
-    cig, w, _ = cigarette
+    cig, w, _ = cigarette_ring
     kw = dict(id="state_abbr", time="year", n_draws=10, tests=False)
     dum = panel.spatial_panel(cig, "logc ~ logp + logy", w, model=model, information="dummies", **kw)
     ref = panel.spatial_panel(cig, "logc ~ logp + logy + C(year)", w, model=model, effects="individual",
@@ -309,9 +304,9 @@ def test_centred_traces_equal_transformed_matrices():
 
 
 @pytest.mark.parametrize("model", ["sar", "sem", "sac"])
-def test_panel_stochastic_traces_agree_with_exact(cigarette, model):
+def test_panel_stochastic_traces_agree_with_exact(cigarette_ring, model):
     """The stochastic traces (default above 2,000 units) on the cigarette panel: within 4 stated errors."""
-    cig, w, _ = cigarette
+    cig, w, _ = cigarette_ring
     kw = dict(id="state_abbr", time="year", n_draws=10, tests=False, lee_yu=True)
     ex = panel.spatial_panel(cig, "logc ~ logp + logy", w, model=model, se="exact", **kw)
     st = panel.spatial_panel(cig, "logc ~ logp + logy", w, model=model, se="stochastic", **kw)

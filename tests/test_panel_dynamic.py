@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from libpysal.weights import full2W
 
 from spatialq import panel
 from spatialq._spml._logdet import LogDet
@@ -32,15 +31,6 @@ from spatialq._wmatrix import aligned
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 REF = json.loads((Path(__file__).parent / "reference" / "regression" / "cigarette_dynamic.json").read_text())
 F = "logc ~ logp + logy"
-
-
-@pytest.fixture(scope="module")
-def cigarette():
-    if not (SHARED / "cigarette.csv").exists():
-        pytest.skip("../shared/reference-data/cigarette.csv not available")
-    cig = pd.read_csv(SHARED / "cigarette.csv")
-    wm = pd.read_csv(SHARED / "cigarette_w.csv", index_col=0)
-    return cig, full2W(wm.to_numpy(), ids=list(wm.index))
 
 
 def fit(cig, w, **kw):

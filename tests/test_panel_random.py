@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from libpysal.weights import full2W, lat2W
+from libpysal.weights import lat2W
 from scipy import stats
 
 from spatialq import panel
@@ -18,15 +18,6 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
 REF = json.loads((Path(__file__).parent / "reference" / "regression" / "cigarette_random.json").read_text())
 F = "logc ~ logp + logy"
 SPLM = {"sar": ("sar_random", "lambda", "hausman_lag"), "sem": ("sem_random", "rho", "hausman_error")}
-
-
-@pytest.fixture(scope="module")
-def cigarette():
-    if not (SHARED / "cigarette.csv").exists():
-        pytest.skip("../shared/reference-data/cigarette.csv not available")
-    cig = pd.read_csv(SHARED / "cigarette.csv")
-    wm = pd.read_csv(SHARED / "cigarette_w.csv", index_col=0)
-    return cig, full2W(wm.to_numpy(), ids=list(wm.index))
 
 
 @pytest.mark.parametrize("model", ["sar", "sem"])
