@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import long_frame
-from .._guards import InputError
+from .._guards import InputError, check_not_constant
 from .._results import Result, provenance
 from .._spml._result import SpatialRegressionResult, stars
 from ..formula import FormulaError, from_columns
@@ -326,6 +326,7 @@ def spatial_convergence(
     if time not in data.columns:
         raise KeyError(f"spatial_convergence needs the time column {time!r}")
     ids, years = _balanced(data, id=id, time=time, value=value)
+    check_not_constant(data[value].to_numpy(dtype=float), column=value, method="spatial_convergence")
     try:  # the names become a parsed formula, never code (they may come from a study file)
         formula = from_columns(GROWTH, [LEVEL, *controls])
     except FormulaError as err:

@@ -69,6 +69,7 @@ import scipy.sparse.linalg as spla
 from scipy import optimize, stats
 
 from .._results import provenance
+from .._spml import _checks
 from .._spml._design import design
 from .._spml._effects import effects_table, lag_effects
 from .._spml._logdet import LogDet
@@ -275,6 +276,7 @@ def dynamic_panel(
     if T < 3:
         raise ValueError(f"a dynamic panel needs at least three periods (one is used for y(t-1)); {time!r} has {T}")
     response, y_all, X = design(data, formula, intercept=False, method="dynamic_panel")
+    _checks.check_response(y_all, y_all, response=response, method="dynamic_panel")
     names = [c for c in X.columns if c != "Intercept"]
     if not names:
         raise ValueError("the formula has no regressors")

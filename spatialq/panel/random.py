@@ -45,6 +45,7 @@ from scipy import optimize, stats
 
 from .._guards import InputError
 from .._results import provenance
+from .._spml import _checks
 from .._spml._design import design
 from .._spml._effects import effects_table, lag_effects, simulate_lag
 from .._spml._logdet import LogDet
@@ -222,11 +223,13 @@ def spatial_panel_re(
     response, yv, Xdf = design(data, formula, intercept=True, method="spatial_panel_re")
     names = list(Xdf.columns)
     k = len(names)
+    _checks.check_response(yv, yv, response=response, method="spatial_panel_re")
     if N * T < k + 4:
         raise InputError(f"spatial_panel_re: {N * T} observations for {k} coefficients and 3 variance parameters")
     Xa = Xdf.to_numpy(float)
     if np.linalg.matrix_rank(Xa) < k:
         raise InputError(f"spatial_panel_re: the regressors {names} are perfectly collinear")
+    _checks.check_design(Xa, names, method="spatial_panel_re")
     W = aligned(w, ids, transform=transform, method="spatial_panel_re")
     base = aligned(w, ids, transform="o") if transform == "r" else None
     ld = LogDet(W, base=base, method="eigen" if N <= 3000 else "lu")
