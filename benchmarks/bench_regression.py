@@ -19,10 +19,10 @@ import argparse
 import json
 import resource
 import statistics
-import subprocess
-import sys
 import time
 import warnings
+
+from _subprocess import in_subprocess  # benchmarks/ is on the path when a script is run
 
 
 def _lattice(n_rows, n_cols, seed=0):
@@ -139,12 +139,7 @@ def main() -> None:
         return
 
     def sub(case):
-        out = subprocess.run([sys.executable, __file__, "--case", case, "--repeat", str(args.repeat)],
-                             capture_output=True, text=True, timeout=3600)
-        if out.returncode:
-            return {"seconds": float("nan"), "peak_mb": float("nan"), "rho": float("nan"),
-                    "error": out.stderr.strip().splitlines()[-1][:60]}
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        return in_subprocess(__file__, case, args.repeat, ("seconds", "peak_mb", "rho"))
 
     print(f"{'case':58s} {'spatialq s':>10s} {'MB':>7s} {'spreg s':>9s} {'MB':>7s} {'ratio':>6s}  rho (sq / spreg)")
     for label, ours, theirs in CASES:
