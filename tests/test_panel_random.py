@@ -24,8 +24,9 @@ SPLM = {"sar": ("sar_random", "lambda", "hausman_lag"), "sem": ("sem_random", "r
 def test_random_effects_equal_splm(cigarette, model):
     """spml(model="random"): coefficients, their SEs, ρ/λ, φ and log L to 1e-6 (φ of SEM to 5e-6: the log L at
     spatialq's optimum is 1.4e-10 higher than at splm's nlminb optimum, whose φ is that far off).  The SEs of
-    φ and ρ/λ come from a finite-difference Hessian in both; splm's ε^(1/3) steps are rounding-dominated, so
-    they agree to 2.5e-4 (ρ/λ) and 2e-3 (φ) only (module notes of spatialq.panel.random)."""
+    φ and ρ/λ: splm's come from fdHess, whose ε^(1/3) steps are rounding-dominated, so spatialq's accurate ones
+    are 2.5e-4 (ρ/λ) and 2e-3 (φ) from them; they equal an accurate Hessian of splm's own likelihood to 1e-6
+    (test_random_effects_standard_errors_equal_an_accurate_hessian_of_splms_likelihood)."""
     cig, w = cigarette
     key, sp, _ = SPLM[model]
     ref = REF[key]
@@ -49,6 +50,29 @@ def test_random_effects_equal_splm(cigarette, model):
         assert r.effects.loc["logp", "total"] == pytest.approx(r.params["logp"] / (1 - r.rho), rel=1e-10)
     else:
         assert r.effects is None
+
+
+HESSIAN = json.loads((Path(__file__).parent / "reference" / "regression" / "cigarette_random_hessian.json").read_text())
+
+
+@pytest.mark.parametrize("model", ["sar", "sem"])
+def test_random_effects_standard_errors_equal_an_accurate_hessian_of_splms_likelihood(cigarette, model):
+    """tests/reference/regression/cigarette_random_hessian.R captures the concentrated log-likelihood that splm
+    1.6-5 hands to nlme::fdHess, reproduces splm's reported SEs with it (identity asserted below), polishes its
+    maximum and takes numDeriv's Richardson Hessian there.  spatialq's (φ, ρ/λ) equal that maximum to 2e-7
+    (spatialq's log L is the higher) and their SEs equal numDeriv's to 1e-6 (reached: 1e-7); splm's own
+    fdHess SEs are 2e-5–2e-3 away from both."""
+    cig, w = cigarette
+    key, _, _ = SPLM[model]
+    ref = HESSIAN[key]
+    assert ref["fdHess_se"] == pytest.approx(ref["splm_se_reported"], rel=1e-12)  # the capture is splm's function
+    r = panel.spatial_panel_re(cig, F, w, model=model, id="state_abbr", n_draws=0)
+    name = "rho" if model == "sar" else "lambda"
+    np.testing.assert_allclose([r.phi, r.params[name]], ref["par"], rtol=2e-7)  # log L ≥ R's polished one
+    assert r.loglik == pytest.approx(ref["loglik"][0][0], rel=1e-13)
+    np.testing.assert_allclose([r.std_errors["phi"], r.std_errors[name]], ref["se"], rtol=1e-6)
+    gap = np.abs(np.array(ref["splm_se_reported"]) / ref["se"] - 1)
+    assert gap.max() > 1e-4  # what splm reports is off by its finite-difference noise
 
 
 @pytest.mark.parametrize("model", ["sar", "sem"])
