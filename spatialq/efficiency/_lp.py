@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from .._data import long_frame, time_col
-from .._guards import InputError
+from .._guards import InputError, check_min_units
 from .._results import Result
 
 __all__ = ["FRONTIERS", "EfficiencyResult", "Panel", "lp", "panel", "reference", "run_periods"]
@@ -132,15 +132,31 @@ def reference(p: Panel, period, frontier: str) -> np.ndarray:
     return np.arange(len(per))
 
 
-def size_warning(p: Panel, n: int, *, method: str, period=None) -> None:
-    """The rule of thumb n ≥ max(m·s, 3(m + s)) (Cooper, Seiford & Tone 2007, p. 116), as a warning."""
+def size_warning(p: Panel, sizes: dict, *, method: str) -> None:
+    """The rule of thumb n ≥ max(m·s, 3(m + s)) (Cooper, Seiford & Tone 2007, p. 116), as one warning naming
+    the smallest reference set and the periods below the rule; ``sizes`` maps period → units."""
     m, s = len(p.inputs), len(p.outputs) + len(p.undesirable)
     need = max(m * s, 3 * (m + s))
-    if n < need:
-        where = "" if period is None or p.time is None else f" in {p.time} {period}"
+    small = {per: n for per, n in sizes.items() if n < need}
+    if small:
+        n = min(small.values())
+        where = "" if p.time is None else f" in {p.time} {', '.join(map(str, list(small)[:8]))}" + (
+            f" and {len(small) - 8} more" if len(small) > 8 else "")
         warnings.warn(f"{method}: the reference set has {n} units{where} for m = {m} inputs and s = {s} outputs; "
                       f"the usual rule asks for n ≥ max(m·s, 3(m+s)) = {need} — with fewer units many score 1 "
-                      "and the scores discriminate poorly", UserWarning, stacklevel=4)
+                      "and the scores discriminate poorly", UserWarning, stacklevel=3)
+
+
+def check_sizes(p: Panel, frontier: str, *, method: str) -> None:
+    """At least two units in every reference set; the size rule as a warning."""
+    sizes = {}
+    for per in p.periods:
+        n = len(reference(p, per, frontier))
+        check_min_units(n, 2, method=method, period=per if p.time else None,
+                        what="units in the reference set", why="a frontier needs at least two units")
+        sizes[per] = n
+    size_warning(p, sizes if frontier == "contemporaneous" else {p.periods[-1]: sizes[p.periods[-1]]},
+                 method=method)
 
 
 def run_periods(func: Callable[[Any], list], tasks: list, n_jobs: int) -> list:

@@ -9,7 +9,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._guards import check_min_units
 from .._results import provenance
 from . import _lp
 from ._lp import EfficiencyResult
@@ -145,12 +144,7 @@ def dea(
     n_jobs = _lp.check_jobs(n_jobs)
     p = _lp.panel(data, inputs=inputs, outputs=outputs, undesirable=None, id=id, time=time,
                   method="efficiency.dea", positive=True)
-    for per in p.periods:
-        n = len(_lp.reference(p, per, frontier))
-        check_min_units(n, 2, method="efficiency.dea", period=per if p.time else None,
-                        what="units in the reference set", why="a frontier needs at least two units")
-        if frontier == "contemporaneous" or per == p.periods[-1]:
-            _lp.size_warning(p, n, method="efficiency.dea", period=per)
+    _lp.check_sizes(p, frontier, method="efficiency.dea")
     tasks = [(p, per, frontier, rts, orientation) for per in p.periods]
     rows = [r for block in _lp.run_periods(_period_rows, tasks, n_jobs) for r in block]
     scores = _lp.scores_frame(p, rows, "dea")

@@ -200,10 +200,7 @@ def malmquist(
     if p.time is None:
         raise InputError(f"{method} needs periods: column {time!r} not found (pass time=)")
     check_min_units(len(p.periods), 2, method=method, what="periods", why="an index compares consecutive periods")
-    for per in p.periods:
-        n = int(np.sum(p.period == per))
-        check_min_units(n, 2, method=method, period=per, what="units", why="a frontier needs at least two units")
-        _lp.size_warning(p, n, method=method, period=per)
+    _lp.check_sizes(p, "contemporaneous", method=method)
     tasks = [(p, k, kind, model, rts, direction, disposability) for k in range(len(p.periods))]
     rows = [r for block in _lp.run_periods(_period_task, tasks, n_jobs) for r in block]
     dist = _lp.scores_frame(p, rows, "own")
