@@ -129,3 +129,13 @@ def test_checked_up_front(tmp_path, study_raw, no_compute, body, expect):
         _run(tmp_path, body, d)
     assert expect in str(err.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_index_method_grey_topsis(tmp_path, study_raw):
+    body = INDEX.replace('name = "u"', 'name = "u"\nmethod = "grey_topsis"') + "[analyses.describe]\n"
+    res = _run(tmp_path, body, study_raw)
+    api = index.grey_topsis(res.data, DIRS).to_frame()
+    got = res.data.sort_values(["adcode", "year"])["u"].to_numpy()
+    assert np.max(np.abs(got - api["score"].to_numpy())) < 1e-12
+    scores = _table(res, "index_scores")
+    assert np.allclose(scores["2018"], api[api["year"] == 2018]["score"].round(3), atol=1e-9)

@@ -191,22 +191,23 @@ def grey_relation(
     if scaling == "initial" and t == "_time" and len(data) > 1:
         raise ValueError("scaling='initial' needs a time column to order the points")
     key = {"pooled": None, "unit": id, "year": t}[by]
-    groups = [(None, data.index)] if key is None else list(data.groupby(key, sort=True).groups.items())
+    groups = [(None, np.arange(len(data)))] if key is None else list(data.groupby(key, sort=True).indices.items())
     cols = [reference, *compare]
-    coef = pd.DataFrame(index=data.index, columns=compare, dtype=float)
+    values = data[cols].to_numpy(dtype=float)
+    coef = np.empty((len(data), len(compare)))
     rows, ext = [], []
     for g, idx in groups:
         where = "" if g is None else (f" for {id} {g}" if by == "unit" else at(g))
         check_min_units(len(idx), 2, method="grey relational analysis", period=None,
                         what="points" + (f" {where.strip()}" if where else ""))
-        block = data.loc[idx, cols].to_numpy(dtype=float)
+        block = values[idx]
         z = np.column_stack([_scale(block[:, j], scaling, c, where) for j, c in enumerate(cols)])
         delta = np.abs(z[:, 1:] - z[:, [0]])
         try:
             xi, lo, hi = grey_coefficients(delta, rho)
         except InputError as err:
             raise InputError(f"{err}{where}") from None
-        coef.loc[idx, compare] = xi
+        coef[idx] = xi
         r = xi.mean(axis=0)
         order = np.argsort(-r, kind="stable")
         rank = np.empty(len(r), dtype=int)
@@ -215,7 +216,8 @@ def grey_relation(
             rows.append({**({} if key is None else {key: g}), "factor": c, "degree": float(r[j]),
                          "rank": int(rank[j])})
         ext.append({**({} if key is None else {key: g}), "n": len(idx), "delta_min": lo, "delta_max": hi})
-    coefficients = pd.concat([data[[id, t]], coef.astype(float)], axis=1).reset_index(drop=True)
+    coefficients = pd.concat([data[[id, t]], pd.DataFrame(coef, columns=compare, index=data.index)],
+                             axis=1).reset_index(drop=True)
     if t == "_time":
         coefficients = coefficients.drop(columns="_time")
     return GreyResult(
@@ -268,7 +270,7 @@ def grey_topsis(
 ) -> GreyTopsisResult:
     """Grey relational TOPSIS: TOPSIS distances combined with grey relational degrees to the ideal solutions.
 
-    Following 孙晓东, 焦玥 & 胡劲松 (2005), 基于灰色关联度和理想解法的决策方法研究, 中国管理科学 13(4), 63–68
+    Following 孙晓东, 焦玥 & 胡劲松 (2005), 基于灰色关联度和理想解法的决策方法研究, 中国管理科学 13(4)
     (the formulation of the entropy-weight grey-TOPSIS papers):
 
     1. r_ij: direction-adjusted min–max values (as :func:`spatialq.index.topsis` ``"minmax"``);

@@ -199,9 +199,10 @@ def obstacle(
     Or pass a long frame of normalised values x' in [0, 1] (e.g. from :func:`spatialq.index.normalize`)
     with ``weights={column: w_j}`` (rescaled to sum to 1) and optionally ``subsystems={column: name}``.
 
-    The model follows the obstacle-degree diagnosis common in Chinese regional studies, e.g. 杨丽 &
-    孙之淳 (2015, 经济地理 35(12)) and papers following them; no outside software computes it, and the
-    result is checked by its identities (sums to 1, zero at the best value, sub-system = sum).
+    The model is the obstacle-degree diagnosis shared by many Chinese regional studies that pair it with an
+    entropy-weight index (e.g. the Shandong urbanisation-quality study, 云南农业大学学报(社会科学),
+    doi:10.12371/j.ynau(s).202211092); no outside software computes it, and the result is checked by its
+    identities (sums to 1, zero at the best value, sub-system = sum) and brute force.
 
     Errors: given values outside [0, 1] (name the column).  A unit-year at the best value of every
     indicator (Σ_j F_j I_ij = 0, so its obstacle degrees are 0/0) is an error naming it, or with

@@ -25,16 +25,17 @@ __all__ = ["add_regions", "build_index", "build_weights"]
 
 
 def build_index(ctx: Context, opts) -> None:
-    """The composite index (entropy weights, or TOPSIS with them) and its sub-system scores as columns of the
-    data; the weights table, the scores table and the weights chart."""
+    """The composite index (entropy weights, or TOPSIS or grey relational TOPSIS with them) and its sub-system
+    scores as columns of the data; the weights table, the scores table and the weights chart."""
     from .. import index
 
     dirs = {c: (1 if d in ("+", 1) else -1) for c, d in opts["indicators"].items()}
     subsystems = {c: s for s, cols in (opts["subsystems"] or {}).items() for c in cols} or None
     ent = index.entropy(ctx.data, dirs, subsystems=subsystems, pooled=opts["pooled"])
     scores = ent.to_frame().rename(columns={"score": opts["name"]})
-    if opts["method"] == "topsis":
-        top = index.topsis(ctx.data, dirs, pooled=opts["pooled"]).to_frame()[["adcode", "year", "score"]]
+    if opts["method"] in ("topsis", "grey_topsis"):
+        fn = index.topsis if opts["method"] == "topsis" else index.grey_topsis
+        top = fn(ctx.data, dirs, pooled=opts["pooled"]).to_frame()[["adcode", "year", "score"]]
         scores = scores.drop(columns=opts["name"]).merge(top.rename(columns={"score": opts["name"]}),
                                                          on=["adcode", "year"])
     ctx.data = ctx.data.merge(scores, on=["adcode", "year"], how="left")

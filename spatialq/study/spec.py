@@ -66,7 +66,7 @@ SECTIONS: dict[str, dict[str, Opt]] = {
     },
     "index": {
         "name": Opt(str, "index", doc="name of the new column"),
-        "method": Opt(str, "entropy", ("entropy", "topsis")),
+        "method": Opt(str, "entropy", ("entropy", "topsis", "grey_topsis")),
         "indicators": Opt(dict, REQUIRED, doc='{column: "+" | "-"}'),
         "subsystems": Opt(dict, None, doc="{sub-system: [columns]}; sub-system scores become columns"),
         "pooled": Opt(bool, True, doc="one set of weights for all years"),
