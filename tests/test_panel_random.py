@@ -75,6 +75,44 @@ def test_random_effects_standard_errors_equal_an_accurate_hessian_of_splms_likel
     assert gap.max() > 1e-4  # what splm reports is off by its finite-difference noise
 
 
+KKP = json.loads((Path(__file__).parent / "reference" / "regression" / "cigarette_random_kkp.json").read_text())
+
+
+def test_kkp_error_components_equal_splm(cigarette):
+    """spml(model="random", spatial.error="kkp") (Kapoor, Kelejian & Prucha 2007; splm 1.6-5,
+    tests/reference/regression/cigarette_random_kkp.R): coefficients and their SEs to 1e-6, λ to 2e-7 and φ to
+    1e-6 of the polished maximum of splm's likelihood (log L is flat in φ to rounding there: ½·|∂²ℓ/∂φ²|·(1e-6)²
+    = 6e-13, below the 1e-12 of evaluating ℓ ≈ 1403), log L to 1e-12, the SEs of
+    φ and λ to 1e-6 of numDeriv's Hessian of splm's likelihood (splm's fdHess ones 1e-4 away), and sphtest's
+    Hausman statistic (errors="KKP", FE error model against this one) to 5e-6."""
+    cig, w = cigarette
+    r = panel.spatial_panel_re(cig, F, w, model="sem", errors="kkp", id="state_abbr", n_draws=0)
+    np.testing.assert_allclose(r.params.iloc[:3].to_numpy(), list(KKP["coef"].values()), rtol=1e-6)
+    np.testing.assert_allclose(r.std_errors.iloc[:3].to_numpy(), list(KKP["se"].values()), rtol=1e-6)
+    assert r.phi == pytest.approx(KKP["par"][0], rel=1e-6)
+    assert r.lambda_ == pytest.approx(KKP["par"][1], rel=2e-7)
+    assert r.loglik == pytest.approx(KKP["logLik"], rel=1e-12)
+    np.testing.assert_allclose([r.std_errors["phi"], r.std_errors["lambda"]], KKP["se_accurate"], rtol=1e-6)
+    assert r.sigma2 == pytest.approx(KKP["sigma2"][1], rel=1e-6)  # splm's m$sigma2: (total, idios, id)
+    assert r.sigma2_mu == pytest.approx(KKP["sigma2"][2], rel=1e-6)
+    assert sum(KKP["sigma2"][1:]) == pytest.approx(KKP["sigma2"][0], rel=1e-12)
+    assert "KKP" in r.summary() and r.meta.options["errors"] == "kkp"
+    fe = panel.spatial_panel(cig, F, w, model="sem", effects="individual", id="state_abbr", n_draws=10, tests=False)
+    h = panel.spatial_hausman(fe, r)
+    assert h["df"] == KKP["hausman"]["df"] == 2
+    assert h["statistic"] == pytest.approx(KKP["hausman"]["statistic"], rel=5e-6)
+    b = panel.spatial_panel_re(cig, F, w, model="sem", id="state_abbr", n_draws=0)
+    assert abs(b.loglik - r.loglik) > 0.1  # the two error models differ
+
+
+def test_kkp_option_checked():
+    df, w = _panel_data()
+    with pytest.raises(InputError, match="errors must be one of"):
+        panel.spatial_panel_re(df, "y ~ x", w, id="id", model="sem", errors="kp")
+    with pytest.raises(InputError, match="use model='sem'"):
+        panel.spatial_panel_re(df, "y ~ x", w, id="id", model="sar", errors="kkp")
+
+
 @pytest.mark.parametrize("model", ["sar", "sem"])
 def test_spatial_hausman_equals_sphtest(cigarette, model):
     """sphtest(method="ML", errors="BSK") against spml(model="within") with the same spatial term: to 1e-6
@@ -103,12 +141,13 @@ def _panel_data(N_side=4, T=5, seed=1):
     return pd.DataFrame(rows), w
 
 
-@pytest.mark.parametrize("model", ["sar", "sem"])
+@pytest.mark.parametrize("model", ["sar", "sem", "kkp"])
 def test_likelihood_equals_dense_normal_density(model):
     """The maximised log L equals the dense multivariate normal log-density of y with the estimated β, σ², φ
     and ρ/λ (Ω built explicitly; for SAR plus the Jacobian T ln|I − ρW|)."""
     df, w = _panel_data()
-    r = panel.spatial_panel_re(df, "y ~ x", w, model=model, id="id", n_draws=0)
+    kind = {"kkp": {"model": "sem", "errors": "kkp"}}.get(model, {"model": model})
+    r = panel.spatial_panel_re(df, "y ~ x", w, id="id", n_draws=0, **kind)
     N, T = 16, 5
     wf, _ = w.full()
     W = wf / wf.sum(axis=1, keepdims=True)
@@ -124,9 +163,13 @@ def test_likelihood_equals_dense_normal_density(model):
         ystar = np.kron(np.eye(T), A) @ y
         omega = s2 * np.kron(phi * JT + np.eye(T), np.eye(N))
         ll = stats.multivariate_normal(X @ beta, omega).logpdf(ystar) + T * np.linalg.slogdet(A)[1]
-    else:
+    elif model == "sem":
         B = np.eye(N) - r.lambda_ * W
         omega = s2 * (np.kron(phi * JT, np.eye(N)) + np.kron(np.eye(T), np.linalg.inv(B.T @ B)))
+        ll = stats.multivariate_normal(X @ beta, omega).logpdf(y)
+    else:  # KKP: u = λWu + μ + ν, so Ω = σ²(φJ_T + I_T) ⊗ (B'B)⁻¹
+        B = np.eye(N) - r.lambda_ * W
+        omega = s2 * np.kron(phi * JT + np.eye(T), np.linalg.inv(B.T @ B))
         ll = stats.multivariate_normal(X @ beta, omega).logpdf(y)
     assert r.loglik == pytest.approx(ll, rel=1e-10)
 

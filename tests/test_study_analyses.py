@@ -117,6 +117,19 @@ def test_random_effects_regression_with_hausman_equals_the_api(tmp_path, study_r
     assert "随机效应" in next(o for o in res.outputs if o.name == "regression").caption
 
 
+def test_random_effects_kkp_errors_equal_the_api(tmp_path, study_raw):
+    from spatialq import panel
+
+    body = REG + 'models = ["sem"]\neffects = "random"\nre_errors = "kkp"\n'
+    res = _run(tmp_path, body, study_raw)
+    f = "urbanisation_latent ~ ln_gdp_pc + openness"
+    re_ = panel.spatial_panel_re(res.data, f, _w(), model="sem", errors="kkp", n_draws=50, seed=7)
+    fe = panel.spatial_panel(res.data, f, _w(), model="sem", effects="individual", n_draws=50, seed=7)
+    h = _table(res, "hausman")
+    assert float(h.iloc[0, 1]) == pytest.approx(round(float(panel.spatial_hausman(fe, re_)["statistic"]), 3),
+                                                abs=1e-9)
+
+
 def test_dynamic_regression_writes_short_and_long_run_effects(tmp_path, study_raw):
     from spatialq import panel
 
@@ -142,6 +155,7 @@ def test_dynamic_regression_writes_short_and_long_run_effects(tmp_path, study_ra
     ('models = ["sdm"]\neffects = "random"\n', 'random effects are estimated for "sar" and "sem"'),
     ('models = ["sem"]\ndynamic = true\n', 'dynamic panels are "sdm" or "sar"'),
     ('models = ["sar"]\ndynamic = true\neffects = "time"\n', 'a dynamic panel takes "individual" or "twoways"'),
+    ('models = ["sem"]\nre_errors = "kkp"\n', 're_errors: the random-effects error model needs effects = "random"'),
 ])
 def test_regression_kinds_checked_up_front(tmp_path, study_raw, no_compute, extra, expect):
     with pytest.raises(StudyError, match=expect):

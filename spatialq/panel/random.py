@@ -58,6 +58,7 @@ from .._wmatrix import aligned
 __all__ = ["RandomEffectsResult", "spatial_hausman", "spatial_panel_re"]
 
 MODELS = ("sar", "sem")
+ERRORS = ("b", "kkp")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -74,7 +75,7 @@ class RandomEffectsResult(SpatialRegressionResult):
 
     def _summary_lines(self) -> list[str]:
         lines = super()._summary_lines()
-        lines[1] = (f"random unit effects: N = {self.panel['N']}  T = {self.panel['T']}  "
+        lines[1] = (f"{self.panel['effects']} effects: N = {self.panel['N']}  T = {self.panel['T']}  "
                     f"φ = σ²_μ/σ²_ε = {self.phi:.6g}  σ²_μ = {self.sigma2_mu:.6g}")
         return lines
 
@@ -99,18 +100,20 @@ class _Likelihood:
         self.y, self.X = y, X
         self.Wd = W.toarray() if model == "sem" else None
         self.Wy = np.asarray(W @ y.T).T
+        self.WX = np.stack([np.asarray(W @ X[t]) for t in range(self.T)]) if model == "kkp" else None
 
     def _parts(self, phi: float, sp_: float):
         """(Ω⁻¹-weighted cross products X'Ω⁻¹X, X'Ω⁻¹y, y'Ω⁻¹y, ln|Ω|) for the SAR y* or SEM y."""
         T, N = self.T, self.N
-        y = self.y - sp_ * self.Wy if self.model == "sar" else self.y
-        Z = np.concatenate([self.X, y[:, :, None]], axis=2)  # (T, N, k+1)
+        y = self.y - sp_ * self.Wy if self.model in ("sar", "kkp") else self.y
+        X = self.X - sp_ * self.WX if self.model == "kkp" else self.X
+        Z = np.concatenate([X, y[:, :, None]], axis=2)  # (T, N, k+1)
         bar = Z.mean(axis=0)
         dev = Z - bar
-        if self.model == "sar":
+        if self.model in ("sar", "kkp"):  # KKP: Ω⁻¹ = (J̄_T/(1 + Tφ) + E_T) ⊗ B'B, so transform by B first
             c = 1.0 / (1.0 + T * phi)
             G = T * c * bar.T @ bar + np.einsum("tna,tnb->ab", dev, dev)
-            logdet_omega = N * np.log1p(T * phi)
+            logdet_omega = N * np.log1p(T * phi) - (2 * T * self.ld(sp_) if self.model == "kkp" else 0.0)
         else:
             B = np.eye(N) - sp_ * self.Wd
             M = B.T @ B
@@ -178,6 +181,7 @@ def spatial_panel_re(
     w,
     *,
     model: str = "sar",
+    errors: str = "b",
     id: str = "adcode",
     time: str = "year",
     transform: str = "r",
@@ -198,8 +202,13 @@ def spatial_panel_re(
     w : libpysal W or Graph
         Weights over the N units, matched by id; row-standardised on a copy (``transform="r"``).
     model : {"sar", "sem"}
-        "sar": y = ρWy + Xβ + μ + ε (splm ``lag=TRUE``); "sem": y = Xβ + μ + ε, ε = λWε + ν
-        (splm ``spatial.error="b"``, Baltagi, Song & Koh 2003).
+        "sar": y = ρWy + Xβ + μ + ε (splm ``lag=TRUE``); "sem": a spatial error model, its form set by
+        ``errors``.
+    errors : {"b", "kkp"}
+        The random-effects error model of "sem". "b" (default; splm ``spatial.error="b"``, Baltagi, Song &
+        Koh 2003): y = Xβ + μ + ε, ε = λWε + ν — only the idiosyncratic part is spatially correlated.
+        "kkp" (splm ``spatial.error="kkp"``, Kapoor, Kelejian & Prucha 2007): y = Xβ + u, u = λWu + μ + ν —
+        the unit effects spill over too; Ω⁻¹ = (J̄_T/(1 + Tφ) + E_T) ⊗ B'B with B = I − λW.
     id, time : str
         Unit and period columns.
     transform : str
@@ -230,6 +239,11 @@ def spatial_panel_re(
     model = str(model).lower()
     if model not in MODELS:
         raise InputError(f"spatial_panel_re: model must be one of {MODELS}, got {model!r}")
+    errors = str(errors).lower()
+    if errors not in ERRORS:
+        raise InputError(f"spatial_panel_re: errors must be one of {ERRORS}, got {errors!r}")
+    if errors == "kkp" and model != "sem":
+        raise InputError("spatial_panel_re: errors='kkp' is a form of the spatial error model; use model='sem'")
     data, ids, times = _panel(df, id, time)
     N, T = len(ids), len(times)
     if N < 3:
@@ -247,7 +261,8 @@ def spatial_panel_re(
     W = aligned(w, ids, transform=transform, method="spatial_panel_re")
     base = aligned(w, ids, transform="o") if transform == "r" else None
     ld = LogDet(W, base=base, method="eigen" if N <= 3000 else "lu")
-    lik = _Likelihood(model, np.asarray(yv, float).reshape(T, N), Xa.reshape(T, N, k), W, ld)
+    lik = _Likelihood("kkp" if errors == "kkp" else model, np.asarray(yv, float).reshape(T, N),
+                      Xa.reshape(T, N, k), W, ld)
 
     lo, hi = ld.interval
     lo, hi = max(lo, -0.999), min(hi, 0.999)  # splm's box for the spatial parameter
@@ -305,7 +320,7 @@ def spatial_panel_re(
             effects, inference = effects_table(est, np.full_like(est, np.nan), sl_names)
     return RandomEffectsResult(
         meta=provenance("spatialq.panel.spatial_panel_re", n=N * T, seed=seed, model=model, formula=str(formula),
-                        transform=transform, effects="random"),
+                        transform=transform, effects="random", errors=errors),
         model=model, formula=str(formula), params=params, std_errors=se, cov=cov_df,
         rho=spv if model == "sar" else None, lambda_=spv if model == "sem" else None,
         sigma2=float(sigma2), loglik=loglik, nobs=N * T, effects=effects, effects_inference=inference,
@@ -313,7 +328,8 @@ def spatial_panel_re(
         fitted=pd.Series(fitted, index=idx, name="fitted"),
         se_method="GLS covariance for β, Richardson-extrapolated Hessian of the concentrated likelihood for φ and "
                   f"{sp_name} (splm)",
-        panel={"effects": "random (unit)", "lee_yu": False, "N": N, "T": T, "n_eff": N * T,
+        panel={"effects": "random (unit)" + (", KKP errors" if errors == "kkp" else ""), "lee_yu": False, "N": N,
+               "T": T, "n_eff": N * T,
                "response": response},
         phi=phi, sigma2_mu=phi * float(sigma2))
 

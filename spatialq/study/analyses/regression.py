@@ -49,7 +49,7 @@ def _fitter(ctx, opts, f, year):
         return (lambda m: panel.dynamic_panel(ctx.data, f, ctx.w, model=m, effects=opts["effects"], **common),
                 t(ctx, "动态面板", "dynamic panel"))
     if opts["effects"] == "random":
-        return (lambda m: panel.spatial_panel_re(ctx.data, f, ctx.w, model=m, **common),
+        return (lambda m: panel.spatial_panel_re(ctx.data, f, ctx.w, model=m, errors=opts["re_errors"], **common),
                 t(ctx, "随机效应面板", "random-effects panel"))
     if opts["lm_tests"] and opts["effects"] != "none":
         ctx.table("lm_tests", panel.lm_tests(ctx.data, f, ctx.w, effects=opts["effects"]),
@@ -151,6 +151,8 @@ def _check(opts, sections) -> list[str]:
         if wrong:
             problems.append(f'[analyses.regression] models: random effects are estimated for "sar" and "sem", not '
                             f"{wrong}")
+    elif opts["re_errors"] != "b":
+        problems.append('[analyses.regression] re_errors: the random-effects error model needs effects = "random"')
     if opts["dynamic"]:
         wrong = [m for m in opts["models"] if m not in ("sdm", "sar")]
         if wrong:
@@ -213,6 +215,8 @@ ANALYSIS = Analysis(
              "effects": Opt(str, "twoways", ("twoways", "individual", "time", "none", "random"),
                             doc="fixed effects of the panel, or random unit effects (sar, sem; with the spatial "
                                 "Hausman test)"),
+             "re_errors": Opt(str, "b", ("b", "kkp"), doc='random-effects error model of "sem": "b" (Baltagi, Song '
+                              '& Koh; splm spatial.error="b") or "kkp" (Kapoor, Kelejian & Prucha)'),
              "dynamic": Opt(bool, False, doc="dynamic panel with y(t−1) and W·y(t−1) (sdm, sar; effects individual "
                                              "or twoways; short- and long-run effects)"),
              "lee_yu": Opt(bool, True, doc="Lee–Yu transformation approach (panel)"),
