@@ -1,0 +1,87 @@
+"""``[analyses.efficiency]``: the study's tables equal spatialq.efficiency's, and bad options or data are refused
+up front naming the key (the _run/_table pattern of tests/test_study_analyses.py)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spatialq import study
+from spatialq.study import StudyError
+
+HEAD = """
+[study]
+table_formats = ["csv"]
+dpi = 50
+seed = 7
+digits = 6
+[data]
+path = "data.csv"
+id = "province"
+"""
+IO = 'inputs = ["fiscal_spending", "energy_intensity"]\noutputs = ["urban_income"]\nundesirable = ["pm25"]\n'
+
+
+def _run(tmp_path: Path, body: str, data: pd.DataFrame, **kw):
+    data.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "s.toml").write_text(HEAD + body, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return study.run(tmp_path / "s.toml", out=tmp_path / "out", progress=False, **kw)
+
+
+def _table(res, name):
+    out = next(o for o in res.outputs if o.name == name)
+    return pd.read_csv(next(p for p in out.files if p.suffix == ".csv"), encoding="utf-8-sig")
+
+
+def test_efficiency_analysis_equals_the_api(tmp_path, study_raw):
+    from spatialq import efficiency
+
+    res = _run(tmp_path, "[analyses.efficiency]\n" + IO + "super = true\n", study_raw)
+    data = res.data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        api = efficiency.sbm(data, ["fiscal_spending", "energy_intensity"], ["urban_income"], ["pm25"], super=True)
+        gml = efficiency.malmquist(data, ["fiscal_spending", "energy_intensity"], ["urban_income"], ["pm25"],
+                                   model="sbm")
+    got = _table(res, "efficiency_scores")
+    assert len(got) == len(api.scores) == 31 * 4
+    assert np.allclose(got["sbm"], api.scores["sbm"].round(6), atol=1e-9)
+    assert (api.scores["sbm"] > 1).any()  # super-SBM scores of the efficient provinces
+    idx = _table(res, "efficiency_index")
+    assert np.allclose(idx["gml"], gml.index["gml"].round(6), atol=1e-9)
+    assert {"efficiency_by_year", "efficiency_mean", "efficiency_index"} <= {o.name for o in res.outputs}
+
+
+def test_efficiency_ddf_ml(tmp_path, study_raw):
+    from spatialq import efficiency
+
+    res = _run(tmp_path, "[analyses.efficiency]\n" + IO + 'model = "ddf"\nmalmquist = "ml"\n', study_raw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        api = efficiency.malmquist(res.data, ["fiscal_spending", "energy_intensity"], ["urban_income"], ["pm25"],
+                                   kind="ml")
+    got = _table(res, "efficiency_index")
+    assert np.allclose(got["ml"], api.index["ml"].round(6), atol=1e-9, equal_nan=True)
+
+
+def test_efficiency_checks_up_front(tmp_path, study_raw, no_compute):
+    body = "[analyses.efficiency]\n" + IO + 'model = "dea"\nmalmquist = "none"\n'
+    with pytest.raises(StudyError, match=r"\[analyses.efficiency\] undesirable: radial DEA"):
+        _run(tmp_path, body, study_raw)
+    with pytest.raises(StudyError, match=r"\[analyses.efficiency\] malmquist: the contemporaneous ML"):
+        _run(tmp_path, "[analyses.efficiency]\n" + IO + 'malmquist = "ml"\n', study_raw)
+    with pytest.raises(StudyError, match=r"\[analyses.efficiency\] rts: 'irs' is not one of"):
+        _run(tmp_path, "[analyses.efficiency]\n" + IO + 'rts = "irs"\n', study_raw)
+    with pytest.raises(StudyError, match=r"\[analyses.efficiency\].*inputs"):
+        _run(tmp_path, '[analyses.efficiency]\noutputs = ["urban_income"]\n', study_raw)
+    zero = study_raw.copy()
+    zero.loc[(zero["province"] == "江苏省") & (zero["year"] == 2016), "energy_intensity"] = 0.0
+    with pytest.raises(StudyError, match=r"'energy_intensity': values must be > 0.*江苏省.*2016"):
+        _run(tmp_path, "[analyses.efficiency]\n" + IO, zero)
+    assert not (tmp_path / "out").exists()
