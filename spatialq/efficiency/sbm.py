@@ -237,15 +237,16 @@ def sbm(
 
     Notes
     -----
-    Equals MaxDEA / DEAP-style SBM; verified against the printed solutions of Cooper, Seiford & Tone (2007,
-    Table 4.5 and Example 4.1), the LP dual (Tone 2001, model (8)), an independent R lpSolve formulation,
-    and the identities SBM ≤ CCR score, units-invariance and row-order independence (tests/test_efficiency.py).
+    The SBM of MaxDEA ("SBM-Undesirable"); verified against the dual of Tone's program solved by R lpSolve
+    (tests/reference/efficiency, to 1e-10), the closed form for one input and one output, and the identities
+    SBM ≤ CCR score, super-SBM ≥ 1 on the frontier, units invariance and row-order independence
+    (tests/test_efficiency.py).
 
     References
     ----------
     Tone, K. (2001). A slacks-based measure of efficiency in data envelopment analysis. EJOR 130, 498–509.
     Tone, K. (2002). A slacks-based measure of super-efficiency in DEA. EJOR 143, 32–41.
-    Tone, K. (2004). Dealing with undesirable outputs in DEA: a slacks-based measure (SBM) approach. GRIPS.
+    Tone, K. (2004). Dealing with undesirable outputs in DEA: a slacks-based measure (SBM) approach. NAPW, Toronto.
     Cooper, W. W., Seiford, L. M. & Tone, K. (2007). Data Envelopment Analysis, 2nd ed. Springer, ch. 4, 10, 13.
     """
     _lp.check_option(rts, _lp.RTS, "rts")
