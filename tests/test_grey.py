@@ -256,3 +256,25 @@ def test_plots(panel):
     ax = index.grey_relation(panel, "score", ["a", "b", "c"], by="unit").plot()
     assert ax.get_images()[0].get_array().shape == (6, 3)
     assert index.grey_topsis(panel, {"a": 1, "b": -1}).plot() is not None
+
+
+def test_result_convention(panel):
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for r, method in ((index.grey_relation(panel, "score", ["a", "b"]), "spatialq.index.grey_relation"),
+                      (index.grey_topsis(panel, {"a": 1, "b": -1}), "spatialq.index.grey_topsis")):
+        assert repr(r) == r.summary() and r.meta.method == method
+        assert "<div>" in r._repr_html_()
+        f = r.to_frame()
+        first = f.columns[0]
+        del f[first]
+        assert first in r.to_frame().columns  # a copy
+        assert r.plot() is not None
+        plt.close("all")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            r.meta = None

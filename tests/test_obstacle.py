@@ -185,3 +185,23 @@ def test_errors(ent):
     assert r.to_frame()["adcode"].unique().tolist() == ["b"]
     with pytest.raises(TypeError, match="EntropyResult or a DataFrame"):
         index.obstacle([1, 2, 3])
+
+
+def test_result_convention(ent):
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    r = index.obstacle(ent)
+    assert repr(r) == r.summary() and r.meta.method == "spatialq.index.obstacle"
+    assert "<div>" in r._repr_html_()
+    f = r.to_frame()
+    del f["obstacle"]
+    assert "obstacle" in r.to_frame().columns  # a copy
+    assert r.plot() is not None
+    plt.close("all")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.top = 3
