@@ -13,8 +13,9 @@ effects, bias-corrected, with short- and long-run effects from 1,000 draws.  Iss
 in <= 30 s and <= 2 GB.
 
 Recorded (2 shared cores, 2026-12-01), counties, seconds / peak MB: dense code (commit 44fbf3c) unit effects
-29.5 / 1,175, two-way 27.8 / 1,296; large-N path (N > 2,000) unit effects 3.4 / 668, two-way 4.0 / 731;
-static anchor 0.6 / 446.  Prefectures (N < 2,000, dense path): 0.2 s / 365 MB either way.
+29.5 / 1,175, two-way 27.8 / 1,296; large-N path (N > 500; > 2,000 before 2026-12-01) unit effects
+3.4 / 668, two-way 4.0 / 731; static anchor 0.6 / 446.  Prefectures (N = 337 < 500, dense path):
+0.2 s / 365 MB either way.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ the long run uses ρ′ = (ρ + η)/(1 − τ) and β/(1 − τ), θ/(1 − τ).
 (τ, η, β, θ, ρ) from the estimated normal distribution (draws outside the admissible ρ, or with
 ρ′ outside it, are discarded).
 
-**Large N** (N > ``DENSE_LIMIT`` = 2,000 units; results equal to the dense path up to rounding, see
+**Large N** (N > ``DENSE_LIMIT`` = 500 units; results equal to the dense path up to rounding, see
 ``tests/test_panel_dynamic.py``): W stays sparse (lags by sparse products; the two-way transformation F′ by
 O(N) Helmert sums instead of a dense F and F′WF), G = (I − ρW)⁻¹W comes from one sparse LU factorisation
 solved for the columns of W (O(N · fill) instead of dense O(N³) inverses and products; the reduced form by the
@@ -79,7 +79,7 @@ from .._wmatrix import aligned
 __all__ = ["DynamicPanelResult", "dynamic_panel"]
 
 EFFECTS = ("individual", "twoways")
-DENSE_LIMIT = 2000  # above this many units: sparse W, sparse-LU resolvent, spectral bias-correction traces
+DENSE_LIMIT = 500  # above this many units: sparse W, sparse-LU resolvent, spectral bias-correction traces
 
 
 @dataclass(frozen=True, eq=False, repr=False)
