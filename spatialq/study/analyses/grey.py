@@ -38,7 +38,12 @@ def step(ctx, opts) -> None:
         summary["rank"] = summary["degree"].rank(ascending=False, method="first").astype(int)
         summary = summary.sort_values("rank")
         ctx.table("grey_mean", summary, t(ctx, "灰色关联度均值及排序", "Mean grey relational degrees and ranks"))
-    ax = res.plot()
+    from ...plot._mpl import new_axes
+
+    rows = 1 if opts["by"] == "pooled" else deg.iloc[:, 0].nunique()
+    size = ((6.4, max(3.0, 1.2 + 0.4 * len(res.compare))) if opts["by"] == "pooled"
+            else (max(6.4, 2.0 + 0.7 * len(res.compare)), max(4.8, 1.5 + 0.3 * rows)))
+    ax = res.plot(ax=new_axes(size))
     if opts["by"] == "pooled":
         d = deg.sort_values("degree")
         ax.set_yticks(range(len(d)), labels=[lab(f) for f in d["factor"]])

@@ -71,7 +71,11 @@ def step(ctx, opts) -> None:
         sub[cols] = 100 * sub[cols]
         ctx.table("obstacle_subsystems", named(ctx, sub.reset_index(drop=True)),
                   t(ctx, "各子系统障碍度（%）", "Obstacle degree of the sub-systems (%)"))
-    ax = res.plot(kind="year")
+    from ...plot._mpl import new_axes
+
+    n_years = d["year"].nunique()
+    ax = res.plot(ax=new_axes((max(6.4, 1.0 + 0.8 * n_years), max(3.0, 1.2 + 0.4 * len(res.indicators)))),
+                  kind="year")
     labels(ctx, ax, x=("年份", "year"))
     if ctx.labels:
         ax.set_yticks(range(len(res.indicators)), labels=[_label(ctx, c) for c in res.indicators])
@@ -79,7 +83,10 @@ def step(ctx, opts) -> None:
     ctx.figure("obstacle_heatmap", ax,
                t(ctx, "障碍度热力图（指标 × 年份）", "Obstacle degree heat map (indicator × year)"))
     year = last_year(ctx, opts)
-    ax = res.plot(kind="unit", period=year, level=opts["level"])
+    n_units = int((res.wide()["year"] == year).sum())
+    n_cols = len(res.indicators) if opts["level"] == "indicator" else res.subsystems["subsystem"].nunique()
+    ax = res.plot(ax=new_axes((max(6.4, 2.0 + 0.7 * n_cols), max(4.8, 1.5 + 0.3 * n_units))), kind="unit",
+                  period=year, level=opts["level"])
     names = ctx.names.reindex(res.wide()[lambda f: f["year"] == year]["adcode"]).fillna("").astype(str)
     ax.set_yticks(range(len(names)), labels=list(names))
     if opts["level"] == "indicator" and ctx.labels:
