@@ -110,7 +110,7 @@ def test_per_year_weights(panel):
             worst = max(worst, abs(got[k] - v))
     assert worst < 1e-12
     assert len(got) == (124 - 2) * 6
-    with pytest.raises(InputError, match=r"430000 in 2015.*best value of every indicator"):
+    with pytest.raises(InputError, match=r"430000 in 2015.*best value of every weighted indicator"):
         index.obstacle(e)
 
 

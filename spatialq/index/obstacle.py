@@ -255,8 +255,8 @@ def obstacle(
         where = ", ".join(f"{a}" + ("" if tc is None else f" in {b}") for a, b in bad)
         more = f" and {int(zero.sum()) - 5} more" if zero.sum() > 5 else ""
         if at_best == "raise":
-            raise InputError(f"{where}{more}: at the best value of every indicator (Σ F_j I_ij = 0), so the obstacle "
-                             "degrees are 0/0; leave those unit-years out (at_best='drop')")
+            raise InputError(f"{where}{more}: at the best value of every weighted indicator (Σ F_j I_ij = 0), so "
+                             "the obstacle degrees are 0/0; leave those unit-years out (at_best='drop')")
         warnings.warn(f"obstacle: {where}{more} left out: at the best value of every indicator (no obstacle)",
                       UserWarning, stacklevel=2)
         if zero.all():
