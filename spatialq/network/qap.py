@@ -345,10 +345,10 @@ def qap_correlation(
         col[off] = (v - v.mean()) / np.linalg.norm(v - v.mean())
         xc[:, j] = col.ravel()
     observed = yc.ravel() @ xc
-    yflat = yc.ravel()
+    yflat, xct = yc.ravel(), np.ascontiguousarray(xc.T)  # (q, n²) @ (n², B): the fast BLAS layout
 
     def kernel(flat):
-        return yflat[flat] @ xc
+        return (xct @ yflat[flat].T).T
 
     dist = _run(permutations, seed, n, kernel, n_jobs, len(terms))
     ge, le, two = _pvalues(dist, observed)
@@ -547,10 +547,10 @@ def mrqap(
         ycf = np.zeros(n * n)
         ycf[off.ravel()] = yv - ybar
         yy = float(ycf @ ycf)
-        qf = _embed(q, off)
+        qf = np.ascontiguousarray(_embed(q, off).T)
 
         def kernel(flat):
-            qy = ycf[flat] @ qf
+            qy = (qf @ ycf[flat].T).T
             b = qy @ rinv.T
             b[:, 0] += ybar
             if statistic == "beta":
@@ -566,12 +566,13 @@ def mrqap(
             ry = yv - qw @ (qw.T @ yv)
             ef = np.zeros(n * n)
             ef[off.ravel()] = e
-            parts.append((ef, _embed(np.column_stack([ry, qw]), off), float(e @ e), float(ry @ ry)))
+            parts.append((ef, np.ascontiguousarray(_embed(np.column_stack([ry, qw]), off).T), float(e @ e),
+                          float(ry @ ry)))
 
         def kernel(flat):
             out = np.empty((flat.shape[0], p))
             for j, (ef, mf, ee, rr) in enumerate(parts):
-                a = ef[flat] @ mf
+                a = (mf @ ef[flat].T).T
                 zmz = ee - np.sum(a[:, 1:] ** 2, axis=1)
                 if statistic == "beta":
                     out[:, j] = a[:, 0] / zmz
