@@ -38,16 +38,21 @@ class LP:
     status: str
     fun: float
     x: np.ndarray | None
+    y_ub: np.ndarray | None = None
+    y_eq: np.ndarray | None = None
 
 
 def lp(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=None) -> LP:
-    """``min c'x`` subject to the rows given, by HiGHS dual simplex (module notes)."""
+    """``min c'x`` subject to the rows given, by HiGHS dual simplex (module notes); ``y_ub``, ``y_eq`` are the
+    duals (scipy's marginals, ∂ min / ∂ b), so a column a at its lower bound has reduced cost c − a'y."""
     res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs-ds",
                   options=OPTIONS)
     status = STATUS.get(res.status, f"failed ({res.message})")
     if res.status != 0:
         return LP(status, float("nan"), None)
-    return LP(status, float(res.fun), np.asarray(res.x))
+    y_ub = np.asarray(res.ineqlin.marginals) if A_ub is not None else np.zeros(0)
+    y_eq = np.asarray(res.eqlin.marginals) if A_eq is not None else np.zeros(0)
+    return LP(status, float(res.fun), np.asarray(res.x), y_ub, y_eq)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,43 @@ def ddf_lp(Xr, Yr, Br, x0, y0, b0, *, rts: str = "crs", direction: str = "output
                  bounds=bounds)
     if sol.x is None:
         return {"score": np.nan, "status": sol.status}
-    return {"score": -sol.fun, "status": sol.status, "lambda": sol.x[1:]}
+    return {"score": -sol.fun, "status": sol.status, "lambda": sol.x[1:], "y_ub": sol.y_ub, "y_eq": sol.y_eq}
+
+
+def ddf_lp_columns(Xf, Yf, Bf, x0, y0, b0, start, *, rts: str = "crs", direction: str = "output",
+                   disposability: str = "weak", batch: int = 100) -> dict:
+    """:func:`ddf_lp` against the reference columns ``Xf, Yf, Bf`` by column generation: solve with the columns
+    ``start``, price every other column with the duals (reduced cost −a_j'y of λ_j), add the most negative ones
+    and solve again until none is negative (< −1e-9).  Exact: the final LP is optimal for the full set."""
+    m, s1, s2 = len(x0), len(y0), len(b0)
+    n = Xf.shape[1]
+    cols = np.unique(np.asarray(start, dtype=int))
+    if cols.size == 0:
+        cols = np.arange(min(n, batch))
+    while True:
+        r = ddf_lp(Xf[:, cols], Yf[:, cols], Bf[:, cols], x0, y0, b0, rts=rts, direction=direction,
+                   disposability=disposability)
+        if r["status"] != "optimal":
+            if cols.size == n:
+                return r
+            cols = np.arange(n)  # a subset may be infeasible where the full set is not: solve in full
+            continue
+        y_ub, y_eq = r["y_ub"], r["y_eq"]
+        ay = Xf.T @ y_ub[:m] - Yf.T @ y_ub[m:m + s1]
+        if disposability == "strong" and s2:
+            ay += Bf.T @ y_ub[m + s1:m + s1 + s2]
+        elif s2:
+            ay += Bf.T @ y_eq[:s2]
+        if rts == "vrs":
+            ay += y_eq[-1]
+        reduced = -ay
+        reduced[cols] = 0.0
+        enter = np.flatnonzero(reduced < -1e-9)
+        if enter.size == 0:
+            lam = np.zeros(n)
+            lam[cols] = r["lambda"]
+            return {**r, "lambda": lam}
+        cols = np.union1d(cols, enter[np.argsort(reduced[enter])[:batch]])
 
 
 def _period_rows(args) -> list[dict]:

@@ -15,7 +15,7 @@ from .._data import sort_rows
 from .._guards import InputError, check_min_units
 from .._results import Result, provenance
 from . import _lp
-from .ddf import DIRECTIONS, ddf_lp
+from .ddf import DIRECTIONS, ddf_lp, ddf_lp_columns
 from .sbm import sbm_lp
 
 __all__ = ["MalmquistResult", "malmquist"]
@@ -93,14 +93,13 @@ def _distance(model, Xr, Yr, Br, x0, y0, b0, rts, direction, disposability) -> t
 
 
 def _period_task(args) -> list[dict]:
+    """Pass 1: the distances of period k's units to their own frontier and (ML) the neighbouring ones."""
     p, k, kind, model, rts, direction, disposability = args
     periods = p.periods
     per = p.period
     own = np.flatnonzero(per == periods[k])
     refs = {"own": own}
-    if kind == "gml":
-        refs["global"] = np.arange(len(per))
-    else:
+    if kind == "ml":
         if k > 0:
             refs["prev"] = np.flatnonzero(per == periods[k - 1])
         if k < len(periods) - 1:
@@ -113,6 +112,36 @@ def _period_task(args) -> list[dict]:
             e, status = _distance(model, Xr, Yr, Br, p.X[:, j], p.Y[:, j], p.B[:, j], rts, direction, disposability)
             row[name], row[f"{name}_status"] = e, status
         rows.append(row)
+    return rows
+
+
+def _global_task(args) -> list[dict]:
+    """Pass 2 (GML): the distances of period k's units to the global frontier.
+
+    SBM: the reference set is the units efficient against their own period's frontier — exact, because a unit
+    with ρ* < 1 lies in the technology spanned by the others (Tone 2001's projection), and the global
+    technology contains every period's, so a unit inefficient in its period is inefficient globally and can be
+    dropped without changing the frontier.  DDF (bads weakly disposable, so that argument fails): column
+    generation from the same start, priced with the LP duals over all unit-years (:func:`ddf_lp_columns`)."""
+    p, k, model, rts, direction, disposability, frontier_units = args
+    rows = []
+    if model == "sbm":
+        Xr, Yr, Br = p.cols(frontier_units)
+    for j in np.flatnonzero(p.period == p.periods[k]):
+        x0, y0, b0 = p.X[:, j], p.Y[:, j], p.B[:, j]
+        if model == "sbm":
+            r = sbm_lp(Xr, Yr, Br, x0, y0, b0, rts=rts, orientation="non")
+            rows.append({"_j": j, "global": r["score"], "global_status": r["status"]})
+            continue
+        r = ddf_lp_columns(p.X, p.Y, p.B, x0, y0, b0, frontier_units, rts=rts, direction=direction,
+                           disposability=disposability)
+        if r["status"] != "optimal":
+            e, status = np.nan, r["status"]
+        elif 1.0 + r["score"] <= 0:
+            e, status = np.nan, f"1 + D = {1 + r['score']:.3g} ≤ 0"
+        else:
+            e, status = 1.0 / (1.0 + r["score"]), r["status"]
+        rows.append({"_j": j, "global": e, "global_status": status})
     return rows
 
 
@@ -203,6 +232,17 @@ def malmquist(
     _lp.check_sizes(p, "contemporaneous", method=method)
     tasks = [(p, k, kind, model, rts, direction, disposability) for k in range(len(p.periods))]
     rows = [r for block in _lp.run_periods(_period_task, tasks, n_jobs) for r in block]
+    if kind == "gml":
+        own = np.full(p.X.shape[1], np.nan)
+        for r in rows:
+            own[r["_j"]] = r["own"]
+        screen = not np.isnan(own).any()
+        front = np.flatnonzero(own >= 1 - 1e-6) if screen else np.arange(len(own))
+        if model == "sbm" and (not screen or front.size == 0):
+            front = np.arange(len(own))
+        tasks2 = [(p, k, model, rts, direction, disposability, front) for k in range(len(p.periods))]
+        glob = {r["_j"]: r for block in _lp.run_periods(_global_task, tasks2, n_jobs) for r in block}
+        rows = [{**r, **glob[r["_j"]]} for r in rows]
     dist = _lp.scores_frame(p, rows, "own")
     index = _index(dist, p, kind)
     bad = []
