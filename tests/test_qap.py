@@ -212,6 +212,8 @@ def test_errors(data):
         qap_correlation(y, {"gap": bad})
     with pytest.raises(InputError, match="row labels not among the columns"):
         mrqap(y.rename(index={"n01": "a"}), xs)
+    with pytest.raises(InputError, match=r"duplicated labels \['n02'\]"):
+        mrqap(y.rename(index={"n01": "n02"}, columns={"n01": "n02"}), xs)
     with pytest.raises(InputError, match="different numbers of nodes"):
         mrqap(y.to_numpy(), np.ones((5, 5)))
     nan = xs["flow"].copy()

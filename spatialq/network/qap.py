@@ -55,8 +55,8 @@ def _one_matrix(obj, name: str, method: str) -> tuple[list | None, np.ndarray]:
         rows, cols = list(obj.index), list(obj.columns)
         if obj.shape[0] != obj.shape[1]:
             raise InputError(f"{method}: matrix {name!r} is not square ({obj.shape[0]} rows, {obj.shape[1]} columns)")
-        dup = [str(v) for v in pd.Index(rows + cols)[pd.Index(rows + cols).duplicated()].unique()
-               if rows.count(v) > 1 or cols.count(v) > 1]
+        dup = [str(v) for v in pd.Index(rows)[pd.Index(rows).duplicated()].append(
+            pd.Index(cols)[pd.Index(cols).duplicated()]).unique()]
         if dup or set(rows) != set(cols):
             raise InputError(f"{method}: the rows and columns of matrix {name!r} must be the same nodes, each once: "
                              f"duplicated labels {dup[:8]}, row labels not among the columns "
