@@ -8,8 +8,8 @@
 from .blocks import BlockModel, CorePeriphery, blocks, concor, core_periphery
 from .gravity import Network, from_edges, gravity, great_circle_km, unit_coords
 from .measures import NetworkMeasures, measures
+from .qap import MRQAPResult, QAPCorrelationResult, mrqap, qap_correlation
 
-# QAP correlation and regression (spatialq/network/qap.py) are added by the lead; not imported here.
-
-__all__ = ["BlockModel", "CorePeriphery", "Network", "NetworkMeasures", "blocks", "concor", "core_periphery",
-           "from_edges", "gravity", "great_circle_km", "measures", "unit_coords"]
+__all__ = ["BlockModel", "CorePeriphery", "MRQAPResult", "Network", "NetworkMeasures", "QAPCorrelationResult", "blocks",
+           "concor", "core_periphery", "from_edges", "gravity", "great_circle_km", "measures", "mrqap",
+           "qap_correlation", "unit_coords"]
