@@ -298,3 +298,16 @@ def test_gml_shortcuts_equal_the_full_global_lp(model, rts, disposability):
         full = 1 / (1 + quiet(ef.ddf, d, *io, rts=rts, disposability=disposability, frontier="global").scores["ddf"])
     assert (g["global_status"] == "optimal").all()
     assert np.max(np.abs(g["global"] - full)) < 1e-10
+
+
+def test_second_phase_finds_the_slack_of_a_weakly_efficient_unit():
+    """A = (1, 1), B = (1, 2), one unit of output each: B has θ* = 1 but an excess of 1 in x2 (weakly efficient,
+    Cooper, Seiford & Tone 2007, §3.3); its SBM is 1 − (1/2)(1/2) = 0.75 (Tone 2001: SBM sees the slack)."""
+    d = pd.DataFrame({"adcode": ["A", "B", "C"], "x1": [1., 1, 3], "x2": [1., 2, 3], "y": [1., 1, 1]})
+    r = quiet(ef.dea, d, ["x1", "x2"], ["y"], time=None).scores.set_index("adcode")
+    assert r.loc["B", "dea"] == pytest.approx(1, abs=1e-12)
+    assert r.loc["B", "slack_x2"] == pytest.approx(1, abs=1e-12) and r.loc["B", "slack_x1"] == pytest.approx(0)
+    assert r.loc["C", "dea"] == pytest.approx(1 / 3, abs=1e-12)
+    s = quiet(ef.sbm, d, ["x1", "x2"], ["y"], time=None).scores.set_index("adcode")
+    assert s.loc["B", "sbm"] == pytest.approx(0.75, abs=1e-12)
+    assert s.loc["C", "sbm"] == pytest.approx(1 / 3, abs=1e-12)

@@ -128,9 +128,10 @@ def dea(
 
     Notes
     -----
-    Equals DEAP / MaxDEA / R Benchmarking's ``dea``; checked against the printed CCR scores of the
-    12-hospital example in Cooper, Seiford & Tone (2007), the multiplier (dual) LP, a brute-force frontier
-    for two inputs and one output, and an independent R lpSolve formulation.
+    The CCR/BCC envelopment model of the textbooks (and of DEAP and MaxDEA); checked against the printed CCR
+    scores of the 12-hospital example in Cooper, Seiford & Tone (2007), the multiplier (dual) LP solved by R
+    lpSolve (to 1e-10), a brute-force frontier for two inputs and one output, and a weakly efficient unit
+    whose slack only the second phase finds.
 
     References
     ----------
