@@ -1,5 +1,5 @@
 """Spatial autocorrelation and hot spots: global Moran's I, local Moran (LISA), Getis-Ord Gi*; bivariate and
-differential Moran."""
+differential Moran; emerging hot spots."""
 
 from .bivariate import (
     BivariateLocalMoranResult,
@@ -9,9 +9,10 @@ from .bivariate import (
     bivariate_moran,
     differential_moran,
 )
+from .emerging import EmergingHotSpotResult, emerging_hotspots
 from .getis import GiStarResult, gi_star
 from .moran import LocalMoranResult, MoranResult, local_moran, moran
 
-__all__ = ["BivariateLocalMoranResult", "BivariateMoranResult", "DifferentialMoranResult", "GiStarResult",
-           "LocalMoranResult", "MoranResult", "bivariate_local_moran", "bivariate_moran", "differential_moran",
-           "gi_star", "local_moran", "moran"]
+__all__ = ["BivariateLocalMoranResult", "BivariateMoranResult", "DifferentialMoranResult", "EmergingHotSpotResult",
+           "GiStarResult", "LocalMoranResult", "MoranResult", "bivariate_local_moran", "bivariate_moran",
+           "differential_moran", "emerging_hotspots", "gi_star", "local_moran", "moran"]
