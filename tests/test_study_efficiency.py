@@ -85,3 +85,26 @@ def test_efficiency_checks_up_front(tmp_path, study_raw, no_compute):
     with pytest.raises(StudyError, match=r"'energy_intensity': values must be > 0.*江苏省.*2016"):
         _run(tmp_path, "[analyses.efficiency]\n" + IO, zero)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_score_column_feeds_moran_dagum_and_markov(w_provinces):
+    """The per-(adcode, year) table merges onto the panel; its ``sbm`` column then goes through Moran's I, the
+    Dagum Gini by the four regions and a Markov chain like any other column (same values, keyed by id)."""
+    from spatialq import efficiency, geometry, hotspot, inequality, markov
+    from spatialq.datasets import synthetic_urbanisation
+
+    d = synthetic_urbanisation("province", years=range(2015, 2019))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        s = efficiency.sbm(d, ["fiscal_spending", "energy_intensity"], ["urban_income"], ["pm25"])
+    merged = d.merge(s.to_frame()[["adcode", "year", "sbm"]], on=["adcode", "year"], validate="one_to_one")
+    assert len(merged) == len(d) and merged["sbm"].notna().all()
+    key = merged.set_index(["adcode", "year"])["sbm"]
+    assert np.array_equal(key.loc[list(zip(s.scores["adcode"], s.scores["year"]))].to_numpy(),
+                          s.scores["sbm"].to_numpy())
+    m = hotspot.moran(merged, "sbm", w_provinces, permutations=99, seed=1).to_frame()
+    assert len(m) == 4 and m.iloc[:, 1:].notna().any().all()
+    g = inequality.dagum_gini(merged, "sbm", geometry.regions("four")).to_frame()
+    assert len(g) > 0
+    mk = markov.markov(merged, "sbm", classes=3)
+    assert mk.counts.sum() == 31 * 3
