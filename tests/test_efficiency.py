@@ -311,3 +311,15 @@ def test_second_phase_finds_the_slack_of_a_weakly_efficient_unit():
     s = quiet(ef.sbm, d, ["x1", "x2"], ["y"], time=None).scores.set_index("adcode")
     assert s.loc["B", "sbm"] == pytest.approx(0.75, abs=1e-12)
     assert s.loc["C", "sbm"] == pytest.approx(1 / 3, abs=1e-12)
+
+
+def test_infeasible_super_sbm_is_named():
+    """Input-oriented super-SBM under VRS for the unit with the largest output: no convex combination of the
+    others reaches y_o without an output slack, so the LP is infeasible — reported, not a silent NaN."""
+    d = pd.DataFrame({"adcode": ["A", "B", "C", "D"], "x": [1., 2, 3, 4], "y": [1., 3, 2, 2.5]})
+    with pytest.warns(UserWarning, match=r"1 of 4 linear programs have no optimum \(infeasible\).*'B'"):
+        r = ef.sbm(d, ["x"], ["y"], time=None, rts="vrs", orientation="input", super=True)
+    row = r.scores.set_index("adcode").loc["B"]
+    assert np.isnan(row["sbm"]) and row["status"] == "infeasible" and row["super"]
+    assert list(r.infeasible["adcode"]) == ["B"]
+    assert r.scores.set_index("adcode").loc["A", "sbm"] >= 1

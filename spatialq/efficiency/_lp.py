@@ -149,7 +149,7 @@ def size_warning(p: Panel, sizes: dict, *, method: str) -> None:
             f" and {len(small) - 8} more" if len(small) > 8 else "")
         warnings.warn(f"{method}: the reference set has {n} units{where} for m = {m} inputs and s = {s} outputs; "
                       f"the usual rule asks for n ≥ max(m·s, 3(m+s)) = {need} — with fewer units many score 1 "
-                      "and the scores discriminate poorly", UserWarning, stacklevel=3)
+                      "and the scores discriminate poorly", UserWarning, stacklevel=4)
 
 
 def check_sizes(p: Panel, frontier: str, *, method: str) -> None:
