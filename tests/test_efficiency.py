@@ -323,3 +323,28 @@ def test_infeasible_super_sbm_is_named():
     assert np.isnan(row["sbm"]) and row["status"] == "infeasible" and row["super"]
     assert list(r.infeasible["adcode"]) == ["B"]
     assert r.scores.set_index("adcode").loc["A", "sbm"] >= 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda d: ef.dea(d, IO[0], IO[1], **KW), lambda d: ef.sbm(d, *IO, **KW), lambda d: ef.ddf(d, *IO, **KW),
+    lambda d: ef.malmquist(d, *IO, kind="ml", **KW), lambda d: ef.sbm(d.query("year == 2019"), *IO, id="id")])
+def test_result_convention(panel, call):
+    """summary/repr, HTML, to_frame a copy, plot, frozen, provenance (tests/test_results_convention.py)."""
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    r = quiet(call, panel)
+    assert repr(r) == r.summary() and r.meta.method.startswith("spatialq.efficiency.")
+    assert "<div>" in r._repr_html_()
+    f = r.to_frame()
+    first = f.columns[0]
+    del f[first]
+    assert first in r.to_frame().columns
+    assert r.plot() is not None
+    plt.close("all")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.meta = None
