@@ -1,5 +1,5 @@
 """Spatial autocorrelation and hot spots: global Moran's I, local Moran (LISA), Getis-Ord Gi*; bivariate and
-differential Moran; emerging hot spots; LISA time paths and rose."""
+differential Moran; emerging hot spots; LISA time paths and rose; Moran's I under several weight matrices."""
 
 from .bivariate import (
     BivariateLocalMoranResult,
@@ -13,8 +13,9 @@ from .emerging import EmergingHotSpotResult, emerging_hotspots
 from .getis import GiStarResult, gi_star
 from .moran import LocalMoranResult, MoranResult, local_moran, moran
 from .paths import LisaPathResult, lisa_paths
+from .robustness import MoranRobustnessResult, moran_robustness
 
 __all__ = ["BivariateLocalMoranResult", "BivariateMoranResult", "DifferentialMoranResult", "EmergingHotSpotResult",
-           "GiStarResult", "LisaPathResult", "LocalMoranResult", "MoranResult", "bivariate_local_moran",
-           "bivariate_moran", "differential_moran", "emerging_hotspots", "gi_star", "lisa_paths", "local_moran",
-           "moran"]
+           "GiStarResult", "LisaPathResult", "LocalMoranResult", "MoranResult", "MoranRobustnessResult",
+           "bivariate_local_moran", "bivariate_moran", "differential_moran", "emerging_hotspots", "gi_star",
+           "lisa_paths", "local_moran", "moran", "moran_robustness"]
