@@ -47,6 +47,8 @@ def main() -> None:
     ef.dea(d, io[0], io[1])
     anchor = time.perf_counter() - t
     cases = [("SBM, undesirable outputs, CRS", 60, lambda j: ef.sbm(d, *io, n_jobs=j)),
+             ("SBM, undesirable outputs, CRS, global frontier", None,
+              lambda j: ef.sbm(d, *io, frontier="global", n_jobs=j)),
              ("super-SBM, undesirable outputs, CRS", None, lambda j: ef.sbm(d, *io, super=True, n_jobs=j)),
              ("GML (DDF, global frontier)", 120, lambda j: ef.malmquist(d, *io, n_jobs=j)),
              ("GML (SBM, global frontier)", 120, lambda j: ef.malmquist(d, *io, model="sbm", n_jobs=j)),

@@ -18,6 +18,8 @@ import pytest
 
 from spatialq import efficiency as ef
 from spatialq._guards import InputError
+from spatialq.efficiency.ddf import ddf_lp
+from spatialq.efficiency.sbm import sbm_lp
 
 REF = "tests/reference/efficiency/"
 KW = {"id": "id", "time": "year"}
@@ -287,15 +289,24 @@ def _cobb_douglas(units, years, seed):
     ("ddf", "crs", "weak"), ("ddf", "vrs", "weak"), ("ddf", "crs", "strong"), ("sbm", "crs", "weak"),
     ("sbm", "vrs", "weak")])
 def test_gml_shortcuts_equal_the_full_global_lp(model, rts, disposability):
-    """GML's global distances come from a screened reference set (SBM) or column generation (DDF); both equal
-    the LP over every unit-year (sbm/ddf with frontier='global') to 1e-10."""
+    """GML's and sbm/ddf's global distances come from a screened reference set (SBM) or column generation
+    (DDF); both equal the LP over every unit-year, solved here directly, to 1e-10."""
     d = _cobb_douglas(60, 4, seed=2)
     io = (["capital", "labour", "energy"], ["gdp"], ["so2", "cod"])
     g = quiet(ef.malmquist, d, *io, model=model, rts=rts, disposability=disposability).distances
-    if model == "sbm":
-        full = quiet(ef.sbm, d, *io, rts=rts, frontier="global").scores["sbm"]
-    else:
-        full = 1 / (1 + quiet(ef.ddf, d, *io, rts=rts, disposability=disposability, frontier="global").scores["ddf"])
+    s = quiet(ef.sbm if model == "sbm" else ef.ddf, d, *io, rts=rts, frontier="global",
+              **({} if model == "sbm" else {"disposability": disposability})).scores
+    X, Y, B = (d[c].to_numpy().T for c in io)
+    full = []
+    for j in range(len(d)):
+        if model == "sbm":
+            full.append(sbm_lp(X, Y, B, X[:, j], Y[:, j], B[:, j], rts=rts)["score"])
+        else:
+            beta = ddf_lp(X, Y, B, X[:, j], Y[:, j], B[:, j], rts=rts, disposability=disposability)["score"]
+            full.append(1 / (1 + beta))
+    full = np.array(full)
+    own = s["sbm"] if model == "sbm" else 1 / (1 + s["ddf"])
+    assert np.max(np.abs(own - full)) < 1e-10
     assert (g["global_status"] == "optimal").all()
     assert np.max(np.abs(g["global"] - full)) < 1e-10
 

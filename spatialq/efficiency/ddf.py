@@ -97,13 +97,18 @@ def ddf_lp_columns(Xf, Yf, Bf, x0, y0, b0, start, *, rts: str = "crs", direction
 
 
 def _period_rows(args) -> list[dict]:
-    p, period, frontier, rts, direction, disposability = args
+    p, period, frontier, rts, direction, disposability, start = args
     ref = _lp.reference(p, period, frontier)
     Xr, Yr, Br = p.cols(ref)
+    if start is not None:
+        first = np.flatnonzero(start[ref])
     rows = []
     for j in np.flatnonzero(p.period == period):
-        r = ddf_lp(Xr, Yr, Br, p.X[:, j], p.Y[:, j], p.B[:, j], rts=rts, direction=direction,
-                   disposability=disposability)
+        kw = dict(rts=rts, direction=direction, disposability=disposability)
+        if start is None:
+            r = ddf_lp(Xr, Yr, Br, p.X[:, j], p.Y[:, j], p.B[:, j], **kw)
+        else:
+            r = ddf_lp_columns(Xr, Yr, Br, p.X[:, j], p.Y[:, j], p.B[:, j], first, **kw)
         row = {"_j": j, "ddf": r["score"], "efficiency": 1.0 / (1.0 + r["score"]), "status": r["status"]}
         if r["status"] == "optimal":
             row["lambda_sum"] = float(np.sum(r["lambda"]))
@@ -171,7 +176,14 @@ def ddf(
     p = _lp.panel(data, inputs=inputs, outputs=outputs, undesirable=undesirable, id=id, time=time,
                   method="efficiency.ddf", positive=False)
     _lp.check_sizes(p, frontier, method="efficiency.ddf")
-    tasks = [(p, per, frontier, rts, direction, disposability) for per in p.periods]
+    start = None
+    if frontier != "contemporaneous":
+        # column generation from the units on their own period's frontier (exact, see ddf_lp_columns)
+        own = [(p, per, "contemporaneous", rts, direction, disposability, None) for per in p.periods]
+        start = np.zeros(p.X.shape[1], dtype=bool)
+        for r in (r for block in _lp.run_periods(_period_rows, own, n_jobs) for r in block):
+            start[r["_j"]] = r["status"] == "optimal" and r["ddf"] <= 1e-9
+    tasks = [(p, per, frontier, rts, direction, disposability, start) for per in p.periods]
     rows = [r for block in _lp.run_periods(_period_rows, tasks, n_jobs) for r in block]
     scores = _lp.scores_frame(p, rows, "ddf")
     infeasible = _lp.report_infeasible(scores, method="efficiency.ddf", id=id, time=p.time)

@@ -148,8 +148,10 @@ def super_sbm_lp(Xr, Yr, Br, x0, y0, b0, *, rts: str = "crs", orientation: str =
 
 
 def _period_rows(args) -> list[dict]:
-    p, period, frontier, rts, orientation, super_ = args
+    p, period, frontier, rts, orientation, super_, keep = args
     ref = _lp.reference(p, period, frontier)
+    if keep is not None and keep[ref].any():
+        ref = ref[keep[ref]]
     Xr, Yr, Br = p.cols(ref)
     pos = {j: i for i, j in enumerate(ref)}
     rows = []
@@ -168,6 +170,23 @@ def _period_rows(args) -> list[dict]:
                 row.update({"sbm": s["score"], "super": True, "status": s["status"]})
         rows.append(row)
     return rows
+
+
+def _screen(p, rts: str, n_jobs: int) -> np.ndarray | None:
+    """Units that can span a sequential or global frontier: those SBM-efficient in their own period.
+
+    Exact: a unit with ρ* < 1 against its own period equals its projection Σλ_k z_k plus non-negative slacks
+    with λ_j < 1, so it lies in the technology of the other units of its period (CRS or VRS alike), which is
+    part of every larger reference set; dropping all such units leaves the frontier and every score unchanged
+    (tests compare with the LP over all unit-years).  None when an own-period LP failed (no screening)."""
+    tasks = [(p, per, "contemporaneous", rts, "non", False, None) for per in p.periods]
+    rows = [r for block in _lp.run_periods(_period_rows, tasks, n_jobs) for r in block]
+    if any(r["status"] != "optimal" for r in rows):
+        return None
+    keep = np.zeros(p.X.shape[1], dtype=bool)
+    for r in rows:
+        keep[r["_j"]] = r["sbm"] >= 1 - 1e-6
+    return keep
 
 
 def sbm(
@@ -256,7 +275,8 @@ def sbm(
     p = _lp.panel(data, inputs=inputs, outputs=outputs, undesirable=undesirable, id=id, time=time,
                   method="efficiency.sbm", positive=True)
     _lp.check_sizes(p, frontier, method="efficiency.sbm")
-    tasks = [(p, per, frontier, rts, orientation, bool(super)) for per in p.periods]
+    keep = _screen(p, rts, n_jobs) if frontier != "contemporaneous" and not super else None
+    tasks = [(p, per, frontier, rts, orientation, bool(super), keep) for per in p.periods]
     rows = [r for block in _lp.run_periods(_period_rows, tasks, n_jobs) for r in block]
     scores = _lp.scores_frame(p, rows, "sbm")
     infeasible = _lp.report_infeasible(scores, method="efficiency.sbm", id=id, time=p.time)
