@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,24 +22,24 @@ from spatialq._guards import InputError
 from spatialq.efficiency.ddf import ddf_lp
 from spatialq.efficiency.sbm import sbm_lp
 
-REF = "tests/reference/efficiency/"
+REF = Path(__file__).parent / "reference" / "efficiency"
 KW = {"id": "id", "time": "year"}
 IO = (["x1", "x2"], ["y"], ["b"])
 
 
 @pytest.fixture(scope="module")
 def panel():
-    return pd.read_csv(REF + "panel.csv")
+    return pd.read_csv(REF / "panel.csv")
 
 
 @pytest.fixture(scope="module")
 def r_scores():
-    return pd.read_csv(REF + "lpsolve_scores.csv", na_values=["NA"], skipinitialspace=True)
+    return pd.read_csv(REF / "lpsolve_scores.csv", na_values=["NA"], skipinitialspace=True)
 
 
 @pytest.fixture(scope="module")
 def r_index():
-    return pd.read_csv(REF + "lpsolve_gml.csv", na_values=["NA"], skipinitialspace=True)
+    return pd.read_csv(REF / "lpsolve_gml.csv", na_values=["NA"], skipinitialspace=True)
 
 
 def quiet(f, *a, **k):
