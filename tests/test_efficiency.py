@@ -73,12 +73,16 @@ def test_ccr_equals_the_printed_hospital_example():
     ("sbm_vrs", lambda d: ef.sbm(d, *IO, rts="vrs", **KW)),
     ("sbm_global", lambda d: ef.sbm(d, *IO, frontier="global", **KW)),
     ("super_sbm_crs", lambda d: ef.sbm(d, *IO, super=True, **KW)),
+    ("super_sbm_vrs", lambda d: ef.sbm(d, *IO, super=True, rts="vrs", **KW)),
+    ("sbm_input_vrs", lambda d: ef.sbm(d, *IO, orientation="input", rts="vrs", **KW)),
+    ("sbm_output_crs", lambda d: ef.sbm(d, *IO, orientation="output", **KW)),
+    ("bcc_output", lambda d: ef.dea(d, IO[0], IO[1], rts="vrs", orientation="output", **KW)),
     ("ddf_own", lambda d: ef.ddf(d, *IO, **KW)),
     ("ddf_global", lambda d: ef.ddf(d, *IO, frontier="global", **KW)),
 ])
 def test_scores_equal_r_lpsolve(panel, r_scores, column, call):
-    """R lpSolve (lpsolve_oracle.R): multiplier forms of CCR/BCC and the dual of Tone's SBM program, the
-    envelopment forms of super-SBM and the DDF; equal to 1e-10."""
+    """R lpSolve (lpsolve_oracle.R): multiplier forms of CCR/BCC (input and output) and the dual of Tone's SBM
+    program, the envelopment forms of oriented SBM, super-SBM (CRS, VRS) and the DDF; equal to 1e-10."""
     res = quiet(call, panel)
     name = res.name
     got = res.scores.merge(r_scores.add_prefix("r_"), left_on=["id", "year"], right_on=["r_id", "r_year"])

@@ -60,6 +60,50 @@ super_sbm <- function(o, ref) {
         c(1, rep(0, m + s1 + s2 + s1)))$obj
 }
 
+# Oriented SBM in envelopment form (Tone 2001, section 4): input: min 1 - (1/m) sum s-/x0 s.t. X L + s- = x0,
+# Y L >= y0, B L <= b0; output: max phi = (1/S)(sum sg/y0 + sum sb/b0) s.t. X L <= x0, Y L - sg = y0,
+# B L + sb = b0, score 1/(1 + phi).  VRS adds sum L = 1.
+sbm_oriented <- function(o, ref, vrs, orient) {
+  n <- length(ref); x0 <- X[, o]; y0 <- Y[, o]; b0 <- B[, o]
+  if (orient == "input") {
+    obj <- c(rep(0, n), 1 / (m * x0))
+    A <- rbind(cbind(X[, ref, drop = FALSE], diag(m)), cbind(Y[, ref, drop = FALSE], matrix(0, s1, m)),
+               cbind(B[, ref, drop = FALSE], matrix(0, s2, m)))
+    cd <- c(rep("=", m), rep(">=", s1), rep("<=", s2)); rhs <- c(x0, y0, b0)
+  } else {
+    obj <- c(rep(0, n), 1 / (S * y0), 1 / (S * b0))
+    A <- rbind(cbind(X[, ref, drop = FALSE], matrix(0, m, s1 + s2)),
+               cbind(Y[, ref, drop = FALSE], -diag(s1), matrix(0, s1, s2)),
+               cbind(B[, ref, drop = FALSE], matrix(0, s2, s1), diag(s2)))
+    cd <- c(rep("<=", m), rep("=", s1 + s2)); rhs <- c(x0, y0, b0)
+  }
+  if (vrs) { A <- rbind(A, c(rep(1, n), rep(0, ncol(A) - n))); cd <- c(cd, "="); rhs <- c(rhs, 1) }
+  r <- solve("max", obj, A, cd, rhs)
+  if (orient == "input") 1 - r$obj else 1 / (1 + r$obj)
+}
+
+# BCC output-oriented multiplier form: 1/eta = ... ; eta = min v'x0 + v0 s.t. u'y0 = 1, v'Xj - u'Yj + v0 >= 0.
+bcc_output <- function(o, ref) {
+  n <- length(ref)
+  obj <- c(X[, o], rep(0, s1), 1, -1)
+  A <- rbind(c(rep(0, m), Y[, o], 0, 0), cbind(t(X[, ref, drop = FALSE]), -t(Y[, ref, drop = FALSE]), 1, -1))
+  solve("min", obj, A, c("=", rep(">=", n)), c(1, rep(0, n)))$obj
+}
+
+# Super-SBM under VRS (adds sum L = t to the Charnes-Cooper program).
+super_sbm_vrs <- function(o, ref) {
+  ref <- setdiff(ref, o); n <- length(ref); x0 <- X[, o]; y0 <- Y[, o]; b0 <- B[, o]
+  obj <- c(1, rep(0, n), 1 / (m * x0), rep(0, s1 + s2))
+  A <- rbind(c(1, rep(0, n + m), -1 / (S * y0), -1 / (S * b0)),
+             cbind(-x0, X[, ref, drop = FALSE], -diag(m), matrix(0, m, s1 + s2)),
+             cbind(-y0, Y[, ref, drop = FALSE], matrix(0, s1, m), diag(s1), matrix(0, s1, s2)),
+             cbind(-b0, B[, ref, drop = FALSE], matrix(0, s2, m + s1), -diag(s2)),
+             cbind(-y0, matrix(0, s1, n + m), diag(s1), matrix(0, s1, s2)),
+             c(-1, rep(1, n), rep(0, m + s1 + s2)))
+  solve("min", obj, A, c("=", rep("<=", m), rep(">=", s1), rep("<=", s2), rep("<=", s1), "="),
+        c(1, rep(0, m + s1 + s2 + s1), 0))$obj
+}
+
 # Directional distance function g = (0, y0, -b0), weak disposability of b, CRS:
 # max beta s.t. X L <= x0, Y L >= (1 + beta) y0, B L = (1 - beta) b0; beta = bp - bm.
 ddf <- function(o, ref) {
@@ -82,6 +126,10 @@ for (o in all) {
   out$sbm_vrs[o] <- sbm_dual(o, own, TRUE)
   out$sbm_global[o] <- sbm_dual(o, all, FALSE)
   out$super_sbm_crs[o] <- if (out$sbm_crs[o] > 1 - 1e-9) super_sbm(o, own) else out$sbm_crs[o]
+  out$super_sbm_vrs[o] <- if (out$sbm_vrs[o] > 1 - 1e-9) super_sbm_vrs(o, own) else out$sbm_vrs[o]
+  out$sbm_input_vrs[o] <- sbm_oriented(o, own, TRUE, "input")
+  out$sbm_output_crs[o] <- sbm_oriented(o, own, FALSE, "output")
+  out$bcc_output[o] <- 1 / bcc_output(o, own)
   out$ddf_own[o] <- ddf(o, own)
   out$ddf_global[o] <- ddf(o, all)
   k <- match(d$year[o], years)
