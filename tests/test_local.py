@@ -207,14 +207,14 @@ def test_variability_equals_mgwr_with_the_same_permutations(columbus, arrays):
     sel = Sel_BW(xy, y[:, None], X[:, 1:])
     bw = sel.search(bw_min=10)
     m = GWR(xy, y[:, None], X[:, 1:], bw).fit()
-    p_mgwr = m.spatial_variability(sel, n_iters=5, seed=7)
+    p_mgwr = m.spatial_variability(sel, n_iters=2, seed=7)
     legacy = np.random.RandomState(7)  # mgwr's spatial_variability draws from the legacy global state
-    perms = [legacy.permutation(len(y)) for _ in range(5)]
+    perms = [legacy.permutation(len(y)) for _ in range(2)]
     sds = _variability(xy, y, X, kernel="bisquare", fixed=False, criterion="AICc", bw_min=10, bw_max=None,
                        spherical=False, perms=perms)
     np.testing.assert_allclose((sds > m.params.std(axis=0)).mean(axis=0), p_mgwr)
-    res = fit(columbus, bw_min=10, variability=4, seed=3)
-    again = fit(columbus.sample(frac=1, random_state=1), bw_min=10, variability=4, seed=3)
+    res = fit(columbus, bw_min=10, variability=2, seed=3)
+    again = fit(columbus.sample(frac=1, random_state=1), bw_min=10, variability=2, seed=3)
     pd.testing.assert_frame_equal(res.variability, again.variability)
     assert set(res.variability["term"]) == set(TERMS)
 

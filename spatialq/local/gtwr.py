@@ -34,6 +34,8 @@ from . import _fit as F
 
 __all__ = ["GTWRResult", "gtwr"]
 
+RATIO_GRID = 13  # log-spaced ratios tried before the refinement
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class GTWRResult(Result):
@@ -161,6 +163,8 @@ def gtwr(
         chosen by AICc over ``ratio_bounds``.
     ratio_bounds : (float, float), optional
         Search interval of τ; default (τ₀/1000, τ₀·1000) with τ₀ = (median distance between units / time span)².
+        AICc is evaluated on 13 log-spaced ratios, then refined by Brent's method next to the best (AICc need
+        not be unimodal in τ).
     bandwidth, bw_min, bw_max : float, optional
         Given bandwidth, or the search interval (default adaptive [40 + 2p, n], as mgwr).
     sigma2 : {"n-trS", "edf"}
@@ -224,17 +228,22 @@ def gtwr(
             lo_t, hi_t = ratio_bounds
             if not (0 < lo_t < hi_t):
                 raise InputError(f"{method}: ratio_bounds must be 0 < low < high, got {ratio_bounds!r}")
-            cache = {}
 
             def objective(logtau):
                 tau = float(math.exp(logtau))
                 _, bw, score = fit_for(tau)
                 tried.append((tau, bw, score))
-                cache[logtau] = score
                 return score
 
-            opt = minimize_scalar(objective, bounds=(math.log(lo_t), math.log(hi_t)), method="bounded",
-                                  options={"xatol": 0.02})
+            # AICc is not unimodal in τ: a coarse grid over log τ, then Brent's method between the best grid
+            # point's neighbours
+            grid = np.linspace(math.log(lo_t), math.log(hi_t), RATIO_GRID)
+            scores = [objective(g) for g in grid]
+            j = int(np.argmin(scores))
+            lo_g, hi_g = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
+            opt = minimize_scalar(objective, bounds=(lo_g, hi_g), method="bounded", options={"xatol": 0.02})
+            if opt.fun > scores[j]:
+                opt.x = grid[j]
             ratio = float(math.exp(opt.x))
         space, bw, _ = fit_for(float(ratio))
         fit = E.local_fit(space, yv, X, bw, kernel=kernel, fixed=fixed, full=True)
