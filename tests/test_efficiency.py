@@ -253,14 +253,22 @@ def test_size_rule_warns_with_the_numbers(panel):
         ef.sbm(panel, *IO, **KW)
 
 
-def test_infeasible_lps_are_reported(panel):
-    """VRS ML: mixed-period LPs without a solution are warned about, listed by unit, year and frontier."""
+def test_infeasible_lps_are_reported(panel, r_scores):
+    """VRS ML: the mixed-period LPs without a solution are exactly those R lpSolve finds infeasible (9 against the
+    previous year's frontier, 8 against the next); they are warned about and listed by unit, year and frontier,
+    and the distances that exist equal R's to 1e-10."""
     with pytest.warns(UserWarning, match="no optimum"):
         res = ef.malmquist(panel, *IO, kind="ml", rts="vrs", **KW)
     inf = res.infeasible
-    assert len(inf) > 0 and set(inf["frontier"]) <= {"prev", "next"}
     assert set(inf.columns) == {"id", "year", "frontier", "status"}
-    assert res.index["ml"].isna().sum() == (res.index["status"] != "optimal").sum()
+    assert inf["frontier"].value_counts().to_dict() == {"prev": 9, "next": 8}
+    assert set(inf["status"]) == {"infeasible"}
+    dist = res.distances.merge(r_scores, on=["id", "year"])
+    for mine, theirs in (("own", "ddf_vrs_own"), ("prev", "ddf_vrs_prev"), ("next", "ddf_vrs_next")):
+        want = 1 / (1 + dist[theirs])
+        assert (dist[mine].isna() == want.isna()).all()
+        assert np.nanmax(np.abs(dist[mine] - want)) < 1e-10
+    assert res.index["ml"].isna().sum() == (res.index["status"] != "optimal").sum() > 0
 
 
 def test_results_summary_plot_frame(panel):

@@ -106,13 +106,16 @@ super_sbm_vrs <- function(o, ref) {
 
 # Directional distance function g = (0, y0, -b0), weak disposability of b, CRS:
 # max beta s.t. X L <= x0, Y L >= (1 + beta) y0, B L = (1 - beta) b0; beta = bp - bm.
-ddf <- function(o, ref) {
+# (vrs = TRUE adds sum L = 1.)
+ddf <- function(o, ref, vrs = FALSE) {
   n <- length(ref); x0 <- X[, o]; y0 <- Y[, o]; b0 <- B[, o]
   obj <- c(1, -1, rep(0, n))
   A <- rbind(cbind(0, 0, X[, ref, drop = FALSE]),
              cbind(-y0, y0, Y[, ref, drop = FALSE]),
              cbind(b0, -b0, B[, ref, drop = FALSE]))
-  r <- solve("max", obj, A, c(rep("<=", m), rep(">=", s1), rep("=", s2)), c(x0, y0, b0))
+  cd <- c(rep("<=", m), rep(">=", s1), rep("=", s2)); rhs <- c(x0, y0, b0)
+  if (vrs) { A <- rbind(A, c(0, 0, rep(1, n))); cd <- c(cd, "="); rhs <- c(rhs, 1) }
+  r <- solve("max", obj, A, cd, rhs)
   r$obj
 }
 
@@ -135,6 +138,9 @@ for (o in all) {
   k <- match(d$year[o], years)
   out$ddf_prev[o] <- if (k > 1) ddf(o, which(d$year == years[k - 1])) else NA
   out$ddf_next[o] <- if (k < length(years)) ddf(o, which(d$year == years[k + 1])) else NA
+  out$ddf_vrs_own[o] <- ddf(o, own, TRUE)
+  out$ddf_vrs_prev[o] <- if (k > 1) ddf(o, which(d$year == years[k - 1]), TRUE) else NA
+  out$ddf_vrs_next[o] <- if (k < length(years)) ddf(o, which(d$year == years[k + 1]), TRUE) else NA
 }
 write.csv(format(out, digits = 17), "lpsolve_scores.csv", row.names = FALSE, quote = FALSE)
 
