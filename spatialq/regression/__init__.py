@@ -19,8 +19,9 @@ from .._spml._design import design, durbin_columns
 from .._spml._logdet import LogDet
 from .._spml._result import SpatialRegressionResult, compare, stars
 from .._wmatrix import aligned
+from .gmm import spatial_gmm
 
-__all__ = ["SpatialRegressionResult", "compare", "lm_tests", "spatial_model", "stars"]
+__all__ = ["SpatialRegressionResult", "compare", "lm_tests", "spatial_gmm", "spatial_model", "stars"]
 
 
 def _ids(df: pd.DataFrame, id: str) -> list:
@@ -66,8 +67,9 @@ def spatial_model(
     seed: int | None = 0,
     tests: bool = True,
     trace_order: int = 100,
+    method: str = "ml",
 ) -> SpatialRegressionResult:
-    """Maximum-likelihood spatial regression of one cross-section.
+    """Maximum-likelihood (or GMM) spatial regression of one cross-section.
 
     Models (Anselin 1988; LeSage & Pace 2009; Elhorst 2014, ch. 2)::
 
@@ -107,6 +109,11 @@ def spatial_model(
         (``numpy.random.default_rng(seed)``).
     tests : bool
         Add LR tests against the non-spatial model and, for SDM, Wald/LR tests against SAR and SEM.
+    method : {"ml", "gmm"}
+        "gmm": :func:`spatial_gmm` with its defaults (S2SLS / Kelejian–Prucha GM / GS2SLS estimated by spreg,
+        instruments X, WX, W²X) for sar, sdm, sem, sdem and sac, the same result object and effects;
+        ``se``, ``logdet``, ``tests`` and ``trace_order`` are ML options and must keep their defaults.  Call
+        :func:`spatial_gmm` for robust (White, HAC) or heteroskedasticity-robust GMM standard errors.
 
     Returns
     -------
@@ -133,6 +140,15 @@ def spatial_model(
     Columns with magnitudes beyond 1e30 (or below 1e-30) are divided by a power of two before the fit
     and every number is mapped back exactly, so y in yuan or in 10¹⁵⁰ yuan give the same ρ and t.
     """
+    if method == "gmm":
+        changed = [k for k, v, d in (("se", se, "auto"), ("logdet", logdet, "auto"), ("tests", tests, True),
+                                     ("trace_order", trace_order, 100)) if v != d]
+        if changed:
+            raise ValueError(f"{changed} are options of maximum likelihood, not of method='gmm'")
+        return spatial_gmm(df, formula, w, model=model, id=id, transform=transform, durbin=durbin,
+                           n_draws=n_draws, seed=seed)
+    if method != "ml":
+        raise ValueError(f"method must be 'ml' or 'gmm', got {method!r}")
     model = model.lower()
     if model not in _engine.MODELS:
         raise ValueError(f"model must be one of {_engine.MODELS}, got {model!r}")
