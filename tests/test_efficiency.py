@@ -195,8 +195,10 @@ def test_units_invariance_row_order_and_jobs(panel):
     par = quiet(ef.sbm, panel, *IO, super=True, n_jobs=2, **KW).scores
     pd.testing.assert_frame_equal(base, par)
     before = panel.copy()
-    quiet(ef.malmquist, panel, *IO, **KW)
+    one = quiet(ef.malmquist, panel, *IO, kind="ml", **KW).index
     pd.testing.assert_frame_equal(panel, before)
+    two = quiet(ef.malmquist, shuffled, *IO, kind="ml", n_jobs=2, **KW).index
+    pd.testing.assert_frame_equal(one, two)
 
 
 def test_oriented_sbm_and_vrs_bounds(panel):
