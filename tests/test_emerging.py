@@ -193,3 +193,20 @@ def test_plots():
     ax = r.plot(gdf=gdf, lang="en")
     assert ax is not None
     assert set(r.to_frame()["category_en"]) <= set(CATEGORY_EN.values())
+
+
+def test_result_convention_and_other_column_names():
+    import dataclasses
+
+    df, w = _cube(T=5, side=3)
+    r = hotspot.emerging_hotspots(df.rename(columns={"adcode": "cell", "year": "t"}), "v", w, id="cell", time="t")
+    assert repr(r) == r.summary() and r.meta.method == "spatialq.hotspot.emerging_hotspots"
+    assert "<div>" in r._repr_html_()
+    f = r.to_frame()
+    assert f.columns[0] == "cell" and list(r.bins.columns[:2]) == ["cell", "t"]
+    del f["category"]
+    assert "category" in r.to_frame().columns
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.table = None
+    base = hotspot.emerging_hotspots(df, "v", w)
+    assert list(base.to_frame()["category"]) == list(r.to_frame()["category"])

@@ -134,3 +134,23 @@ def test_errors_and_plots():
     with pytest.raises(InputError, match="kind"):
         r.plot(kind="map")
     assert "LISA time paths" in r.summary()
+
+
+def test_result_convention_and_other_column_names():
+    import dataclasses
+
+    df, w = _tiny()
+    r = hotspot.lisa_paths(df.rename(columns={"adcode": "state", "year": "t"}), "v", w, id="state", time="t",
+                           permutations=9, seed=3)
+    assert repr(r) == r.summary() and r.meta.method == "spatialq.hotspot.lisa_paths"
+    assert "<div>" in r._repr_html_()
+    f = r.to_frame()
+    assert f.columns[0] == "state" and list(r.transitions.columns[:3]) == ["state", "from_t", "to_t"]
+    assert list(r.coords.columns[:2]) == ["state", "t"]
+    r.plot(kind="paths")
+    del f["tortuosity"]
+    assert "tortuosity" in r.to_frame().columns
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.rose = None
+    base = hotspot.lisa_paths(df, "v", w, permutations=9, seed=3)
+    pd.testing.assert_frame_equal(base.rose, r.rose)

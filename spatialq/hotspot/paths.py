@@ -98,7 +98,7 @@ class LisaPathResult(Result):
         if kind == "paths":
             chosen = list(ids) if ids is not None else list(self.paths.nlargest(6, "path_length")["id"])
             for i in chosen:
-                c = self.coords[self.coords["id"] == i]
+                c = self.coords[self.coords[self.id] == i]
                 ax.plot(c["z"], c["lag"], marker="o", markersize=3, linewidth=1, label=str(i))
                 ax.annotate("", xy=(c["z"].iloc[-1], c["lag"].iloc[-1]), xytext=(c["z"].iloc[-2], c["lag"].iloc[-2]),
                             arrowprops=dict(arrowstyle="->"))
@@ -233,9 +233,9 @@ def lisa_paths(
                           "direction_zh": np.array(DIRECTIONS_ZH)[direction],
                           "direction_en": np.array(DIRECTIONS_EN)[direction],
                           "moves": (moved_own | moved_nb).sum(axis=1)})
-    coords = pd.DataFrame({"id": np.repeat(ids, T), time: np.tile(periods, n), "z": y.ravel(), "lag": lag.ravel(),
+    coords = pd.DataFrame({id: np.repeat(ids, T), time: np.tile(periods, n), "z": y.ravel(), "lag": lag.ravel(),
                            "quadrant": np.array(QUADRANTS)[q].ravel()})
-    transitions = pd.DataFrame({"id": np.repeat(ids, T - 1), "from_" + time: np.tile(periods[:-1], n),
+    transitions = pd.DataFrame({id: np.repeat(ids, T - 1), "from_" + time: np.tile(periods[:-1], n),
                                 "to_" + time: np.tile(periods[1:], n),
                                 "from": np.array(QUADRANTS)[q[:, :-1]].ravel(),
                                 "to": np.array(QUADRANTS)[q[:, 1:]].ravel(), "type": ttype.ravel()})
