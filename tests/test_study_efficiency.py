@@ -108,3 +108,34 @@ def test_the_score_column_feeds_moran_dagum_and_markov(w_provinces):
     assert len(g) > 0
     mk = markov.markov(merged, "sbm", classes=3)
     assert mk.counts.sum() == 31 * 3
+
+
+def test_scores_feed_the_analyses_after_it(tmp_path, study_raw):
+    """The scores join the data as a column (``name``) that later analyses read: the column equals the API's
+    SBM scores, and the study's Moran's I of it equals hotspot.moran on the merged panel."""
+    from spatialq import efficiency, geometry, hotspot, weights
+
+    body = "[analyses.efficiency]\n" + IO + 'malmquist = "none"\nname = "gtfp"\n[analyses.moran]\ncolumn = "gtfp"\n'
+    res = _run(tmp_path, body, study_raw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        api = efficiency.sbm(res.data.drop(columns=["gtfp"]), ["fiscal_spending", "energy_intensity"],
+                             ["urban_income"], ["pm25"])
+    merged = res.data.merge(api.scores[["adcode", "year", "sbm"]], on=["adcode", "year"])
+    assert len(merged) == 31 * 4 and np.allclose(merged["gtfp"], merged["sbm"], atol=1e-15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = weights.contiguity(geometry.provinces())
+    m = hotspot.moran(res.data, "gtfp", w, seed=7).to_frame()
+    got = _table(res, "moran")
+    assert np.allclose(got["I"], m["I"].round(6), atol=1e-9)
+
+
+@pytest.mark.parametrize(("body", "expect"), [
+    ('[analyses.moran]\ncolumn = "efficiency"\n[analyses.efficiency]\n' + IO,
+     "made by [analyses.efficiency], which must come before it"),
+    ("[analyses.efficiency]\n" + IO + 'name = "pm25"\n', "already are columns of the data"),
+])
+def test_created_columns_checked_up_front(tmp_path, study_raw, no_compute, body, expect):
+    with pytest.raises(StudyError, match=expect.replace("[", r"\[").replace("]", r"\]")):
+        _run(tmp_path, body, study_raw)

@@ -262,18 +262,30 @@ def _load(study, allow_outside, gdf, log, notes, inputs, lacks, problems) -> pd.
     return merged.sort_values(["adcode", "year"], kind="stable").reset_index(drop=True)
 
 
-def _needed_columns(study: Study, created: set[str]) -> dict[str, list[str]]:
-    """Which columns each part of the study reads, by where they are named."""
+def _needed_columns(study: Study, created: set[str], problems: list[str] | None = None) -> dict[str, list[str]]:
+    """Which columns each part of the study reads, by where they are named.
+
+    Columns made by the set-up (``created``: index, regions) are available to every analysis; columns an
+    analysis makes (``Analysis.creates``) to the analyses after it.  Reading one of those earlier is a
+    problem (added to ``problems``), as is making a column the data already has.
+    """
     need: dict[str, list[str]] = {}
     ix = study.index
     if ix is not None:
         need["[index.indicators]"] = list(ix["indicators"])
     if study.weights["type"] == "economic":
         need["[weights] column"] = [study.weights["column"]]
+    made = {c: name for name, opts in study.analyses for c in REGISTRY[name].creates(opts)}
+    so_far: set[str] = set()
     for name, opts in study.analyses:
         cols = [opts["column"]] if opts.get("column") else []
         cols += REGISTRY[name].columns(opts)
-        need[f"[analyses.{name}]"] = [c for c in dict.fromkeys(cols) if c not in created]
+        early = [c for c in dict.fromkeys(cols) if c in made and c not in so_far and c not in created]
+        if early and problems is not None:
+            problems.append(f"[analyses.{name}]: column(s) {early} are made by [analyses.{made[early[0]]}], which "
+                            "must come before it in the study file")
+        need[f"[analyses.{name}]"] = [c for c in dict.fromkeys(cols) if c not in created and c not in made]
+        so_far |= set(REGISTRY[name].creates(opts))
     return need
 
 
@@ -316,7 +328,13 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
         if study.regions["name"] in df.columns:
             problems.append(f"[regions] name: {study.regions['name']!r} already is a column of the data; choose "
                             "another name")
-    need = _needed_columns(study, created)
+    for name, opts in study.analyses:
+        mine = REGISTRY[name].creates(opts)
+        clash = sorted(c for c in mine if c in df.columns or c in created)
+        if clash:
+            problems.append(f"[analyses.{name}] name: {clash} already are columns of the data (or of the index); "
+                            "choose another name")
+    need = _needed_columns(study, created, problems)
     text_ok = {c for name, opts in study.analyses for c in REGISTRY[name].text_columns(opts)}
     used: list[str] = []
     for where, cols in need.items():

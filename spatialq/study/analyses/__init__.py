@@ -86,6 +86,9 @@ class Analysis:
     weight_years : callable ``(opts, view) -> tuple[int, ...] | None``
         The years in which the analysis uses the weights (e.g. the year of a cross-section);
         ``None`` (the default) means every year of the data.
+    creates : callable ``(opts) -> list[str]``
+        Columns the step adds to the data (e.g. efficiency scores); analyses listed after it in the study
+        file may read them (checked up front: a column read before it is created is a problem).
     template_off : bool
         Commented out in ``spatialq template`` (needs an optional extra or sub-systems).
     """
@@ -102,6 +105,7 @@ class Analysis:
     uses_weights: bool = False
     weight_years: Callable[[Mapping, DataView], tuple[int, ...] | None] = _no_years
     template_off: bool = False
+    creates: Callable[[Mapping], list[str]] = _none
     examples: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -44,6 +44,9 @@ def step(ctx, opts) -> None:
     for w in caught:
         ctx.notes.append(f"[analyses.efficiency] {w.message}")
     model = opts["model"].upper()
+    if opts["name"]:  # the scores as a column for the analyses after this one (Moran, Dagum, Markov, regression …)
+        add = res.scores[["adcode", "year", res.name]].rename(columns={res.name: opts["name"]})
+        ctx.data = ctx.data.merge(add, on=["adcode", "year"], how="left")
     ctx.table("efficiency_scores", named(ctx, res.to_frame()),
               t(ctx, f"{model} 效率值及松弛变量", f"{model} efficiency scores and slacks"))
     means = res.scores.groupby("year")[res.name].agg(["mean", "std", "min", "max"]).reset_index()
@@ -121,9 +124,13 @@ ANALYSIS = Analysis(
                              doc="reference set of each year's scores"),
              "direction": Opt(str, "output", ("output", "both"),
                               doc="DDF direction: (0, y, −b) or (−x, y, −b)"),
-             "malmquist": Opt(str, "gml", ("gml", "ml", "none"), doc="productivity index")},
+             "malmquist": Opt(str, "gml", ("gml", "ml", "none"), doc="productivity index"),
+             "name": Opt(str, "efficiency", doc="column under which the scores join the data, for the analyses "
+                                                "listed after this one (e.g. [analyses.moran] column = "
+                                                "\"efficiency\"); \"\" for none", max_len=64)},
     step=step,
     columns=lambda opts: [*(opts.get("inputs") or []), *(opts.get("outputs") or []),
                           *(opts.get("undesirable") or [])],
     check=_check, check_data=_check_data, template_off=True,
+    creates=lambda opts: [opts["name"]] if opts.get("name") else [],
     examples={"inputs": '["capital", "labour", "energy"]', "outputs": '["gdp"]', "undesirable": '["so2"]'})
