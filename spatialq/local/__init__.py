@@ -7,5 +7,6 @@ True
 
 from .gtwr import GTWRResult, gtwr
 from .gwr import GWRResult, gwr
+from .multiscale import MGWRResult, mgwr
 
-__all__ = ["GTWRResult", "GWRResult", "gtwr", "gwr"]
+__all__ = ["GTWRResult", "GWRResult", "MGWRResult", "gtwr", "gwr", "mgwr"]

@@ -38,8 +38,8 @@ adj <- gwr.t.adjust(gwr.basic(f, spdf, bw = 20, kernel = "bisquare", adaptive = 
 out$bisquare_adaptive$t_adjust_20 <- list(p_by = as.data.frame(adj$SDF)[, c("Intercept_p_by", "INC_p_by", "HOVAL_p_by")])
 
 # MGWR at given bandwidths (adaptive bisquare, no centring, tight backfitting tolerance)
-mg <- function(bws) {
-  m <- gwr.multiscale(f, spdf, kernel = "bisquare", adaptive = TRUE, criterion = "dCVR", max.iterations = 5000,
+mg <- function(bws, kernel = "bisquare", adaptive = TRUE) {
+  m <- gwr.multiscale(f, spdf, kernel = kernel, adaptive = adaptive, criterion = "dCVR", max.iterations = 5000,
                       threshold = 1e-12, bws0 = bws, bw.seled = rep(TRUE, 3), hatmatrix = TRUE,
                       predictor.centered = rep(FALSE, 2), verbose = FALSE)
   s <- as.data.frame(m$SDF)
@@ -48,6 +48,7 @@ mg <- function(bws) {
        adj_r2 = m$GW.diagnostic$R2adj, enp = m$GW.diagnostic$enp)
 }
 out$mgwr_fixed_bws <- mg(c(20, 30, 45))
+out$mgwr_gaussian_fixed <- mg(c(3, 6, 10), kernel = "gaussian", adaptive = FALSE)
 sel <- gwr.multiscale(f, spdf, kernel = "bisquare", adaptive = TRUE, criterion = "dCVR", max.iterations = 2000,
                       threshold = 1e-8, approach = "AICc", predictor.centered = rep(FALSE, 2), verbose = FALSE)
 out$mgwr_selected <- list(bws = sel$GW.arguments$bws, aicc = sel$GW.diagnostic$AICc)
