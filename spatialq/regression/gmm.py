@@ -41,6 +41,15 @@ def _pysal_w(W):
     return out
 
 
+def sorted_by_id(df: pd.DataFrame, id: str) -> pd.DataFrame:
+    """Rows in the order of their ids (the given order when ids of mixed types cannot be sorted)."""
+    key = df[id] if id in df.columns else df.index.to_series()
+    try:
+        return df.iloc[np.argsort(key.to_numpy(), kind="stable")]
+    except TypeError:
+        return df
+
+
 def _kernel(kernel, ids: list, where: str):
     """The kernel weights as a sparse matrix in the order of ``ids``, with the diagonal set to K(0) = 1
     (``aligned`` drops self-links, which a HAC kernel needs)."""
@@ -204,11 +213,7 @@ def spatial_gmm(
         raise InputError(f"{where}: robust='hac' needs kernel= (libpysal kernel weights with diagonal=True)")
     if not isinstance(w_lags, (int, np.integer)) or isinstance(w_lags, bool) or w_lags < 1:
         raise InputError(f"{where}: w_lags must be an integer ≥ 1, got {w_lags!r}")
-    key = df[id] if id in df.columns else df.index.to_series()
-    try:  # sorted by id: the iterated moments then do not depend on row order even in the last digits
-        df = df.iloc[np.argsort(key.to_numpy(), kind="stable")]
-    except TypeError:  # ids of mixed types: keep the given order
-        pass
+    df = sorted_by_id(df, id)  # the iterated moments then do not depend on row order even in the last digits
     spec, ids, W = _spec(df, formula, w, id=id, transform=transform, durbin=durbin, logdet="auto", order=100,
                          seed=0 if seed is None else seed, method=where)
     _, names, nd = _engine.build(spec, model)  # the ML path's refusals (constant, small, collinear, perfect)
