@@ -147,7 +147,9 @@ def test_panel_by_year_and_row_order():
     rng = np.random.default_rng(0)
     df, w = _tiny()
     panel = pd.concat([df.assign(year=yr, x=rng.normal(size=6), y=rng.normal(size=6)) for yr in (2020, 2021)])
+    before = panel.copy()
     a = hotspot.bivariate_local_moran(panel, "x", "y", w, seed=2, permutations=99).to_frame()
+    pd.testing.assert_frame_equal(panel, before)  # the input is not modified
     b = hotspot.bivariate_local_moran(panel.sample(frac=1, random_state=1), "x", "y", w, seed=2,
                                       permutations=99).to_frame()
     pd.testing.assert_frame_equal(a, b)

@@ -140,7 +140,9 @@ def test_end_to_end_constructed_cube():
     df.loc[df.adcode.isin(late) & (df.year >= 2018), "v"] += 12
     df.loc[df.adcode.isin(always), "v"] += 12
     df.loc[df.adcode.isin(past) & (df.year <= 2018), "v"] += 12
+    before = df.copy()
     r = hotspot.emerging_hotspots(df, "v", w, time_step=0)
+    pd.testing.assert_frame_equal(df, before)  # the input is not modified
     cat = r.to_frame().set_index("adcode")["category"]
     assert (cat.loc[ids[0]], cat.loc[ids[48]], cat.loc[ids[5]]) == ("consecutive_hot", "persistent_hot",
                                                                      "historical_hot")

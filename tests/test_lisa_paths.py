@@ -66,7 +66,9 @@ def test_rose_counts_equal_giddy_standardised_and_permutation(states):
 
 def test_transitions_equal_giddy_lisa_markov(states):
     rel, w, df = states
+    before = df.copy()
     r = hotspot.lisa_paths(df, "v", w, permutations=0)
+    pd.testing.assert_frame_equal(df, before)  # the input is not modified
     lm = LISA_Markov(rel, w)
     order = ["HH", "LH", "LL", "HL"]
     ct = pd.crosstab(r.transitions["from"], r.transitions["to"]).reindex(index=order, columns=order, fill_value=0)
