@@ -223,7 +223,8 @@ def test_results_convention_and_maps(columbus):
         r.alpha = 0.1
     g = hotspot.bivariate_moran(col, "CRIME", "INC", w, by=None, id="POLYID", permutations=99, seed=1)
     assert "Bivariate Moran" in g.summary()
-    assert g.plot().get_title().startswith("Moran's I = ")
+    ax = g.plot()
+    assert ax.get_title().startswith("Moran's I = ") and ax.get_ylabel() == "spatial lag of INC (standardised)"
     gdf = geometry.provinces()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -89,6 +89,13 @@ class BivariateMoranResult(MoranResult):
         (two-sided normal), ``p_sim``, ``z_sim``, ``mean_sim`` and ``n``."""
         return self.table.rename(columns={"period": self.time or "period"}).copy()
 
+    def _plot(self, ax, period=None, **kw):
+        """Bivariate Moran scatter plot of one period (default: the last): W z_y against z_x, slope I_xy."""
+        ax = super()._plot(ax, period=period, **kw)
+        ax.set_xlabel(f"{self.meta.options['x']} (standardised)")
+        ax.set_ylabel(f"spatial lag of {self.meta.options['y']} (standardised)")
+        return ax
+
 
 def bivariate_moran(
     df: pd.DataFrame,
