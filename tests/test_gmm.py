@@ -98,6 +98,12 @@ def test_sdm_equals_brute_force_2sls(columbus):
     assert list(r.params.index) == ["Intercept", "INC", "HOVAL", "W*INC", "W*HOVAL", "rho"]
     np.testing.assert_allclose(r.params.to_numpy(), d, rtol=1e-9)
     np.testing.assert_allclose(r.std_errors.to_numpy(), se, rtol=1e-9)
+    # binary weights (transform="b"): the same 2SLS with W as given by the links
+    B = aligned(w, list(col.index), transform="b").toarray()
+    rb = spatial_gmm(col, F, w, id="POLYID", model="sar", transform="b", n_draws=10)
+    db, seb = _two_sls(y, np.hstack([one, X]), B @ y, np.hstack([one, X, B @ X, B @ B @ X]))
+    np.testing.assert_allclose(rb.params.to_numpy(), db, rtol=1e-9)
+    np.testing.assert_allclose(rb.std_errors.to_numpy(), seb, rtol=1e-9)
     with pytest.raises(InputError, match="durbin subset"):  # spreg would drop W·HOVAL from the instruments
         spatial_gmm(col, F, w, id="POLYID", model="sdm", durbin=["INC"])
     r2 = spatial_gmm(col, F, w, id="POLYID", model="sdem", durbin=["INC"], n_draws=10)  # no instruments: fine

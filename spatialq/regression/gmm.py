@@ -36,9 +36,7 @@ def _pysal_w(W):
     """A libpysal W (ids 0..n−1) carrying exactly the sparse matrix ``W`` (spreg needs a W object)."""
     from libpysal.weights import WSP
 
-    out = WSP(W.tocsr()).to_W(silence_warnings=True)
-    out._transform = "R"  # spreg only reads .sparse; the flag silences its "not row-standardised" warning
-    return out
+    return WSP(W.tocsr()).to_W(silence_warnings=True)  # spreg reads only .sparse
 
 
 def sorted_by_id(df: pd.DataFrame, id: str) -> pd.DataFrame:
