@@ -152,6 +152,14 @@ def test_end_to_end_constructed_cube():
     hot = r.bins[r.bins.hot_cold == 1].groupby("adcode").size()
     assert (t.loc[hot.index, "n_hot"] == hot).all()
     assert (t["category_zh"] == t["category"].map(CATEGORY_ZH)).all()
+    # significance: Benjamini–Hochberg over every bin of the cube (default), or plain p ≤ alpha
+    from spatialq.hotspot._perm import fdr
+
+    p = r.bins["p"].to_numpy()
+    assert np.array_equal(r.bins["significant"], fdr(p, 0.05))
+    plain = hotspot.emerging_hotspots(df, "v", w, time_step=0, fdr_correction=False)
+    assert np.array_equal(plain.bins["significant"], p <= 0.05)
+    assert plain.bins["significant"].sum() > r.bins["significant"].sum()
     # row order does not matter
     r2 = hotspot.emerging_hotspots(df.sample(frac=1, random_state=3), "v", w, time_step=0)
     pd.testing.assert_frame_equal(r.to_frame(), r2.to_frame())
