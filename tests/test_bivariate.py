@@ -171,6 +171,10 @@ def test_errors():
         hotspot.bivariate_moran(df.iloc[:3], "x", "y", weights.standardize(w, "b"), by=None)
     with pytest.raises(InputError, match="alpha"):
         hotspot.bivariate_local_moran(df, "x", "y", w, by=None, alpha=2)
+    with pytest.raises(InputError, match="bare sparse matrix"):
+        hotspot.bivariate_moran(df, "x", "y", w.sparse, by=None)
+    with pytest.raises(InputError, match="bare sparse matrix"):
+        hotspot.differential_moran(df.assign(year=2000), "x", w.sparse)
 
 
 def test_clusters_follow_p_sim(columbus):

@@ -180,6 +180,8 @@ def test_errors():
         hotspot.emerging_hotspots(df, "v", w, alpha=0)
     with pytest.raises(InputError, match="constant"):
         hotspot.emerging_hotspots(df.assign(v=1.0), "v", w)
+    with pytest.raises(InputError, match="bare sparse matrix"):
+        hotspot.emerging_hotspots(df, "v", w.sparse)
 
 
 def test_plots():

@@ -126,6 +126,8 @@ def test_errors_and_plots():
         hotspot.lisa_paths(df[df.year == 2000], "v", w)
     with pytest.raises(InputError, match="k"):
         hotspot.lisa_paths(df, "v", w, k=1)
+    with pytest.raises(InputError, match="bare sparse matrix"):
+        hotspot.lisa_paths(df, "v", w.sparse)
     with pytest.raises(InputError, match="constant in 2001"):
         hotspot.lisa_paths(df.assign(v=np.where(df.year == 2001, 1.0, df.v)), "v", w)
     r = hotspot.lisa_paths(df, "v", w, permutations=19, seed=1)

@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy import stats
 
 from .._data import long_frame, time_col
@@ -47,6 +48,9 @@ def _standardise(v: np.ndarray) -> np.ndarray:
 
 def _bv_periods(df, x, y, w, *, by, id, transform, method):
     """Sorted long frame, its period column and an iterator (k, period, rows, ids, zx, zy, W)."""
+    if sp.issparse(w):
+        raise InputError(f"{method}: w must be a libpysal W or Graph matched to the rows by id, not a bare "
+                         "sparse matrix (it has no ids to match)")
     if x == y:
         raise InputError(f"{method}: x and y are the same column {x!r}; use moran / local_moran for one variable")
     data = long_frame(df, id=id, time=by, columns=[x, y])
@@ -324,6 +328,9 @@ def differential_moran(
     ``start`` and ``end`` default to the first and last periods of ``time``.  Every unit must be observed
     in both (the error names those that are not); a constant change is refused by :func:`moran`.
     """
+    if sp.issparse(w):
+        raise InputError("differential_moran: w must be a libpysal W or Graph matched to the rows by id, not a bare "
+                         "sparse matrix (it has no ids to match)")
     data = long_frame(df, id=id, time=time, columns=[column])
     if time not in data.columns:
         raise InputError(f"differential_moran needs a period column; {time!r} is not in the data (pass time=)")
