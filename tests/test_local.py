@@ -341,3 +341,19 @@ def test_mgwr_standardize_and_errors(columbus):
         mfit(columbus.head(30))
     with pytest.raises(InputError, match="criterion"):
         mfit(columbus, criterion="BIC")
+
+
+def test_sparse_neighbours_equal_dense(arrays):
+    """The cached-nearest-neighbour path (used past 6,000 units) equals the dense one: fits, diagnostics, search."""
+    xy, y, X = arrays
+    dense, sparse = E.Space(xy), E.Space(xy, knn=35)
+    for bw in (10, 20, 34):
+        assert E.sparse_ok(sparse, bw, kernel="bisquare", fixed=False)
+        a = F.fit_arrays(dense, y, X, bw, kernel="bisquare", fixed=False, sigma2="edf", use_mgwr=False)
+        b = F.fit_arrays(sparse, y, X, bw, kernel="bisquare", fixed=False, sigma2="edf", use_mgwr=False)
+        for key in a:
+            np.testing.assert_allclose(np.asarray(b[key], float), np.asarray(a[key], float), rtol=1e-9, atol=1e-10)
+    assert not E.sparse_ok(sparse, 35, kernel="bisquare", fixed=False)  # needs the 35th neighbour's successor
+    assert not E.sparse_ok(sparse, 20, kernel="gaussian", fixed=False)
+    args = dict(kernel="bisquare", fixed=False, criterion="AICc", bw_min=10, bw_max=30)
+    assert E.search(sparse, y, X, **args)[0] == E.search(dense, y, X, **args)[0] == 24

@@ -39,7 +39,7 @@ class Space:
     """Distances between n points, cached when n ≤ ``DENSE_MAX``; ``extra`` adds a squared distance term."""
 
     def __init__(self, coords: np.ndarray, *, spherical: bool = False, times: np.ndarray | None = None,
-                 tau: float = 0.0, eps: float = _EPS):
+                 tau: float = 0.0, eps: float = _EPS, knn: int | None = None):
         self.eps = float(eps)  # adaptive bandwidth inflation: mgwr's 1.0000001; 1.0 is GWmodel's
         self.coords = np.ascontiguousarray(coords, dtype=float)
         self.n = len(self.coords)
@@ -47,7 +47,14 @@ class Space:
         self.times = None if times is None else np.asarray(times, dtype=float)
         self.tau = float(tau)
         self._d = self._sorted = None
-        if self.n <= DENSE_MAX:
+        self.knn_d = self.knn_i = None
+        if knn is not None and not spherical and times is None and knn < self.n:
+            # k nearest neighbours (the point itself first) for sparse adaptive bisquare fits with bw < knn
+            from scipy.spatial import cKDTree
+
+            self.knn_d, knn_i = cKDTree(self.coords).query(self.coords, k=int(knn))
+            self.knn_i = knn_i.astype(np.int32)
+        elif self.n <= DENSE_MAX:
             self._d = self._block(0, self.n)
 
     def _block(self, start: int, stop: int) -> np.ndarray:
@@ -72,6 +79,26 @@ class Space:
         m = max(1, min(self.n, _BLOCK_CELLS // max(self.n, 1)))
         for start in range(0, self.n, m):
             yield start, min(self.n, start + m)
+
+
+def sparse_ok(space: Space, bw: float, *, kernel: str, fixed: bool) -> bool:
+    """Whether an adaptive bisquare fit at ``bw`` neighbours can use the cached nearest neighbours: every point
+    with non-zero weight (distance < eps × the bw-th distance, ties included) is among them."""
+    if space.knn_d is None or fixed or kernel != "bisquare" or math.isinf(bw) or int(bw) >= space.knn_d.shape[1]:
+        return False
+    k = int(bw)
+    h = space.knn_d[:, k - 1] * space.eps
+    return bool(np.all(space.knn_d[:, -1] >= h))
+
+
+def sparse_weights(space: Space, start: int, stop: int, bw: float) -> tuple[np.ndarray, np.ndarray]:
+    """(neighbour indices, bisquare weights) of rows start:stop over the cached neighbours (zeros past h)."""
+    k = int(bw)
+    d = space.knn_d[start:stop]
+    h = d[:, k - 1:k] * space.eps
+    w = (1 - (d / h) ** 2) ** 2
+    w[d >= h] = 0.0
+    return space.knn_i[start:stop], w
 
 
 def weights(space: Space, start: int, stop: int, bw: float, *, kernel: str, fixed: bool) -> np.ndarray:
@@ -121,6 +148,8 @@ class Fit:
 def local_fit(space: Space, y: np.ndarray, X: np.ndarray, bw: float, *, kernel: str, fixed: bool,
               full: bool = False) -> Fit:
     """Weighted least squares at every point (mgwr's GWR(...).fit(lite=not full), Gaussian family)."""
+    if sparse_ok(space, bw, kernel=kernel, fixed=fixed):
+        return _sparse_fit(space, y, X, bw, full=full)
     n, p = X.shape
     xx = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
     xy = X * y[:, None]
@@ -144,6 +173,37 @@ def local_fit(space: Space, y: np.ndarray, X: np.ndarray, bw: float, *, kernel: 
             g = np.einsum("mi,mij->mj", xi, c)  # m × p
             s = (g @ X.T) * w
             tr_sts += float((s * s).sum())
+    predy = np.einsum("ij,ij->i", X, params)
+    return Fit(params=params, predy=predy, resid=y - predy, influ=influ, cct=cct, tr_sts=tr_sts)
+
+
+def _sparse_fit(space: Space, y: np.ndarray, X: np.ndarray, bw: float, *, full: bool) -> Fit:
+    n, p = X.shape
+    params = np.empty((n, p))
+    influ = np.empty(n)
+    cct = np.empty((n, p)) if full else None
+    tr_sts = 0.0
+    kk = space.knn_i.shape[1]
+    step = max(1, _BLOCK_CELLS // (kk * p))
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        idx, w = sparse_weights(space, start, stop, bw)
+        xn = X[idx]  # m × K × p
+        xw = xn * w[:, :, None]
+        a = np.matmul(xw.transpose(0, 2, 1), xn)
+        c = np.linalg.inv(a)
+        b = np.einsum("mij,mj->mi", c, np.einsum("mkp,mk->mp", xw, y[idx]))
+        params[start:stop] = b
+        xi = X[start:stop]
+        own = (idx == np.arange(start, stop)[:, None])
+        wii = (w * own).sum(axis=1)
+        influ[start:stop] = np.einsum("mi,mij,mj->m", xi, c, xi) * wii
+        if full:
+            b2 = np.matmul((xw * w[:, :, None]).transpose(0, 2, 1), xn)
+            cct[start:stop] = np.einsum("mij,mjk,mki->mi", c, b2, c)
+            g = np.einsum("mi,mij->mj", xi, c)
+            srow = np.einsum("mp,mkp->mk", g, xw)
+            tr_sts += float((srow * srow).sum())
     predy = np.einsum("ij,ij->i", X, params)
     return Fit(params=params, predy=predy, resid=y - predy, influ=influ, cct=cct, tr_sts=tr_sts)
 

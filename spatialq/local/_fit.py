@@ -15,7 +15,8 @@ from .._guards import InputError, check_condition, check_finite, check_min_units
 from . import _engine as E
 from ._coords import unit_coords
 
-MGWR_FIT_MAX = 6000  # up to here the final fit is mgwr.gwr.GWR(...).fit(); beyond, the engine (equal, tested)
+MGWR_FIT_MAX = 1000  # up to here the final fit is mgwr.gwr.GWR(...).fit(); beyond, the engine (equal, tested);
+# mgwr's localR2 and local_collinearity loop over units in Python (about 9 minutes at 2,848 units)
 CN_LIMIT = 30.0  # local condition number past which estimates are unreliable (Belsley et al. 1980; GWmodel)
 KERNELS = ("bisquare", "gaussian")
 CRITERIA = ("AICc", "CV")
@@ -122,6 +123,18 @@ def local_r2_cn(space: E.Space, y, X, resid, bw, *, kernel: str, fixed: bool):
     n, p = X.shape
     r2 = np.empty(n)
     cn = np.empty(n)
+    if E.sparse_ok(space, bw, kernel=kernel, fixed=fixed):
+        step = max(1, 4_000_000 // (space.knn_i.shape[1] * p))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            idx, w = E.sparse_weights(space, start, stop, bw)
+            sw = w.sum(axis=1)
+            ybar = (w * y[idx]).sum(axis=1) / sw
+            tss = (w * (y[idx] - ybar[:, None]) ** 2).sum(axis=1)
+            r2[start:stop] = 1 - (w * resid[idx] ** 2).sum(axis=1) / tss
+            xw = X[idx] * w[:, :, None]
+            cn[start:stop] = _cn(np.matmul(xw.transpose(0, 2, 1), xw))
+        return r2, cn
     xx = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
     for start, stop in space.blocks():
         w = E.weights(space, start, stop, bw, kernel=kernel, fixed=fixed)
@@ -129,12 +142,16 @@ def local_r2_cn(space: E.Space, y, X, resid, bw, *, kernel: str, fixed: bool):
         ybar = (w @ y) / sw
         tss = w @ (y * y) - 2 * ybar * (w @ y) + ybar * ybar * sw
         r2[start:stop] = 1 - (w @ (resid * resid)) / tss
-        a = ((w * w) @ xx).reshape(-1, p, p)
-        d = 1 / np.sqrt(np.einsum("mii->mi", a))
-        a = a * d[:, :, None] * d[:, None, :]
-        ev = np.linalg.eigvalsh(a)
-        cn[start:stop] = np.sqrt(ev[:, -1] / np.clip(ev[:, 0], 1e-300, None))
+        cn[start:stop] = _cn(((w * w) @ xx).reshape(-1, p, p))
     return r2, cn
+
+
+def _cn(a: np.ndarray) -> np.ndarray:
+    """Condition numbers of W_i X (columns scaled to unit length) from the m × p × p products X'W_i²X."""
+    d = 1 / np.sqrt(np.einsum("mii->mi", a))
+    a = a * d[:, :, None] * d[:, None, :]
+    ev = np.linalg.eigvalsh(a)
+    return np.sqrt(ev[:, -1] / np.clip(ev[:, 0], 1e-300, None))
 
 
 def diagnostics(y: np.ndarray, arrays: dict, p: int) -> dict:

@@ -138,6 +138,14 @@ class GWRResult(Result):
         return coefficient_maps(self, geometry=geometry, terms=terms, **kw)
 
 
+def _knn(n: int, kernel: str, fixed: bool, bandwidth, bw_max) -> int | None:
+    """Nearest neighbours to cache for sparse adaptive bisquare fits past the dense size (None: dense)."""
+    top = bandwidth if bandwidth is not None else bw_max
+    if n <= E.DENSE_MAX or fixed or kernel != "bisquare" or top is None or top + 64 >= n:
+        return None
+    return int(top) + 64
+
+
 def _variability(xy, y, X, *, kernel, fixed, criterion, bw_min, bw_max, spherical, perms) -> np.ndarray:
     """Standard deviations of the local estimates with the coordinates permuted by each of ``perms``
     (bandwidth searched again on each, as mgwr's ``GWRResults.spatial_variability``)."""
@@ -233,7 +241,7 @@ def gwr(
                                         spherical=spherical, method=method)
     n, p = X.shape
     ids = frame[id].to_numpy()
-    space = E.Space(xy, spherical=spherical)
+    space = E.Space(xy, spherical=spherical, knn=_knn(n, kernel, fixed, bandwidth, bw_max))
     history = pd.DataFrame(columns=["bandwidth", "score"])
     if bandwidth is not None:
         bw = F.check_bandwidth(bandwidth, n=n, p=p, fixed=fixed, method=method)
