@@ -2,7 +2,8 @@
 
 ``to_pysal(w)`` gives a libpysal ``Graph`` (or ``W``) copy of spatialq weights, transformed as asked;
 ``to_pysal(result, df, w)`` re-fits a cross-section spatial regression in spreg with the same design, weights
-and estimator, for users who continue with spreg's own diagnostics and output; ``from_pysal(w)`` takes a libpysal
+and estimator, for users who continue with spreg's own diagnostics and output, and gives the esda object of each
+period of a global Moran / Geary / General G / join-count result; ``from_pysal(w)`` takes a libpysal
 ``W`` or ``Graph`` (from any PySAL workflow) as spatialq weights, checked against the data's ids.  Nothing here
 estimates anything itself.
 """
@@ -114,8 +115,41 @@ def _spreg_refit(result, df: pd.DataFrame, w, *, id: str | None):
                      "spatial_gmm(model='sac') for spreg's GM_Combo")
 
 
+def _esda_refit(result, df: pd.DataFrame, w, *, id: str, permutations: int):
+    """esda objects for a global Moran / Geary / General G / join-count result, per period."""
+    import esda
+    import numpy as np
+    from libpysal.weights import WSP
+
+    from ._data import long_frame, time_col
+
+    opts = dict(result.meta.options)
+    column, by = opts["column"], result.time
+    statistic = getattr(result, "statistic", "moran")
+    data = long_frame(df, id=id, time=by, columns=[column])
+    t = time_col(data, by)
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for period, idx in data.groupby(t, sort=True).indices.items():
+            rows = np.sort(idx)
+            ids = list(data[id].to_numpy()[rows])
+            x = data[column].to_numpy(dtype=float)[rows]
+            m = aligned(w, ids, transform=opts.get("transform", "r"), method="to_pysal")
+            Wp = WSP(m, id_order=ids).to_W(silence_warnings=True)  # the data's ids, a fresh object for esda
+            if statistic == "moran":
+                out[period] = esda.Moran(x, Wp, transformation="o", permutations=permutations)
+            elif statistic == "geary":
+                out[period] = esda.Geary(x, Wp, transformation="o", permutations=permutations)
+            elif statistic == "general_g":
+                out[period] = esda.G(x, Wp, permutations=permutations)
+            else:
+                out[period] = esda.Join_Counts(x, Wp, permutations=permutations)
+    return out if t != "_time" else next(iter(out.values()))
+
+
 def to_pysal(obj, df: pd.DataFrame | None = None, w=None, *, id: str | None = None, transform: str = "o",
-             kind: str = "graph"):
+             kind: str = "graph", permutations: int = 0):
     """PySAL objects for users who continue in PySAL.
 
     * **Weights** (a libpysal ``W`` or ``Graph``, e.g. from :mod:`spatialq.weights`): a copy as a
@@ -128,10 +162,25 @@ def to_pysal(obj, df: pd.DataFrame | None = None, w=None, *, id: str | None = No
       class that produced them (``GM_Lag``, ``GM_Error``/``_Het``/``_Hom``, ``GM_Combo``/``_Het``/``_Hom``).  Its
       ``betas`` equal ``result.params`` (GMM exactly; ML to the optimisers' tolerance, ~1e-6) and its ``summary``
       is spreg's.  ML SAC has no spreg counterpart and is refused, as are panel results and HAC fits.
+    * **A global autocorrelation result** (:func:`spatialq.hotspot.moran`, :func:`~spatialq.hotspot.geary`,
+      :func:`~spatialq.hotspot.general_g`, :func:`~spatialq.hotspot.join_counts`) with its data and weights: the esda
+      object (``esda.Moran``, ``Geary``, ``G``, ``Join_Counts``) of each period — a dict keyed by period, or one
+      object for a cross-section — on a copy of W aligned by id and transformed as the result records.  Its statistic
+      and analytical moments equal the result's; ``permutations`` (default 0) are esda's own, drawn from NumPy's
+      global random state, so its ``p_sim`` is not the result's seeded one.
 
-    ``id`` defaults to the id name the result recorded.
+    ``id`` defaults to the id name the result recorded (regressions) or ``"adcode"``.
     """
+    from ._guards import check_permutations
     from ._spml._result import SpatialRegressionResult
+    from .hotspot.global_stats import GlobalStatResult
+    from .hotspot.moran import MoranResult
+
+    if isinstance(obj, MoranResult | GlobalStatResult):
+        if df is None or w is None:
+            raise InputError("to_pysal: a global statistic needs the data and weights it was computed on: "
+                             "to_pysal(result, df, w)")
+        return _esda_refit(obj, df, w, id=id or "adcode", permutations=check_permutations(permutations))
 
     if isinstance(obj, SpatialRegressionResult):
         if df is None or w is None:

@@ -4,6 +4,7 @@ regression results re-fitted in spreg — whose estimates equal spatialq's (GMM:
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import spreg
 from libpysal import examples
@@ -105,3 +106,34 @@ def test_refusals(columbus):
     with pytest.raises(InputError, match="units the result was estimated on"):
         sub = col.iloc[:40]
         to_pysal(sar, sub, weights.contiguity(sub, islands="nearest"))
+
+
+def test_global_statistics_to_esda(columbus):
+    from spatialq import hotspot
+
+    col, w = columbus
+    col = col.assign(HI=(col["CRIME"] > col["CRIME"].median()).astype(int))
+    m = hotspot.moran(col, "CRIME", w, by=None, id="POLYID", permutations=0)
+    e = to_pysal(m, col, w, id="POLYID")
+    row = m.to_frame().iloc[0]
+    assert e.I == pytest.approx(row["I"], rel=1e-12) and e.z_rand == pytest.approx(row["z_rand"], rel=1e-10)
+    assert list(e.w.id_order) == sorted(col.index)  # the data's ids
+    g = hotspot.geary(col, "HOVAL", w, by=None, id="POLYID", transform="b", permutations=0)
+    eg = to_pysal(g, col, w, id="POLYID")
+    assert eg.C == pytest.approx(g.to_frame()["C"].item(), rel=1e-12)
+    assert eg.VC_rand == pytest.approx(g.to_frame()["variance_rand"].item(), rel=1e-12)
+    gg = hotspot.general_g(col, "CRIME", w, by=None, id="POLYID", permutations=0)
+    assert to_pysal(gg, col, w, id="POLYID").G == pytest.approx(gg.to_frame()["G"].item(), rel=1e-12)
+    jc = hotspot.join_counts(col, "HI", w, by=None, id="POLYID", permutations=0).to_frame().set_index("join")
+    ej = to_pysal(hotspot.join_counts(col, "HI", w, by=None, id="POLYID", permutations=0), col, w, id="POLYID",
+                  permutations=9)
+    assert (ej.bb, ej.ww, ej.bw) == tuple(jc["count"]) and len(ej.sim_bb) == 9
+    # a panel gives one esda object per year
+    base = col[["CRIME", "HOVAL"]].reset_index()
+    panel = pd.concat([base.assign(year=2020), base.assign(year=2021, CRIME=base["HOVAL"])], ignore_index=True)
+    mp = hotspot.moran(panel, "CRIME", w, id="POLYID", permutations=0)
+    ep = to_pysal(mp, panel, w, id="POLYID")
+    assert sorted(ep) == [2020, 2021]
+    np.testing.assert_allclose([ep[2020].I, ep[2021].I], mp.to_frame()["I"], rtol=1e-12)
+    with pytest.raises(InputError, match="data and weights"):
+        to_pysal(m)
