@@ -37,7 +37,7 @@ def _component_sizes(a: np.ndarray) -> np.ndarray:
     return np.bincount(lab)
 
 
-def network_level(a: np.ndarray, *, period=None) -> dict[str, float]:
+def network_level(a: np.ndarray, *, period=None, D: np.ndarray | None = None) -> dict[str, float]:
     """Whole-network measures of one binary directed adjacency matrix (zero diagonal).
 
     * ``edges`` L = Σ_{i≠j} a_ij; ``density`` L / (n(n − 1)) (sna ``gden``, mode "digraph").
@@ -62,7 +62,7 @@ def network_level(a: np.ndarray, *, period=None) -> dict[str, float]:
     if L == 0:
         raise InputError(f"the network has no arcs{at(period)}: its measures are undefined (check binarize= or the "
                          "edge list)")
-    D = _distances(a)
+    D = _distances(a) if D is None else D
     off = ~np.eye(n, dtype=bool)
     R = np.isfinite(D) & off
     sizes = _component_sizes(a)
@@ -89,8 +89,9 @@ def _path_counts(a: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, int]:
     sigma = np.eye(n)
     fin = np.isfinite(D)
     depth = int(D[fin].max()) if fin.any() else 0
+    at_ = csr_matrix(a.T)
     for k in range(1, depth + 1):
-        nxt = (sigma * (D == k - 1)) @ a
+        nxt = (at_ @ (sigma * (D == k - 1)).T).T  # σ restricted to level k − 1, times A (sparse)
         sigma = np.where(D == k, nxt, sigma)
     return sigma, depth
 
@@ -100,9 +101,10 @@ def _betweenness(a: np.ndarray, D: np.ndarray) -> np.ndarray:
     sigma, depth = _path_counts(a, D)
     delta = np.zeros_like(sigma)
     safe = np.where(sigma > 0, sigma, 1.0)
+    sa = csr_matrix(a)
     for k in range(depth, 0, -1):
         q = np.where(D == k, (1.0 + delta) / safe, 0.0)
-        delta = np.where(D == k - 1, delta + sigma * (q @ a.T), delta)
+        delta = np.where(D == k - 1, delta + sigma * (sa @ q.T).T, delta)
     np.fill_diagonal(delta, 0.0)
     return delta.sum(axis=0)
 
@@ -113,7 +115,7 @@ def _closeness(D: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(tot) & (tot > 0), (n - 1) / np.where(tot > 0, tot, 1.0), 0.0)
 
 
-def node_level(a: np.ndarray, w: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def node_level(a: np.ndarray, w: np.ndarray | None = None, *, D: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Node measures of one binary directed adjacency matrix ``a`` (weights ``w`` for strengths).
 
     * ``out_degree``, ``in_degree`` arcs sent and received; ``degree`` their sum (sna ``degree``,
@@ -131,7 +133,7 @@ def node_level(a: np.ndarray, w: np.ndarray | None = None) -> dict[str, np.ndarr
     a = np.asarray(a, dtype=float)
     n = a.shape[0]
     w = a if w is None else np.asarray(w, dtype=float) * a
-    D = _distances(a)
+    D = _distances(a) if D is None else D
     u = ((a + a.T) > 0).astype(float)
     bet = _betweenness(a, D)
     return {"out_degree": a.sum(axis=1), "in_degree": a.sum(axis=0), "degree": a.sum(axis=1) + a.sum(axis=0),
@@ -215,9 +217,10 @@ def measures(net: Network) -> NetworkMeasures:
     tname = net.time or "period"
     rows, nodes = [], []
     for t, a, w in zip(net.periods, net.adjacency, net.weights):
-        row = network_level(a, period=t)
+        D = _distances(np.asarray(a)) if a.any() else None
+        row = network_level(a, period=t, D=D)
         rows.append({**({tname: t} if net.time else {}), **row})
-        nd = node_level(a, w)
+        nd = node_level(a, w, D=D)
         frame = pd.DataFrame({net.id: list(net.ids), **({tname: t} if net.time else {}), **nd})
         nodes.append(frame)
     network = pd.DataFrame(rows)
