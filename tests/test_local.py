@@ -310,11 +310,15 @@ def test_mgwr_equals_gwmodel_gwr_multiscale(columbus):
 
 
 def test_mgwr_fast_search_equals_mgwr(columbus):
-    """The backfitting with cached-distance searches picks mgwr's bandwidths and gives its estimates."""
+    """The backfitting with cached-distance searches picks mgwr's bandwidths and gives its estimates, and the
+    replayed inference gives mgwr's ENP_j and standard errors."""
     fast = mfit(columbus, bw_min=[10, 10, 10])
     slow = mfit(columbus, bw_min=[10, 10, 10], search="mgwr")
     pd.testing.assert_frame_equal(fast.bandwidths, slow.bandwidths)
     np.testing.assert_allclose(fast.params.to_numpy(), slow.params.to_numpy(), atol=1e-9)
+    # inference: matrix-product replay (fast) against mgwr's MGWR(...).fit() (slow): ENP_j and SEs
+    np.testing.assert_allclose(fast.bse.to_numpy(), slow.bse.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(fast.bandwidths["enp"], slow.bandwidths["enp"], rtol=1e-10)
     assert fast.diagnostics["aicc"] == pytest.approx(slow.diagnostics["aicc"])
     # GWmodel's own backfitting search picks 15, 48, 42 (its AICc per surface differs); ours 11, 48, 42
     assert list(fast.bandwidths["bandwidth"]) == [11.0, 48.0, 42.0]
