@@ -296,3 +296,28 @@ def test_from_edges_errors():
         network.from_edges(pd.DataFrame({"source": [1, 2], "target": [1, 3]}))
     with pytest.raises(InputError, match="positive"):
         network.from_edges(pd.DataFrame({"source": [1, 2], "target": [2, 3], "w": [1, 0]}), weight="w")
+
+
+def test_network_figures():
+    """Map with SCS inset, one arc per link, small multiples by year, zoomed regional map; Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    from spatialq.datasets import bth_chains_cities
+
+    net = network.gravity(bth_chains_cities(), "manufacturing_capital_stock_100m_yuan")
+    ax = net.plot_map(2014, labels=True)
+    arcs = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(arcs[-1].get_segments()) == int(net.adjacency[0].sum())
+    assert hasattr(ax, "spatialq_inset")
+    assert any(t.get_text() == "北京" for t in ax.texts)
+    zoomed = net.plot_map(2014, zoom=True)
+    assert not hasattr(zoomed, "spatialq_inset")
+    fig = net.plot_years()
+    assert len([a for a in fig.axes if a.get_title()]) == len(net.periods)
+    circle = net.plot(period=2014)
+    assert len(circle.texts) == 13
+    plt.close("all")
