@@ -69,7 +69,7 @@ def _spreg_refit(result, df: pd.DataFrame, w, *, id: str | None):
     import spreg
 
     from .regression import _spec
-    from .regression.gmm import _COMBO_CLASS, _ERROR_CLASS, _pysal_w, sorted_by_id
+    from .regression.gmm import _pysal_w, sorted_by_id, spreg_model
 
     opts = dict(result.meta.options)
     model = result.model
@@ -95,16 +95,12 @@ def _spreg_refit(result, df: pd.DataFrame, w, *, id: str | None):
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         if gmm:
-            errors, robust, w_lags = opts.get("errors", "kp"), opts.get("robust"), int(opts.get("w_lags", 2))
-            if model in {"sar", "sdm"}:
-                if robust == "hac":
-                    raise InputError("to_pysal: re-fit a HAC result with spreg.GM_Lag(robust='hac', gwk=...) "
-                                     "yourself; spreg needs its own Kernel object")
-                return spreg.GM_Lag(y, x, w=Wl, w_lags=w_lags, robust=robust, sig2n_k=robust is None,
-                                    spat_impacts=None, **slx, **kw)
-            if model in {"sem", "sdem"}:
-                return getattr(spreg, _ERROR_CLASS[errors])(y, x, w=Wl, **slx, **kw)
-            return getattr(spreg, _COMBO_CLASS[errors])(y, x, w=Wl, w_lags=w_lags, **slx, **kw)
+            if opts.get("robust") == "hac":
+                raise InputError("to_pysal: re-fit a HAC result with spreg.GM_Lag(robust='hac', gwk=...) "
+                                 "yourself; spreg needs its own Kernel object")
+            return spreg_model(model, y, x, Wl, errors=opts.get("errors", "kp"), robust=opts.get("robust"), gwk=None,
+                               w_lags=int(opts.get("w_lags", 2)), slx_vars=slx["slx_vars"], n_slx=len(lagged),
+                               labels=kw)
         if model in {"ols", "slx"}:
             return spreg.OLS(y, x, w=Wl, spat_diag=True, moran=True, **slx, **kw)
         if model in {"sar", "sdm"}:
@@ -159,9 +155,10 @@ def to_pysal(obj, df: pd.DataFrame | None = None, w=None, *, id: str | None = No
       :func:`~spatialq.regression.spatial_gmm`) with the data ``df`` and weights ``w`` it was fitted on: the spreg
       model re-fitted with the same formula design, W (aligned by id, transformed as the result records) and
       estimator — ``OLS`` (ols, slx), ``ML_Lag`` (sar, sdm), ``ML_Error`` (sem, sdem), or for GMM results the spreg
-      class that produced them (``GM_Lag``, ``GM_Error``/``_Het``/``_Hom``, ``GM_Combo``/``_Het``/``_Hom``).  Its
-      ``betas`` equal ``result.params`` (GMM exactly; ML to the optimisers' tolerance, ~1e-6) and its ``summary``
-      is spreg's.  ML SAC has no spreg counterpart and is refused, as are panel results and HAC fits.
+      class that produced them (``GM_Lag``, ``GM_Error``/``_Het``/``_Hom``, ``GM_Combo``/``_Het``/``_Hom``; ``TSLS``
+      for an SDM with a durbin subset).  Its ``betas`` equal ``result.params`` (GMM exactly; ML to the optimisers'
+      tolerance, ~1e-6) and its ``summary`` is spreg's.  ML SAC has no spreg counterpart and is refused, as are
+      panel results and HAC fits.
     * **A global autocorrelation result** (:func:`spatialq.hotspot.moran`, :func:`~spatialq.hotspot.geary`,
       :func:`~spatialq.hotspot.general_g`, :func:`~spatialq.hotspot.join_counts`) with its data and weights: the esda
       object (``esda.Moran``, ``Geary``, ``G``, ``Join_Counts``) of each period — a dict keyed by period, or one

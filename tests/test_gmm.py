@@ -104,8 +104,16 @@ def test_sdm_equals_brute_force_2sls(columbus):
     db, seb = _two_sls(y, np.hstack([one, X]), B @ y, np.hstack([one, X, B @ X, B @ B @ X]))
     np.testing.assert_allclose(rb.params.to_numpy(), db, rtol=1e-9)
     np.testing.assert_allclose(rb.std_errors.to_numpy(), seb, rtol=1e-9)
-    with pytest.raises(InputError, match="durbin subset"):  # spreg would drop W·HOVAL from the instruments
-        spatial_gmm(col, F, w, id="POLYID", model="sdm", durbin=["INC"])
+    # durbin subset (only INC lagged): W·HOVAL stays an instrument (spreg's GM_Lag would drop it; TSLS is used)
+    r1 = spatial_gmm(col, F, w, id="POLYID", model="sdm", durbin=["INC"], n_draws=10)
+    d1, se1 = _two_sls(y, np.hstack([one, X, WX[:, :1]]), M @ y,
+                       np.hstack([one, X, WX[:, :1], WX[:, 1:], W2X, W3X[:, :1]]))
+    assert list(r1.params.index) == ["Intercept", "INC", "HOVAL", "W*INC", "rho"]
+    np.testing.assert_allclose(r1.params.to_numpy(), d1, rtol=1e-9)
+    np.testing.assert_allclose(r1.std_errors.to_numpy(), se1, rtol=1e-9)
+    # the order of durbin= does not matter: W*x terms follow the formula
+    r3 = spatial_gmm(col, F, w, id="POLYID", model="sdm", durbin=["HOVAL", "INC"], n_draws=10)
+    pd.testing.assert_series_equal(r3.params, r.params)
     r2 = spatial_gmm(col, F, w, id="POLYID", model="sdem", durbin=["INC"], n_draws=10)  # no instruments: fine
     assert list(r2.params.index) == ["Intercept", "INC", "HOVAL", "W*INC"]
 

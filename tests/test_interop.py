@@ -93,6 +93,16 @@ def test_gmm_results_are_spregs(columbus, model, kw, cls):
     np.testing.assert_allclose(s.betas.ravel()[:k], r.params.to_numpy(), rtol=1e-9)
     if model == "sar":
         np.testing.assert_allclose(np.sqrt(np.diag(s.vm)), r.std_errors.to_numpy(), rtol=1e-9)
+    assert s.name_y == "CRIME" and "INC" in s.name_x
+
+
+def test_gmm_durbin_subset_refit_is_the_same_tsls(columbus):
+    col, w = columbus
+    r = regression.spatial_gmm(col, F, w, id="POLYID", model="sdm", durbin=["HOVAL"], n_draws=10)
+    s = to_pysal(r, col, w)
+    assert isinstance(s, spreg.TSLS)
+    np.testing.assert_allclose(s.betas.ravel(), r.params.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(np.sqrt(np.diag(s.vm)), r.std_errors.to_numpy(), rtol=1e-12)
 
 
 def test_refusals(columbus):

@@ -81,33 +81,53 @@ def _se_label(model: str, errors: str, robust: str | None) -> str:
             "hom": "GS2SLS, homoskedastic (Drukker, Egger & Prucha 2013)"}[errors]
 
 
-def _fit_spreg(model, y, x, Wl, *, errors, robust, gwk, w_lags, slx_vars, n_slx):
-    """Call the spreg estimator; returns (β incl. ρ/λ as spreg orders them, covariance, σ², residuals,
-    extra test rows)."""
+def spreg_model(model, y, x, Wl, *, errors, robust, gwk, w_lags, slx_vars, n_slx, labels=None):
+    """The fitted spreg object of a GMM specification (HAC covariance in ``.vm`` when asked); ``labels``: spreg's
+    name_y / name_x / name_w / name_ds for its printed summary."""
     import spreg
 
-    kw = dict(slx_lags=1 if n_slx else 0, slx_vars=slx_vars)
+    labels = labels or {}
+    kw = dict(slx_lags=1 if n_slx else 0, slx_vars=slx_vars, **labels)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # spreg prints its class name
         warnings.simplefilter("ignore")
-        if model in {"sar", "sdm"}:
+        if model == "sdm" and slx_vars != "All":
+            # spreg's GM_Lag would leave W·x of the unlagged regressors out of the instruments: spreg's TSLS with
+            # Wy endogenous and H = [X, W·X_s] plus W^j x for j = 1..q (unlagged x) and j = 2..q+1 (lagged x)
+            M = Wl.sparse
+            lagged = np.flatnonzero(slx_vars)
+            xf = np.column_stack([x, M @ x[:, lagged]])
+            cols, power = [], x.copy()
+            for j in range(1, w_lags + 2):
+                power = M @ power
+                cols += [power[:, i] for i in range(x.shape[1])
+                         if (j <= w_lags and i not in lagged) or (j >= 2 and i in lagged)]
+            r = spreg.TSLS(y, xf, yend=M @ y, q=np.column_stack(cols), robust="white" if robust else None,
+                           sig2n_k=robust is None, **{k: v for k, v in labels.items() if k != "name_x"})
+        elif model in {"sar", "sdm"}:
             r = spreg.GM_Lag(y, x, w=Wl, w_lags=w_lags, robust="white" if robust else None, sig2n_k=robust is None,
                              spat_diag=True, spat_impacts=None, **kw)
-            if robust == "hac":  # spreg's HAC covariance (it refuses kernels that are not weights.Kernel objects)
-                from spreg.robust import robust_vm
-
-                r.vm = robust_vm(r, gwk=gwk)
-            ak = getattr(r, "ak_test", None)
-            rows = [] if ak is None else [{"test": "Anselin–Kelejian (spatial autocorrelation of 2SLS residuals)",
-                                           "statistic": float(ak[0]), "df": 1, "p": float(ak[1]),
-                                           "note": "spreg GM_Lag"}]
-            u = r.u.ravel()  # σ² = e'e/(n − k) whatever the covariance, as spatialreg's stsls
-            return r.betas.ravel(), np.asarray(r.vm), float(u @ u) / (len(u) - len(r.betas)), u, rows
-        if model in {"sem", "sdem"}:
+        elif model in {"sem", "sdem"}:
             r = getattr(spreg, _ERROR_CLASS[errors])(y, x, w=Wl, **kw)
         else:
             r = getattr(spreg, _COMBO_CLASS[errors])(y, x, w=Wl, w_lags=w_lags, **kw)
-        e = r.e_filtered.ravel()  # σ² = ε'ε/n of the innovations ε = u − λWu (spreg GM_Error, GM_Combo)
-        return r.betas.ravel(), np.asarray(r.vm), float(e @ e) / len(e), r.u.ravel(), []
+        if robust == "hac":  # spreg's HAC covariance (it refuses kernels that are not weights.Kernel objects)
+            from spreg.robust import robust_vm
+
+            r.vm = robust_vm(r, gwk=gwk)
+    return r
+
+
+def _fit_spreg(model, y, x, Wl, **kw):
+    """(β incl. ρ/λ as spreg orders them, covariance, σ², residuals, extra test rows) of the spreg fit."""
+    r = spreg_model(model, y, x, Wl, **kw)
+    if model in {"sar", "sdm"}:
+        ak = getattr(r, "ak_test", None)
+        rows = [] if ak is None else [{"test": "Anselin–Kelejian (spatial autocorrelation of 2SLS residuals)",
+                                       "statistic": float(ak[0]), "df": 1, "p": float(ak[1]), "note": "spreg GM_Lag"}]
+        u = r.u.ravel()  # σ² = e'e/(n − k) whatever the covariance, as spatialreg's stsls
+        return r.betas.ravel(), np.asarray(r.vm), float(u @ u) / (len(u) - len(r.betas)), u, rows
+    e = r.e_filtered.ravel()  # σ² = ε'ε/n of the innovations ε = u − λWu (spreg GM_Error, GM_Combo)
+    return r.betas.ravel(), np.asarray(r.vm), float(e @ e) / len(e), r.u.ravel(), []
 
 
 def spatial_gmm(
@@ -131,14 +151,16 @@ def spatial_gmm(
     Models and estimators::
 
         sar   y = ρWy + Xβ + ε                  S2SLS (Kelejian & Prucha 1998), spreg GM_Lag
-        sdm   y = ρWy + Xβ + WXθ + ε            S2SLS with WX exogenous, spreg GM_Lag(slx_lags=1)
+        sdm   y = ρWy + Xβ + WXθ + ε            S2SLS with WX exogenous, spreg GM_Lag(slx_lags=1) (TSLS for a
+                                                durbin subset)
         sem   y = Xβ + u,  u = λWu + ε          GM for λ, then FGLS: spreg GM_Error (KP 1999),
         sdem  y = Xβ + WXθ + u, u = λWu + ε     GM_Error_Het (Arraiz et al. 2010), GM_Error_Hom (Drukker et al. 2013)
         sac   y = ρWy + Xβ + u,  u = λWu + ε    GS2SLS: spreg GM_Combo (KP 1998), GM_Combo_Het, GM_Combo_Hom
 
     Instruments for Wy are H = [X, WX, …, W^q X] (q = ``w_lags``; for SDM the lags of the exogenous
-    WX continue: W²X, …, W^(q+1)X), and the 2SLS estimate is δ̂ = (Ẑ'Z)⁻¹Ẑ'y with Ẑ = H(H'H)⁻¹H'Z,
-    Z = [X, Wy].
+    WX continue: W²X, …, W^(q+1)X, and a ``durbin`` subset keeps W x, …, W^q x of the unlagged regressors, which
+    spreg's GM_Lag would drop — such fits go through spreg's ``TSLS`` with these instruments), and the 2SLS
+    estimate is δ̂ = (Ẑ'Z)⁻¹Ẑ'y with Ẑ = H(H'H)⁻¹H'Z, Z = [X, Wy].  ``W*x`` terms follow the formula's order.
 
     Parameters
     ----------
@@ -214,16 +236,13 @@ def spatial_gmm(
     df = sorted_by_id(df, id)  # the iterated moments then do not depend on row order even in the last digits
     spec, ids, W = _spec(df, formula, w, id=id, transform=transform, durbin=durbin, logdet="auto", order=100,
                          seed=0 if seed is None else seed, method=where)
+    spec.durbin = sorted(spec.durbin)  # spreg lags in column order: W*x terms follow the formula's order
     _, names, nd = _engine.build(spec, model)  # the ML path's refusals (constant, small, collinear, perfect)
     if names[0] != "Intercept":
         raise InputError(f"{where}: the formula needs an intercept (spreg always adds one); drop '- 1' / '+ 0'")
     k = len(spec.names)
     x = spec.X[:, 1:]
     slx_vars = "All" if not nd or nd == k - 1 else [j in spec.durbin for j in range(1, k)]
-    if model == "sdm" and slx_vars != "All":
-        raise InputError(f"{where}: model='sdm' with a durbin subset {durbin} is not offered by GMM: spreg's GM_Lag "
-                         "then leaves W·x of the unlagged regressors out of the instruments; lag all regressors "
-                         "(durbin=None) or use maximum likelihood")
     gwk = None
     if robust == "hac":
         gwk = _pysal_w(_kernel(kernel, ids, where))
