@@ -153,8 +153,9 @@ def compare(results, *, names=None, stat: str = "se", digits: int = 3) -> pd.Dat
                 rows[t].append("")
                 rows[f"({t})"].append("")
     rows["sigma2"] = [f"{r.sigma2:.{digits}f}" for r in results]
-    rows["log L"] = [f"{r.loglik:.{digits}f}" for r in results]
-    rows["AIC"] = [f"{r.aic:.{digits}f}" for r in results]
+    # no likelihood (GMM / 2SLS): a blank cell, not "nan"
+    rows["log L"] = [f"{r.loglik:.{digits}f}" if np.isfinite(r.loglik) else "" for r in results]
+    rows["AIC"] = [f"{r.aic:.{digits}f}" if np.isfinite(r.aic) else "" for r in results]
     rows["n"] = [str(r.nobs) for r in results]
     out = pd.DataFrame(rows, index=names).T
     out.index = ["" if i.startswith("(") else i for i in out.index]
