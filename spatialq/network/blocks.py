@@ -242,14 +242,19 @@ def blocks(net: Network, *, period=None, depth: int = 2, cutoff: float = 0.99999
 
 def _cp_fit(a: np.ndarray, core: np.ndarray, off: np.ndarray) -> float:
     """Correlation between a_ij and the ideal pattern (1 core–core, 0 periphery–periphery), i ≠ j, core–periphery
-    pairs left out (UCINET's default "do not care")."""
-    cc = core[:, None] & core[None, :]
-    pp = ~core[:, None] & ~core[None, :]
-    use = (cc | pp) & off
-    x, d = a[use], cc[use].astype(float)
-    if x.std() == 0 or d.std() == 0:
+    pairs left out (UCINET's default "do not care").  For binary a this is the phi coefficient
+    (N·S_cc − S·N_cc) / sqrt(N_cc·N_pp·S·(N − S)) from the pair counts N and arc counts S of the two blocks."""
+    c = core.astype(float)
+    p = 1.0 - c
+    k = c.sum()
+    m = len(c) - k
+    n_cc, n_pp = k * (k - 1), m * (m - 1)
+    s_cc, s_pp = float(c @ a @ c), float(p @ a @ p)
+    n, s = n_cc + n_pp, s_cc + s_pp
+    den = n_cc * n_pp * s * (n - s)
+    if den <= 0:
         return -np.inf
-    return float(np.corrcoef(x, d)[0, 1])
+    return float((n * s_cc - s * n_cc) / np.sqrt(den))
 
 
 def _continuous(a: np.ndarray, tol: float = 1e-12, max_iter: int = 10_000) -> np.ndarray:
@@ -324,6 +329,7 @@ def core_periphery(net: Network, *, period=None, exact_max: int = 12) -> CorePer
     t = net.periods[k]
     a = np.array(net.adjacency[k]) > 0
     n = a.shape[0]
+    af = a.astype(float)
     if not a.any():
         raise InputError(f"the network has no arcs{at(t)}: no core–periphery structure")
     off = ~np.eye(n, dtype=bool)
@@ -333,7 +339,7 @@ def core_periphery(net: Network, *, period=None, exact_max: int = 12) -> CorePer
         best, best_fit = None, -np.inf
         for bits in itertools.product([False, True], repeat=n):
             core = np.array(bits)
-            f = _cp_fit(a, core, off)
+            f = _cp_fit(af, core, off)
             if f > best_fit + 1e-12:
                 best, best_fit = core, f
     else:
@@ -342,7 +348,7 @@ def core_periphery(net: Network, *, period=None, exact_max: int = 12) -> CorePer
         for m in range(1, n):
             core = np.zeros(n, dtype=bool)
             core[order[:m]] = True
-            f = _cp_fit(a, core, off)
+            f = _cp_fit(af, core, off)
             if f > best_fit + 1e-12:
                 best, best_fit = core, f
         improved = True
@@ -351,7 +357,7 @@ def core_periphery(net: Network, *, period=None, exact_max: int = 12) -> CorePer
             for i in range(n):
                 trial = best.copy()
                 trial[i] = ~trial[i]
-                f = _cp_fit(a, trial, off)
+                f = _cp_fit(af, trial, off)
                 if f > best_fit + 1e-12:
                     best, best_fit, improved = trial, f, True
     if best is None:
