@@ -321,3 +321,43 @@ def test_network_figures():
     circle = net.plot(period=2014)
     assert len(circle.texts) == 13
     plt.close("all")
+
+
+def test_core_periphery_local_search_on_planted_structure():
+    """Above exact_max the local search finds the brute-force optimum on a clear planted core."""
+    rng = np.random.default_rng(5)
+    n = 10
+    core = np.arange(n) < 4
+    a = (rng.random((n, n)) < np.where(core[:, None] & core[None, :], 0.95, 0.05)).astype(float)
+    np.fill_diagonal(a, 0)
+    i, j = np.nonzero(a)
+    net = network.from_edges(pd.DataFrame({"source": i, "target": j}), nodes=range(n))
+    res = network.core_periphery(net, exact_max=3)
+    want, fit = _brute_cp(a)
+    assert not res.exact and res.fit == pytest.approx(fit, abs=1e-12)  # the optimum (ties may differ in members)
+    got = res.membership["core"].to_numpy()
+    xs = [a[p, q] for p in range(n) for q in range(n) if p != q and got[p] == got[q]]
+    ds = [float(got[p]) for p in range(n) for q in range(n) if p != q and got[p] == got[q]]
+    assert np.corrcoef(xs, ds)[0, 1] == pytest.approx(res.fit, abs=1e-12)
+    assert want.sum() >= 1
+
+
+def test_results_summaries_and_plots():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    a = _adj("bth13")
+    i, j = np.nonzero(a)
+    net = network.from_edges(pd.DataFrame({"source": i, "target": j}), nodes=range(13))
+    m = network.measures(net)
+    assert "0.3654" in m.summary() and m.to_frame().shape == (13, 12)
+    assert m.plot() is not None
+    b = network.blocks(net)
+    assert b.plot() is not None
+    cp = network.core_periphery(net)
+    assert "core (" in cp.summary() and cp.plot() is not None
+    with pytest.raises(TypeError, match="Network"):
+        network.measures(a)
+    plt.close("all")
