@@ -153,6 +153,10 @@ def test_blocks_result_tables():
     np.testing.assert_array_equal(res.image.to_numpy(), (res.density.to_numpy() >= 57 / 156).astype(int))
     assert set(res.to_frame().columns) >= {"adcode", "block", "role", "role_zh"}
     assert "CONCOR" in res.summary()
+    table = res.paper_table()
+    assert list(table.columns[:2]) == ["板块", "板块1"] and table.columns[-1] == "板块角色"
+    np.testing.assert_array_equal(table.iloc[:, 1:1 + len(table)].to_numpy(), counts)
+    assert res.paper_table("en").columns[-1] == "role"
 
 
 # -- core–periphery ---------------------------------------------------------------------------------------------------

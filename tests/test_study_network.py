@@ -57,7 +57,9 @@ def test_network_analysis_equals_the_api(tmp_path, study_raw):
     blocks = network.blocks(net, period=2017)
     roles = _table(res, "network_blocks")
     assert len(roles) == len(blocks.roles)
-    np.testing.assert_array_equal(roles.iloc[:, 1].to_numpy(), blocks.roles["size"].to_numpy())
+    np.testing.assert_array_equal(roles.iloc[:, 1:1 + len(roles)].to_numpy(), blocks.counts.to_numpy())
+    assert roles.columns[-1] == "板块角色"
+    assert roles.iloc[:, -1].tolist() == blocks.paper_table()["板块角色"].tolist()
 
 
 def test_network_checks_up_front(tmp_path, study_raw, no_compute):

@@ -169,6 +169,25 @@ class BlockModel(Result):
         """Block and role of every unit, keyed by id."""
         return self.membership.copy()
 
+    def paper_table(self, lang: str = "zh") -> pd.DataFrame:
+        """The block table as 李敬等 (2014) and the papers following them print it: one row per block, the arcs
+        it sends to each block, the arcs it receives from inside and outside, the expected and actual internal
+        ratios (fractions) and the role."""
+        if lang not in ("zh", "en"):
+            raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+        zh = lang == "zh"
+        name = (lambda k: f"板块{k}") if zh else (lambda k: f"block {k}")
+        out = pd.DataFrame({("板块" if zh else "block"): [name(k) for k in self.counts.index]})
+        for k in self.counts.columns:
+            out[name(k)] = self.counts[k].to_numpy()
+        r = self.roles
+        out["接收板块内关系" if zh else "received inside"] = r["received_internal"].to_numpy()
+        out["接收板块外关系" if zh else "received outside"] = r["received_external"].to_numpy()
+        out["期望内部关系比例" if zh else "expected internal ratio"] = r["expected_internal_ratio"].to_numpy()
+        out["实际内部关系比例" if zh else "actual internal ratio"] = r["actual_internal_ratio"].to_numpy()
+        out["板块角色" if zh else "role"] = [ROLES[x][0 if zh else 1] for x in r["role"]]
+        return out
+
     def _plot(self, ax, **kw):
         from ..plot.charts import heatmap
 
@@ -240,7 +259,7 @@ def blocks(net: Network, *, period=None, depth: int = 2, cutoff: float = 0.99999
 
 # -- core–periphery -------------------------------------------------------------------------------------------------
 
-def _cp_fit(a: np.ndarray, core: np.ndarray, off: np.ndarray) -> float:
+def _cp_fit(a: np.ndarray, core: np.ndarray) -> float:
     """Correlation between a_ij and the ideal pattern (1 core–core, 0 periphery–periphery), i ≠ j, core–periphery
     pairs left out (UCINET's default "do not care").  For binary a this is the phi coefficient
     (N·S_cc − S·N_cc) / sqrt(N_cc·N_pp·S·(N − S)) from the pair counts N and arc counts S of the two blocks."""
@@ -332,14 +351,13 @@ def core_periphery(net: Network, *, period=None, exact_max: int = 12) -> CorePer
     af = a.astype(float)
     if not a.any():
         raise InputError(f"the network has no arcs{at(t)}: no core–periphery structure")
-    off = ~np.eye(n, dtype=bool)
     coreness = _continuous(a.astype(float))
     exact = n <= exact_max
     if exact:
         best, best_fit = None, -np.inf
         for bits in itertools.product([False, True], repeat=n):
             core = np.array(bits)
-            f = _cp_fit(af, core, off)
+            f = _cp_fit(af, core)
             if f > best_fit + 1e-12:
                 best, best_fit = core, f
     else:
@@ -348,7 +366,7 @@ def core_periphery(net: Network, *, period=None, exact_max: int = 12) -> CorePer
         for m in range(1, n):
             core = np.zeros(n, dtype=bool)
             core[order[:m]] = True
-            f = _cp_fit(af, core, off)
+            f = _cp_fit(af, core)
             if f > best_fit + 1e-12:
                 best, best_fit = core, f
         improved = True
@@ -357,7 +375,7 @@ def core_periphery(net: Network, *, period=None, exact_max: int = 12) -> CorePer
             for i in range(n):
                 trial = best.copy()
                 trial[i] = ~trial[i]
-                f = _cp_fit(af, trial, off)
+                f = _cp_fit(af, trial)
                 if f > best_fit + 1e-12:
                     best, best_fit, improved = trial, f, True
     if best is None:

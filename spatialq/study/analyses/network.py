@@ -43,7 +43,7 @@ def step(ctx, opts) -> None:
     ctx.table("network_centrality", _labelled(ctx, named(ctx, nodes)).set_index("adcode"),
               t(ctx, f"节点中心性（{year}）", f"Node centrality ({year})"))
     blk = network.blocks(net, period=year, depth=opts["depth"])
-    ctx.table("network_blocks", _labelled(ctx, blk.roles),
+    ctx.table("network_blocks", blk.paper_table(ctx.lang),
               t(ctx, f"板块间溢出关系与板块角色（{year}）", f"Spillover between blocks and block roles ({year})"))
     ctx.table("network_block_members", _labelled(ctx, named(ctx, blk.membership)).set_index("adcode"),
               t(ctx, f"板块成员（{year}）", f"Block membership ({year})"))
