@@ -57,6 +57,7 @@ def main() -> None:
     xy = np.column_stack([cent.x, cent.y]) / 1000
     d, names = surface(xy, 2)
     rows = []
+    GWR(xy[:60], d[["y"]].to_numpy()[:60], d[names].to_numpy()[:60], 30).fit(lite=True)  # numba JIT warm-up
     s, res = timed(lambda: gwr(d, "y", names, id="adcode", coords=("px", "py")))
     X = d[names].to_numpy()
     yv = d[["y"]].to_numpy()
@@ -71,7 +72,7 @@ def main() -> None:
     bws = ",".join(str(int(b)) for b in res5.bandwidths["bandwidth"])
     rows.append((f"mgwr (spatialq), 5 covariates, 2,848 (bws {bws})", s, "120"))
     pref = geometry.prefectures(crs="albers")
-    pref = pref[pref["kind"] != "county"] if "kind" in pref.columns else pref
+    pref = pref[pref["kind"] != "direct_county"]  # the 337 prefecture-level units
     pc = pref.geometry.centroid
     pxy = np.column_stack([pc.x, pc.y]) / 1000
     years = 15

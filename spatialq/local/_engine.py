@@ -114,11 +114,14 @@ def weights(space: Space, start: int, stop: int, bw: float, *, kernel: str, fixe
             raise ValueError(f"adaptive bandwidth {k} exceeds the {space.n} points")
         h = (space.kth(start, stop, k, d) * space.eps)[:, None]
     z = d / h
+    np.multiply(z, z, out=z)
     if kernel == "gaussian":
-        return np.exp(-0.5 * z * z)
-    w = (1 - z * z) ** 2
-    w[d >= h] = 0.0
-    return w
+        np.multiply(z, -0.5, out=z)
+        return np.exp(z, out=z)
+    # (1 − z²)² for z < 1, else 0: max(1 − z², 0)² (z = 1 gives 0 either way)
+    np.subtract(1.0, z, out=z)
+    np.maximum(z, 0.0, out=z)
+    return np.multiply(z, z, out=z)
 
 
 @dataclass

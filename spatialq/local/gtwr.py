@@ -34,7 +34,7 @@ from . import _fit as F
 
 __all__ = ["GTWRResult", "gtwr"]
 
-RATIO_GRID = 13  # log-spaced ratios tried before the refinement
+RATIO_GRID = 9  # log-spaced ratios tried before the refinement
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -163,7 +163,7 @@ def gtwr(
         chosen by AICc over ``ratio_bounds``.
     ratio_bounds : (float, float), optional
         Search interval of τ; default (τ₀/1000, τ₀·1000) with τ₀ = (median distance between units / time span)².
-        AICc is evaluated on 13 log-spaced ratios, then refined by Brent's method next to the best (AICc need
+        AICc is evaluated on 9 log-spaced ratios, then refined by Brent's method next to the best (AICc need
         not be unimodal in τ).
     bandwidth, bw_min, bw_max : float, optional
         Given bandwidth, or the search interval (default adaptive [40 + 2p, n], as mgwr).
@@ -241,7 +241,7 @@ def gtwr(
             scores = [objective(g) for g in grid]
             j = int(np.argmin(scores))
             lo_g, hi_g = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
-            opt = minimize_scalar(objective, bounds=(lo_g, hi_g), method="bounded", options={"xatol": 0.02})
+            opt = minimize_scalar(objective, bounds=(lo_g, hi_g), method="bounded", options={"xatol": 0.05})
             if opt.fun > scores[j]:
                 opt.x = grid[j]
             ratio = float(math.exp(opt.x))
