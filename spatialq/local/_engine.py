@@ -39,7 +39,7 @@ class Space:
     """Distances between n points, cached when n ≤ ``DENSE_MAX``; ``extra`` adds a squared distance term."""
 
     def __init__(self, coords: np.ndarray, *, spherical: bool = False, times: np.ndarray | None = None,
-                 tau: float = 0.0, eps: float = _EPS, knn: int | None = None):
+                 tau: float = 0.0, eps: float = _EPS, knn: int | None = None, dense: np.ndarray | None = None):
         self.eps = float(eps)  # adaptive bandwidth inflation: mgwr's 1.0000001; 1.0 is GWmodel's
         self.coords = np.ascontiguousarray(coords, dtype=float)
         self.n = len(self.coords)
@@ -54,6 +54,8 @@ class Space:
 
             self.knn_d, knn_i = cKDTree(self.coords).query(self.coords, k=int(knn))
             self.knn_i = knn_i.astype(np.int32)
+        elif dense is not None:  # a precomputed n × n distance matrix (GTWR reuses d_s², Δt² across ratios)
+            self._d = dense
         elif self.n <= DENSE_MAX:
             self._d = self._block(0, self.n)
 

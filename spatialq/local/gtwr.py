@@ -206,8 +206,17 @@ def gtwr(
             raise InputError(f"{method}: too few observations ({n}) for the adaptive search interval [{lo}, n]; pass "
                              "bw_min= or a bandwidth=")
 
+    squares = None
+    if n <= E.DENSE_MAX:  # d_s² and Δt² once; each ratio then costs one pass (d = √(d_s² + τ Δt²))
+        squares = (E.distances(xy, xy, False) ** 2, (tv[:, None] - tv[None, :]) ** 2)
+
     def fit_for(tau: float):
-        space = E.Space(xy, times=tv, tau=tau, eps=1.0)
+        if squares is not None:
+            d = squares[1] * tau
+            d += squares[0]
+            space = E.Space(xy, times=tv, tau=tau, eps=1.0, dense=np.sqrt(d, out=d))
+        else:
+            space = E.Space(xy, times=tv, tau=tau, eps=1.0)
         if bandwidth is not None:
             return space, bandwidth, _score(space, yv, X, bandwidth, kernel, fixed)
         bw, score, _ = E.search(space, yv, X, kernel=kernel, fixed=fixed, criterion="AICc", bw_min=bw_min,
