@@ -179,3 +179,34 @@ def test_nonradial_djl_ddf_bounds_radial(panel, djl, rts):
     gap = ref["value"].values - 3 * s["ddf"].values
     assert (gap >= -TOL).all()
     assert (gap > 1e-6).any()
+
+
+TONE = {  # the data of DJL's dm.sbm examples (man/dm.sbm.Rd), copied into djl_oracle.R
+    "tone2001_t2": ({"x1": [4, 6, 8, 8, 2], "x2": [3, 3, 1, 1, 4]}, {"y1": [2, 2, 6, 6, 1], "y2": [3, 3, 2, 1, 4]}),
+    "tone2002_t1": ({"x1": [4, 7, 8, 4, 2, 10, 12], "x2": [3, 3, 1, 2, 4, 1, 1]}, {"y1": [1] * 7}),
+    "tone2002_t4": ({"x1": [80, 65, 83, 40, 52, 94], "x2": [600, 200, 400, 1000, 600, 700],
+                     "x3": [54, 97, 72, 75, 20, 36], "x4": [8, 1, 4, 7, 3, 5]},
+                    {"y1": [90, 58, 60, 80, 72, 96], "y2": [5, 1, 7, 10, 8, 6]}),
+}
+
+
+@pytest.mark.parametrize("ori", ["n", "i"])
+@pytest.mark.parametrize("example", list(TONE))
+def test_djl_tone_examples(example, ori):
+    """DJL's own dm.sbm examples, which reproduce Table 2 of Tone (2001) and Tables 1 and 4 of Tone (2002)
+    (djl_oracle.R → djl_tone_examples.csv): SBM and super-SBM (CRS) of every unit, cross-sections
+    (``time=None``).  DJL's super-SBM is 1 where spatialq keeps the SBM score ρ* < 1."""
+    ref = pd.read_csv(REF / "djl_tone_examples.csv")
+    ref = ref[(ref["example"] == example) & (ref["orientation"] == ori)].sort_values("id").reset_index(drop=True)
+    assert (ref["status"] == 0).all()
+    xs, ys = TONE[example]
+    data = pd.DataFrame({"unit": [chr(65 + i) for i in range(len(next(iter(xs.values()))))], **xs, **ys})
+    kw = {"rts": "crs", "orientation": ORI[ori], "id": "unit", "time": None}
+    s = quiet(ef.sbm, data, list(xs), list(ys), **kw).scores.sort_values("unit").reset_index(drop=True)
+    assert list(s["unit"]) == list(ref["id"])
+    np.testing.assert_allclose(s["sbm"].values, ref["sbm"].values, rtol=0, atol=TOL)
+    sup = quiet(ef.sbm, data, list(xs), list(ys), super=True, **kw).scores.sort_values("unit").reset_index(drop=True)
+    flag = sup["super"].to_numpy(bool)
+    np.testing.assert_allclose(sup["sbm"].values[flag], ref["super"].values[flag], rtol=0, atol=TOL)
+    np.testing.assert_allclose(ref["super"].values[~flag], 1.0, rtol=0, atol=TOL)
+    assert (ref["super"].values[flag] > 1 + 1e-3).any()

@@ -20,7 +20,8 @@
 # Each LP's lpSolveAPI status (phase 1) is recorded by tracing solve.lpExtPtr (0 optimal, 2 infeasible,
 # 3 unbounded); DJL itself does not check it.
 #
-# Output: djl_scores.csv (model, id, year, value, status; 17 significant digits), djl_versions.txt.
+# Output: djl_scores.csv (model, id, year, value, status; 17 significant digits), djl_tone_examples.csv (DJL's
+# own dm.sbm examples from Tone 2001/2002, see the end of this script), djl_versions.txt.
 # Regenerate: cd tests/reference/efficiency && Rscript djl_oracle.R   (needs DJL 3.9, lpSolveAPI, car).
 suppressPackageStartupMessages(library(DJL))
 
@@ -72,6 +73,32 @@ for (yr in sort(unique(panel$year))) {
   }
 }
 out <- do.call(rbind, rows)
+
+# DJL's own examples of dm.sbm (man/dm.sbm.Rd), which its author states reproduce Table 2 of Tone (2001) and
+# Tables 1 and 4 of Tone (2002): SBM and super-SBM (se = TRUE) of each unit, CRS, non-oriented and input-oriented.
+tone <- list(
+  tone2001_t2 = list(X = data.frame(x1 = c(4, 6, 8, 8, 2), x2 = c(3, 3, 1, 1, 4)),
+                     Y = data.frame(y1 = c(2, 2, 6, 6, 1), y2 = c(3, 3, 2, 1, 4))),
+  tone2002_t1 = list(X = data.frame(x1 = c(4, 7, 8, 4, 2, 10, 12), x2 = c(3, 3, 1, 2, 4, 1, 1)),
+                     Y = data.frame(y1 = c(1, 1, 1, 1, 1, 1, 1))),
+  tone2002_t4 = list(X = data.frame(x1 = c(80, 65, 83, 40, 52, 94), x2 = c(600, 200, 400, 1000, 600, 700),
+                                    x3 = c(54, 97, 72, 75, 20, 36), x4 = c(8, 1, 4, 7, 3, 5)),
+                     Y = data.frame(y1 = c(90, 58, 60, 80, 72, 96), y2 = c(5, 1, 7, 10, 8, 6))))
+ex <- list()
+for (name in names(tone)) {
+  X <- as.matrix(tone[[name]]$X)
+  Y <- as.matrix(tone[[name]]$Y)
+  for (ori in c("n", "i")) {
+    for (k in seq_len(nrow(X))) {
+      a <- run(dm.sbm, k, X, Y, rts = "crs", orientation = ori)
+      b <- run(dm.sbm, k, X, Y, rts = "crs", orientation = ori, se = TRUE)
+      ex[[length(ex) + 1]] <- data.frame(example = name, orientation = ori, id = LETTERS[k],
+                                         sbm = sprintf("%.17g", a$value), super = sprintf("%.17g", b$value),
+                                         status = max(a$status, b$status))
+    }
+  }
+}
+write.csv(do.call(rbind, ex), "djl_tone_examples.csv", row.names = FALSE, quote = FALSE)
 write.csv(out, "djl_scores.csv", row.names = FALSE, quote = FALSE)
 writeLines(c(R.version.string,
              paste("DJL", as.character(packageVersion("DJL"))),
