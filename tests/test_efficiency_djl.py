@@ -2,7 +2,8 @@
 
 Oracle: tests/reference/efficiency/djl_oracle.R runs DJL's own dm.sbm, dm.dea, dm.sf and dm.ddf year by year on
 tests/reference/efficiency/panel.csv and writes djl_scores.csv (model, id, year, value, lpSolveAPI status) and
-djl_versions.txt.  Convention mapping (read from DJL's source, see the script header):
+djl_versions.txt, and DJL's own dm.sbm examples (Tone 2001 Table 2, Tone 2002 Tables 1 and 4) into
+djl_tone_examples.csv.  Convention mapping (read from DJL's source, see the script header):
 
 * dm.sbm orientation "n" / "i" / "o" = spatialq ``orientation`` "non" / "input" / "output" (same score: ρ, input
   ρ = 1 − mean(s⁻/x), output 1/(1 + mean(s⁺/y))); dm.sbm(se=TRUE) is Tone's (2002) super-SBM in x̄/ȳ form, =
