@@ -10,6 +10,7 @@ import pandas as pd
 from .._data import grouped_frame, time_col
 from .._guards import InputError, at, check_min_units, rescale
 from .._results import Result, provenance
+from .dagum_bootstrap import bootstrap_intervals, check_bootstrap
 from .theil import _group_order
 
 __all__ = ["DagumResult", "abs_diff_sum", "dagum_gini", "dagum_gini_bruteforce", "pos_diff_sum"]
@@ -102,12 +103,18 @@ class DagumResult(Result):
         Per period and pair (``group_high``, ``group_low`` by mean): ``gini`` (G_jh), ``d`` and
         ``p`` (expected positive and negative differences), ``D`` = (d − p)/(d + p), and the pair's
         parts of Gnb and Gt.
+    intervals : DataFrame or None
+        With ``bootstrap > 0``: per period and ``statistic`` (gini, within, between,
+        transvariation, the three shares, ``group_gini`` per ``group``, ``pair_gini`` per
+        ``group``/``group_low``) the ``estimate``, bootstrap ``se``, percentile ``lower`` and
+        ``upper`` at ``level``, and the number of ``replications``; None without a bootstrap.
     """
 
     table: pd.DataFrame
     group_gini: pd.DataFrame
     pairwise: pd.DataFrame
     time: str | None
+    intervals: pd.DataFrame | None = None
 
     def _title(self) -> str:
         return "Dagum Gini decomposition"
@@ -119,6 +126,17 @@ class DagumResult(Result):
             lines.append(f"{r.period!s:>8}{r.gini:>9.4f}{r.within:>9.4f}{r.between:>9.4f}{r.transvariation:>9.4f}"
                          f"{100 * r.within_share:>8.2f}{100 * r.between_share:>8.2f}"
                          f"{100 * r.transvariation_share:>8.2f}")
+        if self.intervals is not None and len(self.intervals):
+            iv = self.intervals
+            lv, b = iv["level"].iloc[0], iv["replications"].max()
+            lines += ["", f"{lv:.0%} percentile intervals (stratified bootstrap, {b} replications)",
+                      f"{'period':>8}" + "".join(f"{k:>20}" for k in ("G", "Gw", "Gnb", "Gt"))]
+            for period, part in iv.groupby("period", sort=False, dropna=False):
+                part = part[part["statistic"].isin(["gini", "within", "between", "transvariation"])]
+                part = part.set_index("statistic")
+                ci = {k: f"[{part.at[k, 'lower']:.4f}, {part.at[k, 'upper']:.4f}]" for k in part.index}
+                cells = "".join(f"{ci[k]:>20}" for k in ("gini", "within", "between", "transvariation"))
+                lines.append(f"{period!s:>8}{cells}")
         return lines
 
     def to_frame(self) -> pd.DataFrame:
@@ -173,6 +191,10 @@ def dagum_gini(
     *,
     by: str | None = "year",
     id: str = "adcode",
+    bootstrap: int = 0,
+    level: float = 0.95,
+    seed: int | None = None,
+    n_jobs: int = 1,
 ) -> DagumResult:
     """Dagum (1997) decomposition of the Gini coefficient by group, per period.
 
@@ -211,7 +233,23 @@ def dagum_gini(
     by : str or None, default "year"
         Period column; ``None`` for one cross-section.
     id : str
+    bootstrap : int, default 0
+        Number of bootstrap replications for percentile confidence intervals (0: none; 199 or
+        999 are usual; at least 2/(1 − level)).  Stratified: in each period the regions of each
+        group are resampled with replacement, keeping each group's size — the groups are fixed by
+        design (e.g. east/centre/west), so only the regions within them are treated as a sample.
+        Every decomposition term is recomputed in each draw; the intervals are the (1 − level)/2
+        and (1 + level)/2 quantiles of the draws (``numpy.quantile``, linear interpolation) for
+        G, Gw, Gnb, Gt, their shares, the group Ginis G_jj and the pairwise Ginis G_jh
+        (:attr:`DagumResult.intervals`).  A group with a single region in a period is an error.
+    level : float, default 0.95
+    seed : int or None
+        Seed of ``numpy.random.SeedSequence``; replication r uses the r-th spawned child, so the
+        same seed gives the same intervals for any ``n_jobs``.
+    n_jobs : int, default 1
+        Replications run in parallel with joblib.
     """
+    bootstrap, level = check_bootstrap(bootstrap, level)
     data, g = grouped_frame(df, id=id, time=by, value=value, group=group, required=True)
     gname = (group.name or "group") if isinstance(group, pd.Series) else group
     t = time_col(data, by)
@@ -224,14 +262,18 @@ def dagum_gini(
         labels = _group_order(g.astype(pd.CategoricalDtype(group.cat.categories)))
     else:
         labels = _group_order(g)
-    rows, grows, prows = [], [], []
+    rows, grows, prows, boot, points = [], [], [], [], []
     for period, idx in data.sort_values(id, kind="mergesort").groupby(t, sort=True).groups.items():
         when = None if t == "_time" else period
         check_min_units(len(idx), 2, method="dagum_gini", period=when, what="regions")
         raw = v[data.index.get_indexer(idx)]
         vs = rescale(raw, column=value, period=when)
         unit = float(np.max(raw) / np.max(vs)) if np.max(vs) > 0 else 1.0
-        r = _decompose(vs, g.loc[idx].to_numpy(), labels, period=when)
+        gv = g.loc[idx].to_numpy()
+        r = _decompose(vs, gv, labels, period=when)
+        if bootstrap:
+            boot.append((None if t == "_time" else period, vs, gv, when))
+            points.append(r)
         r["means"] = {k: m * unit for k, m in r["means"].items()}
         G = r["total"]
         rows.append(dict(period=period, gini=G, within=r["gw"], between=r["gnb"], transvariation=r["gt"],
@@ -247,10 +289,15 @@ def dagum_gini(
     table = pd.DataFrame(rows)
     if t == "_time":
         table["period"] = None
+    intervals = None
+    if bootstrap:
+        intervals = bootstrap_intervals(boot, labels, points, decompose=_decompose, bootstrap=bootstrap, level=level,
+                                        seed=seed, n_jobs=n_jobs)
+    opts = dict(bootstrap=bootstrap, level=level) if bootstrap else {}
     return DagumResult(meta=provenance("spatialq.inequality.dagum_gini", n=len(data), value=value, group=str(gname),
-                                       by=by),
+                                       by=by, seed=seed if bootstrap else None, **opts),
                        table=table, group_gini=pd.DataFrame(grows), pairwise=pd.DataFrame(prows),
-                       time=None if t == "_time" else t)
+                       time=None if t == "_time" else t, intervals=intervals)
 
 
 def dagum_gini_bruteforce(values, groups) -> dict:
