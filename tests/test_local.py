@@ -361,3 +361,47 @@ def test_sparse_neighbours_equal_dense(arrays):
     assert not E.sparse_ok(sparse, 20, kernel="gaussian", fixed=False)
     args = dict(kernel="bisquare", fixed=False, criterion="AICc", bw_min=10, bw_max=30)
     assert E.search(sparse, y, X, **args)[0] == E.search(dense, y, X, **args)[0] == 24
+
+
+def test_bundled_geometry_coordinates():
+    """geometry="province": centroids in China Albers km, matched by adcode whatever the row order; a
+    GeoDataFrame as data gives the same; degrees with spherical=True use great-circle km."""
+    from spatialq import geometry
+    from spatialq.geometry import ALBERS_CHINA
+    from spatialq.local._coords import unit_coords
+
+    prov = geometry.provinces()
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({"adcode": prov.index, "x": rng.normal(size=len(prov))})
+    d["y"] = 1 + 0.5 * d["x"] + rng.normal(scale=0.3, size=len(prov))
+    d = d.sample(frac=1, random_state=3)
+    xy = unit_coords(d.sort_values("adcode"), d.sort_values("adcode")["adcode"], coords=None, geometry="province",
+                     spherical=False, method="t")
+    cent = prov.to_crs(ALBERS_CHINA).geometry.centroid.sort_index()
+    np.testing.assert_allclose(xy, np.column_stack([cent.x, cent.y]) / 1000)
+    a = gwr(d, "y", ["x"], geometry="province", bandwidth=12)
+    b = gwr(prov.join(d.set_index("adcode")), "y", ["x"], bandwidth=12)
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    lonlat = prov.to_crs(ALBERS_CHINA).geometry.centroid.to_crs(4326)
+    s = gwr(d, "y", ["x"], geometry="province", bandwidth=12, spherical=True)
+    np.testing.assert_allclose(sorted(s.params["x"]), sorted(a.params["x"]), rtol=0.2)  # same neighbours, km
+    with pytest.raises(InputError, match="no geometry"):
+        gwr(d.assign(adcode=d["adcode"].str.replace("11", "99", n=1, regex=False)), "y", ["x"], geometry="province",
+            bandwidth=12)
+    assert len(lonlat) == len(prov)
+
+
+def test_grey_maps(columbus):
+    import geopandas as gpd
+    import matplotlib.pyplot as plt
+
+    from spatialq.local._plot import coefficient_map
+
+    g = gpd.read_file(libpysal.examples.get_path("columbus.shp")).set_index("POLYID").set_crs(3857,
+                                                                                              allow_override=True)
+    res = fit(columbus, bw_min=10)
+    ax = coefficient_map(res, "HOVAL", geometry=g, style="grey", inset=False)
+    assert ax.get_title() == "HOVAL"
+    with pytest.raises(InputError, match="term"):
+        coefficient_map(res, "nope", geometry=g)
+    plt.close("all")

@@ -104,8 +104,11 @@ def fit_arrays(space: E.Space, y: np.ndarray, X: np.ndarray, bw: float, *, kerne
         out = {"params": np.asarray(res.params), "bse": np.asarray(res.bse), "tvalues": np.asarray(res.tvalues),
                "predy": res.predy.ravel(), "resid": res.resid_response.ravel(), "influ": res.influ.ravel(),
                "tr_S": float(res.tr_S), "tr_STS": float(res.tr_STS), "sigma2": float(res.sigma2),
-               "local_r2": np.asarray(res.localR2).ravel(),
-               "local_cn": np.asarray(res.local_collinearity()[2]).ravel()}
+               "local_r2": np.asarray(res.localR2).ravel()}
+        if X.shape[1] > 2:
+            out["local_cn"] = np.asarray(res.local_collinearity()[2]).ravel()
+        else:  # mgwr's local_collinearity fails with a single regressor (a 0-d correlation matrix)
+            out["local_cn"] = local_r2_cn(space, y, X, out["resid"], bw, kernel=kernel, fixed=fixed)[1]
         return out
     fit = E.local_fit(space, y, X, bw, kernel=kernel, fixed=fixed, full=True)
     tr_s = fit.tr_S
