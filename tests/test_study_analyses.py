@@ -180,3 +180,34 @@ def test_did_analysis_equals_the_api(tmp_path, study_raw):
     bad = d.assign(pilot=d["pilot"] * 2)
     with pytest.raises(StudyError, match=r"\[analyses.did\] treat: 'pilot' must be 0/1"):
         _run(tmp_path, body, bad)
+
+
+def test_moran_robustness_analysis_equals_the_api(tmp_path, study_raw):
+    from spatialq import geometry, hotspot, weights
+
+    body = ('[analyses.moran_robustness]\ncolumn = "urbanisation_latent"\npermutations = 99\n'
+            'matrices = ["queen", "knn", "inverse_distance", "nested"]\nk = 5\neconomic_column = "ln_gdp_pc"\n')
+    res = _run(tmp_path, body, study_raw)
+    gdf = geometry.provinces()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mats = {"queen": weights.contiguity(gdf), "knn": weights.knn(gdf, k=5),
+                "idw": weights.distance(gdf, kind="inverse"),
+                "nested": weights.nested(weights.distance(gdf, kind="inverse"),
+                                         weights.economic(res.data, "ln_gdp_pc"))}
+    api = hotspot.moran_robustness(res.data, "urbanisation_latent", mats, permutations=99, seed=7).to_frame()
+    got = _table(res, "moran_robustness_long")
+    assert len(got) == len(api) == 4 * res.data["year"].nunique()
+    np.testing.assert_allclose(np.sort(got["I"].to_numpy()), np.sort(api["I"].round(3).to_numpy()), atol=1e-9)
+    assert "moran_robustness" in {o.name for o in res.outputs}
+
+
+@pytest.mark.parametrize(("extra", "expect"), [
+    ('matrices = ["queen", "queen"]\n', "lists a matrix twice"),
+    ('matrices = ["economic"]\n', "economic_column: the economic and nested matrices need"),
+    ('matrices = ["delaunay"]\n', "are not among"),
+])
+def test_moran_robustness_checked_up_front(tmp_path, study_raw, no_compute, extra, expect):
+    body = '[analyses.moran_robustness]\ncolumn = "urbanisation_latent"\n' + extra
+    with pytest.raises(StudyError, match=expect):
+        _run(tmp_path, body, study_raw)
