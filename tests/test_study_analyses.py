@@ -156,6 +156,8 @@ def test_dynamic_regression_writes_short_and_long_run_effects(tmp_path, study_ra
     ('models = ["sem"]\ndynamic = true\n', 'dynamic panels are "sdm" or "sar"'),
     ('models = ["sar"]\ndynamic = true\neffects = "time"\n', 'a dynamic panel takes "individual" or "twoways"'),
     ('models = ["sem"]\nre_errors = "kkp"\n', 're_errors: the random-effects error model needs effects = "random"'),
+    ('models = ["sar"]\nmethod = "gmm"\n', "method: GMM / 2SLS is for a cross-section"),
+    ('models = ["ols"]\nmethod = "gmm"\ncross_section = true\n', "GMM / 2SLS estimates"),
 ])
 def test_regression_kinds_checked_up_front(tmp_path, study_raw, no_compute, extra, expect):
     with pytest.raises(StudyError, match=expect):
@@ -211,3 +213,17 @@ def test_moran_robustness_checked_up_front(tmp_path, study_raw, no_compute, extr
     body = '[analyses.moran_robustness]\ncolumn = "urbanisation_latent"\n' + extra
     with pytest.raises(StudyError, match=expect):
         _run(tmp_path, body, study_raw)
+
+
+def test_gmm_cross_section_equals_the_api(tmp_path, study_raw):
+    from spatialq import regression
+
+    body = REG + 'models = ["sar", "sem"]\nmethod = "gmm"\ncross_section = true\n'
+    res = _run(tmp_path, body, study_raw)
+    year = int(res.data["year"].max())
+    data = res.data[res.data["year"] == year]
+    f = "urbanisation_latent ~ ln_gdp_pc + openness"
+    api = regression.spatial_model(data, f, _w(), model="sar", method="gmm", n_draws=50, seed=7)
+    got = pd.read_csv(next(o for o in res.outputs if o.name == "regression").files[0], encoding="utf-8-sig")
+    assert float(str(got.iloc[0, 1]).rstrip("*")) == pytest.approx(round(float(api.params.iloc[0]), 3), abs=1e-9)
+    assert "GMM" in next(o for o in res.outputs if o.name == "regression").caption

@@ -16,6 +16,7 @@ from ._common import t
 
 MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
 EFFECT_MODELS = ("sar", "sdm", "sac", "sdem", "slx")
+GMM_MODELS = ("sar", "sem", "sdm", "sdem", "sac")
 MAX_DRAWS = 100_000
 
 
@@ -43,6 +44,9 @@ def _fitter(ctx, opts, f, year):
         if opts["lm_tests"]:
             ctx.table("lm_tests", regression.lm_tests(data, f, ctx.w),
                       t(ctx, f"LM 检验（{year} 年 OLS 残差）", f"LM tests (OLS residuals, {year})"))
+        if opts["method"] == "gmm":
+            return (lambda m: regression.spatial_model(data, f, ctx.w, model=m, method="gmm", **common),
+                    t(ctx, f"{year} 年截面（GMM/2SLS）", f"{year} cross-section (GMM / 2SLS)"))
         return (lambda m: regression.spatial_model(data, f, ctx.w, model=m, **common),
                 t(ctx, f"{year} 年截面", f"{year} cross-section"))
     if opts["dynamic"]:
@@ -153,6 +157,12 @@ def _check(opts, sections) -> list[str]:
                             f"{wrong}")
     elif opts["re_errors"] != "b":
         problems.append('[analyses.regression] re_errors: the random-effects error model needs effects = "random"')
+    if opts["method"] == "gmm":
+        wrong = [m for m in opts["models"] if m not in GMM_MODELS]
+        if wrong:
+            problems.append(f"[analyses.regression] models: GMM / 2SLS estimates {list(GMM_MODELS)}, not {wrong}")
+        if not opts["cross_section"]:
+            problems.append("[analyses.regression] method: GMM / 2SLS is for a cross-section; add cross_section = true")
     if opts["dynamic"]:
         wrong = [m for m in opts["models"] if m not in ("sdm", "sar")]
         if wrong:
@@ -215,6 +225,8 @@ ANALYSIS = Analysis(
              "effects": Opt(str, "twoways", ("twoways", "individual", "time", "none", "random"),
                             doc="fixed effects of the panel, or random unit effects (sar, sem; with the spatial "
                                 "Hausman test)"),
+             "method": Opt(str, "ml", ("ml", "gmm"), doc='"ml" (maximum likelihood) or "gmm" (spreg\'s GMM / 2SLS, '
+                                                      "Kelejian–Prucha; cross-section only)"),
              "re_errors": Opt(str, "b", ("b", "kkp"), doc='random-effects error model of "sem": "b" (Baltagi, Song '
                               '& Koh; splm spatial.error="b") or "kkp" (Kapoor, Kelejian & Prucha)'),
              "dynamic": Opt(bool, False, doc="dynamic panel with y(t−1) and W·y(t−1) (sdm, sar; effects individual "
