@@ -132,3 +132,17 @@ def test_bad_options(kw, msg):
     df = sample(np.random.default_rng(5), n_per=5)
     with pytest.raises(InputError, match=msg):
         inequality.dagum_gini(df, "v", "g", by=None, **kw)
+
+
+def test_repeated_index_labels_and_plot():
+    df = sample(np.random.default_rng(6), years=[2019, 2020])
+    stacked = pd.concat([part.reset_index(drop=True) for _, part in df.groupby("year")])
+    assert stacked.index.has_duplicates
+    a = inequality.dagum_gini(df, "v", "g", bootstrap=60, seed=2)
+    b = inequality.dagum_gini(stacked, "v", "g", bootstrap=60, seed=2)
+    pd.testing.assert_frame_equal(a.intervals, b.intervals)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = a.plot()
+    assert len(ax.collections) == 1  # the interval band of G

@@ -141,3 +141,14 @@ def test_missing_weight_column_or_value():
     df.loc[3, "pop"] = np.nan
     with pytest.raises(InputError, match=r"'pop'.*missing"):
         inequality.theil(df, "gdppc", weight="pop")
+
+
+def test_repeated_index_labels():
+    """Frames stacked with pd.concat (index 0..n−1 repeated per year) give the same result as a fresh index."""
+    df = panel(seed=6)
+    stacked = pd.concat([part.reset_index(drop=True) for _, part in df.groupby("year")])
+    assert stacked.index.has_duplicates
+    a = inequality.theil(df, "gdppc", "g", weight="pop")
+    b = inequality.theil(stacked, "gdppc", "g", weight="pop")
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    pd.testing.assert_frame_equal(a.groups, b.groups)

@@ -136,7 +136,7 @@ class DagumResult(Result):
                 part = part.set_index("statistic")
                 ci = {k: f"[{part.at[k, 'lower']:.4f}, {part.at[k, 'upper']:.4f}]" for k in part.index}
                 cells = "".join(f"{ci[k]:>20}" for k in ("gini", "within", "between", "transvariation"))
-                lines.append(f"{period!s:>8}{cells}")
+                lines.append(f"{'' if period is None or period != period else period!s:>8}{cells}")
         return lines
 
     def to_frame(self) -> pd.DataFrame:
@@ -177,6 +177,10 @@ class DagumResult(Result):
             ax.set_ylabel("share of G")
         else:
             self.table.set_index("period")["gini"].plot(ax=ax, marker="o", color="black", label="G", **kw)
+            if self.intervals is not None and self.time is not None:
+                iv = self.intervals[self.intervals["statistic"] == "gini"]
+                ax.fill_between(iv["period"], iv["lower"], iv["upper"], color="grey", alpha=0.25,
+                                label=f"G, {iv['level'].iloc[0]:.0%} interval")
             for g, part in self.group_gini.groupby("group", sort=False):
                 part.set_index("period")["gini"].plot(ax=ax, marker=".", label=str(g))
             ax.set_ylabel("Gini")
@@ -251,6 +255,7 @@ def dagum_gini(
     """
     bootstrap, level = check_bootstrap(bootstrap, level)
     data, g = grouped_frame(df, id=id, time=by, value=value, group=group, required=True)
+    data, g = data.reset_index(drop=True), np.asarray(g, dtype=object)  # the input's index may repeat labels
     gname = (group.name or "group") if isinstance(group, pd.Series) else group
     t = time_col(data, by)
     g = pd.Series(np.asarray(g, dtype=object), index=data.index)

@@ -160,6 +160,8 @@ def theil(
     sorted), so the row order of ``df`` does not matter.
     """
     data, g_all = grouped_frame(df, id=id, time=by, value=value, group=group)
+    data = data.reset_index(drop=True)  # the input's index may repeat labels (e.g. after pd.concat)
+    g_all = None if g_all is None else np.asarray(g_all, dtype=object)
     v_all = data[value].to_numpy()
     if np.any(v_all < 0):
         raise InputError(f"{value!r} has negative values at ids {data.loc[v_all < 0, id].tolist()[:10]}; the Theil "
