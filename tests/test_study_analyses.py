@@ -9,32 +9,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from studyrun import HEAD
+from studyrun import run as run_study
+from studyrun import table as study_table
 
-from spatialq import study
 from spatialq.study import StudyError
-
-HEAD = """
-[study]
-table_formats = ["csv"]
-dpi = 50
-seed = 7
-[data]
-path = "data.csv"
-id = "province"
-"""
 
 
 def _run(tmp_path: Path, body: str, data: pd.DataFrame, **kw):
-    data.to_csv(tmp_path / "data.csv", index=False)
-    (tmp_path / "s.toml").write_text(HEAD + body, encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return study.run(tmp_path / "s.toml", out=tmp_path / "out", progress=False, **kw)
+    return run_study(tmp_path, body, data, head=HEAD, **kw)
 
 
 def _table(res, name):
-    out = next(o for o in res.outputs if o.name == name)
-    return pd.read_csv(next(p for p in out.files if p.suffix == ".csv"), encoding="utf-8-sig")
+    return study_table(res, name)
 
 
 def _w():
