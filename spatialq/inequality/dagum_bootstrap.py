@@ -57,6 +57,10 @@ def _replicate(child, periods: list, labels: list, decompose: Callable) -> list[
     return res
 
 
+def _chunk(children: list, periods: list, labels: list, decompose: Callable) -> list[list[dict]]:
+    return [_replicate(c, periods, labels, decompose) for c in children]
+
+
 def bootstrap_intervals(periods: list, labels: list, estimates: list[dict], *, decompose: Callable, bootstrap: int,
                         level: float, seed, n_jobs: int = 1) -> pd.DataFrame:
     """Percentile intervals per period and statistic.
@@ -83,7 +87,12 @@ def bootstrap_intervals(periods: list, labels: list, estimates: list[dict], *, d
     else:
         from joblib import Parallel, delayed
 
-        draws = Parallel(n_jobs=n_jobs)(delayed(_replicate)(c, prepared, labels, decompose) for c in children)
+        k = max(1, min(len(children), 4 * (n_jobs if n_jobs > 0 else 8)))
+        chunks = [children[i::k] for i in range(k)]  # replication r in chunk r mod k, put back in order below
+        done = Parallel(n_jobs=n_jobs)(delayed(_chunk)(c, prepared, labels, decompose) for c in chunks)
+        draws = [None] * len(children)
+        for i, part in enumerate(done):
+            draws[i::k] = part
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
     rows = []
     for k, (period, *_rest) in enumerate(periods):

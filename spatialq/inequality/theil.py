@@ -143,7 +143,8 @@ def theil(
 
     T = Σ_g S_g T_g + Σ_g S_g ln(S_g / P_g),   L = Σ_g P_g L_g + Σ_g P_g ln(P_g / S_g),
 
-    where T_g, L_g are the same indices computed within group g (shares relative to the group).  Both
+    where T_g, L_g are the same indices computed within group g (shares relative to the group); T weights
+    by GDP shares and L by population shares (the "GDP-weighted" and "population-weighted" Theil).  Both
     splits are exact.  A constant weight gives the unweighted indices.  The group table's ``mean`` is
     then the weighted mean Σ Y / Σ weight, ``income_share`` S_g and ``population_share`` P_g.
     Weights must be positive and finite: a zero or negative weight is an error naming the unit and
