@@ -3,40 +3,23 @@ the public API's, and bad options are refused up front naming the key."""
 
 from __future__ import annotations
 
-import warnings
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from studyrun import HEAD as BASE
+from studyrun import run as run_study
+from studyrun import table as _table
 
-from spatialq import geometry, inequality, study
+from spatialq import geometry, inequality
 from spatialq.study import StudyError
 
-HEAD = """
-[study]
-table_formats = ["csv"]
-dpi = 50
-seed = 7
-[data]
-path = "data.csv"
-id = "province"
-[regions]
+HEAD = BASE + """[regions]
 scheme = "three"
 """
 
 
-def _run(tmp_path: Path, body: str, data: pd.DataFrame, **kw):
-    data.to_csv(tmp_path / "data.csv", index=False)
-    (tmp_path / "s.toml").write_text(HEAD + body, encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return study.run(tmp_path / "s.toml", out=tmp_path / "out", progress=False, **kw)
-
-
-def _table(res, name):
-    out = next(o for o in res.outputs if o.name == name)
-    return pd.read_csv(next(p for p in out.files if p.suffix == ".csv"), encoding="utf-8-sig")
+def _run(tmp_path, body: str, data: pd.DataFrame, **kw):
+    return run_study(tmp_path, body, data, head=HEAD, **kw)
 
 
 @pytest.fixture
