@@ -168,8 +168,8 @@ class NetworkMeasures(Result):
         t = self.network
         head = f"{'period':>8}{'edges':>8}{'density':>9}{'connect':>9}{'hier':>8}{'effic':>8}{'path':>8}{'clust':>8}"
         lines = [head]
-        for r in t.itertuples(index=False):
-            p = getattr(r, self.time) if self.time else ""
+        periods = t[self.time].tolist() if self.time else [""] * len(t)
+        for p, r in zip(periods, t.itertuples(index=False)):
             lines.append(f"{p!s:>8}{r.edges:>8.0f}{r.density:>9.4f}{r.connectedness:>9.4f}{r.hierarchy:>8.4f}"
                          f"{r.efficiency:>8.4f}{r.average_path_length:>8.4f}{r.average_clustering:>8.4f}")
         return lines

@@ -28,8 +28,6 @@ from .._spml._result import SpatialRegressionResult
 MODELS = ("sar", "sdm", "sem", "sdem", "sac")
 ERRORS = ("kp", "het", "hom")
 ROBUST = (None, "white", "hac")
-_ERROR_CLASS = {"kp": "GM_Error", "het": "GM_Error_Het", "hom": "GM_Error_Hom"}
-_COMBO_CLASS = {"kp": "GM_Combo", "het": "GM_Combo_Het", "hom": "GM_Combo_Hom"}
 
 
 def _pysal_w(W):
@@ -107,9 +105,11 @@ def spreg_model(model, y, x, Wl, *, errors, robust, gwk, w_lags, slx_vars, n_slx
             r = spreg.GM_Lag(y, x, w=Wl, w_lags=w_lags, robust="white" if robust else None, sig2n_k=robust is None,
                              spat_diag=True, spat_impacts=None, **kw)
         elif model in {"sem", "sdem"}:
-            r = getattr(spreg, _ERROR_CLASS[errors])(y, x, w=Wl, **kw)
+            cls = {"kp": spreg.GM_Error, "het": spreg.GM_Error_Het, "hom": spreg.GM_Error_Hom}[errors]
+            r = cls(y, x, w=Wl, **kw)
         else:
-            r = getattr(spreg, _COMBO_CLASS[errors])(y, x, w=Wl, w_lags=w_lags, **kw)
+            cls = {"kp": spreg.GM_Combo, "het": spreg.GM_Combo_Het, "hom": spreg.GM_Combo_Hom}[errors]
+            r = cls(y, x, w=Wl, w_lags=w_lags, **kw)
         if robust == "hac":  # spreg's HAC covariance (it refuses kernels that are not weights.Kernel objects)
             from spreg.robust import robust_vm
 
