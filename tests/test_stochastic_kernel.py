@@ -3,6 +3,8 @@ scipy.stats.gaussian_kde evaluated directly (full kernel) and a brute-force sum 
 kernel); every conditional density integrates to 1; persistence puts the mass on the diagonal;
 independence makes f(y | x) flat in x; weights aligned by id; guards."""
 
+from pathlib import Path
+
 import libpysal
 import numpy as np
 import pandas as pd
@@ -47,6 +49,23 @@ def test_joint_equals_scipy_gaussian_kde_full():
     r2 = stochastic_kernel(df, "v", kernel="full", grid=20, bandwidth=0.4)
     k2 = stats.gaussian_kde(np.vstack([p["x"], p["y"]]), bw_method=0.4)
     np.testing.assert_allclose(r2.covariance, k2.covariance, rtol=1e-12)
+
+
+def test_product_kernel_equals_r_mass_kde2d():
+    """R 4.2.2, MASS 7.3.58.2 ``kde2d`` (tests/reference/density/stochastic_kernel.R, its output
+    stochastic_kernel_R.csv and versions file): the pairs, Scott bandwidths, grid, joint and conditional
+    densities computed independently in R from the panel stochastic_kernel_panel.csv."""
+    ref_dir = Path(__file__).parent / "reference" / "density"
+    panel_r = pd.read_csv(ref_dir / "stochastic_kernel_panel.csv")
+    ref = pd.read_csv(ref_dir / "stochastic_kernel_R.csv")
+    r = stochastic_kernel(panel_r, "v", id="id", grid=50)
+    np.testing.assert_allclose(r.x_grid, ref["x"].to_numpy()[:50], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(r.y_grid, ref["y"].to_numpy()[::50], rtol=1e-13, atol=1e-15)
+    joint = ref["joint"].to_numpy().reshape(50, 50).T  # R: x varies fastest
+    cond = ref["conditional"].to_numpy().reshape(50, 50).T
+    assert np.max(np.abs(r.joint - joint)) < 1e-12 * joint.max()
+    np.testing.assert_allclose(r.joint, joint, rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(r.conditional, cond, rtol=1e-10)
 
 
 def test_product_kernel_equals_sum_of_normal_pdfs():
