@@ -15,9 +15,9 @@ import importlib
 import inspect
 from pathlib import Path
 
-MODULES = ["geometry", "io", "weights", "paneldata", "index", "inequality", "density", "hotspot", "ellipse", "markov",
-           "detector", "regression", "local", "panel", "policy", "network", "efficiency", "interop", "formula",
-           "report", "plot", "study", "datasets"]
+MODULES = ["geometry", "io", "weights", "paneldata", "index", "inequality", "density", "density_conditional",
+           "hotspot", "ellipse", "markov", "detector", "regression", "local", "panel", "policy", "network",
+           "efficiency", "interop", "formula", "report", "plot", "study", "datasets"]
 PAGE = {"index": "indices"}  # api/index.md would collide with the section's index page
 ROOT = Path(__file__).resolve().parents[1]
 
