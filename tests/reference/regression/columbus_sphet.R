@@ -83,4 +83,7 @@ res$error_het <- fit("error", TRUE)
 res$error_hom <- fit("error", FALSE)
 res$error_fgls_het <- error_fgls(TRUE)
 res$error_fgls_hom <- error_fgls(FALSE)
-writeLines(toJSON(res, auto_unbox = TRUE, digits = I(17), pretty = TRUE), out)
+# 17 significant digits (jsonlite's own formatting stops at 15): numbers written verbatim with %.17g
+res <- rapply(res, function(v) structure(sprintf("%.17g", v), class = "json"), classes = "numeric",
+              how = "replace")
+writeLines(toJSON(res, auto_unbox = TRUE, json_verbatim = TRUE, pretty = TRUE), out)
