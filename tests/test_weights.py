@@ -278,3 +278,24 @@ def test_load_reads_libpysal_example_files_as_libpysal_does():
         for k, nb in theirs.neighbors.items():
             for j, wt in zip(nb, theirs.weights[k]):
                 assert ours[str(k)][str(j)] == pytest.approx(wt)
+
+
+def test_aligned_drops_the_diagonal_like_setdiag():
+    """``_wmatrix._drop_diagonal`` (no CSR → COO round trip) equals ``setdiag(0)`` + ``eliminate_zeros`` with and
+    without stored diagonal entries, duplicates and explicit zeros."""
+    import scipy.sparse as sp
+
+    from spatialq._wmatrix import _drop_diagonal
+
+    rng = np.random.default_rng(3)
+    for extra in (None, sp.eye(300, format="csr"), sp.diags(rng.uniform(size=300), format="csr")):
+        a = sp.random(300, 300, density=0.02, format="csr", random_state=4)
+        if extra is not None:
+            a = a + extra
+        a.data[::7] = 0.0
+        ref = a.copy()
+        ref.setdiag(0.0)
+        ref.eliminate_zeros()
+        got = a.copy()
+        _drop_diagonal(got)
+        assert got.nnz == ref.nnz and (got != ref).nnz == 0 and not got.diagonal().any()
