@@ -13,13 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from ._safe import escape
+from ._stamp import pin_zip
 
 
 def write_docx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | None) -> None:
     """Write ``t`` (a table of strings) to ``path`` as a Word document.
 
     A centred caption above, the table in Word's "Table Grid" style, the note below; Latin text in
-    Times New Roman and Chinese text in SimSun (宋体), as journals ask.
+    Times New Roman and Chinese text in SimSun (宋体), as journals ask.  With ``SOURCE_DATE_EPOCH`` set,
+    the file's times are that date (:func:`spatialq.report._stamp.pin_zip`).
 
     Parameters
     ----------
@@ -52,3 +54,4 @@ def write_docx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
     if note:
         doc.add_paragraph(escape(note, "docx"))
     doc.save(path)
+    pin_zip(path)  # reproducible times when SOURCE_DATE_EPOCH is set

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._safe import escape, formula_like
+from ._stamp import pin_zip
 
 _SHEET_BAD = re.compile(r"[\\/?*\[\]:]")
 
@@ -36,7 +37,8 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
     header row keeps pandas' bold, boxed look.  Strings, in the header, the cells, the caption and
     the note, are stored as text cells (openpyxl would otherwise store a string starting with
     ``=`` as a formula); those a spreadsheet could take for a formula also get Excel's quote
-    prefix, so that editing the cell keeps it text.  Numbers stay numbers.
+    prefix, so that editing the cell keeps it text.  Numbers stay numbers.  With ``SOURCE_DATE_EPOCH``
+    set, the file's times are that date (:func:`spatialq.report._stamp.pin_zip`).
 
     Parameters
     ----------
@@ -70,3 +72,4 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
                     cell.data_type = "s"  # text, even when it starts with "="
                     if formula_like(cell.value):
                         cell.quotePrefix = True
+    pin_zip(path)  # reproducible times when SOURCE_DATE_EPOCH is set
