@@ -7,10 +7,30 @@ from scipy import stats
 
 
 def codes(values) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes 0..L−1 of the strata and the stratum labels (sorted), by hashing (no full sort)."""
+    """Integer codes 0..L−1 of the strata and the stratum labels (sorted), as ``pandas.factorize(sort=True)``.
+
+    Integer strata whose range is at most max(2N, 4096) wide are coded through a table of the values that
+    occur (one ``bincount``, no hashing or sorting of N values); anything else by ``pandas.factorize``.
+    """
     import pandas as pd
 
-    inv, labels = pd.factorize(pd.Series(np.asarray(values)), sort=True)
+    v = np.asarray(values)
+    if v.dtype.kind in "iu" and v.size:
+        lo, hi = v.min(), v.max()
+        span = int(hi) - int(lo) + 1
+        if span <= max(2 * v.size, 4096):
+            wide = np.uint64 if v.dtype == np.uint64 else np.int64  # v − lo without overflow in a narrow type
+            if v.dtype == np.int64 and lo == 0:
+                off = v  # read only from here on
+            else:
+                off = np.subtract(v, lo, dtype=wide).view(np.int64)  # < span, so the uint64 view is exact
+            present = np.bincount(off, minlength=span) > 0
+            labels = (np.flatnonzero(present).astype(wide) + wide(lo)).astype(v.dtype)
+            if present.all():  # the values are lo, lo + 1, …, hi: the offsets are the codes
+                return off.astype(np.int64, copy=False), labels
+            lut = np.cumsum(present) - 1
+            return lut[off].astype(np.int64, copy=False), labels
+    inv, labels = pd.factorize(pd.Series(v), sort=True)
     return inv.astype(np.int64), np.asarray(labels)
 
 
@@ -25,15 +45,6 @@ class Centred:
         self.sst = float(self.yc2.sum())
 
 
-def strata_sums(y, code: np.ndarray, n_strata: int):
-    """Per stratum: count, sum and sum of squares of the centred y."""
-    c = y if isinstance(y, Centred) else Centred(y)
-    cnt = np.bincount(code, minlength=n_strata).astype(float)
-    s1 = np.bincount(code, weights=c.yc, minlength=n_strata)
-    s2 = np.bincount(code, weights=c.yc2, minlength=n_strata)
-    return cnt, s1, s2
-
-
 def q_test(y, code: np.ndarray, n_strata: int | None = None) -> dict:
     """q = 1 − SSW/SST with the noncentral-F p-value of Wang, Zhang & Fu (2016).
 
@@ -45,13 +56,29 @@ def q_test(y, code: np.ndarray, n_strata: int | None = None) -> dict:
     c = y if isinstance(y, Centred) else Centred(y)
     if n_strata is None:
         n_strata = int(code.max()) + 1
-    n = len(c.y)
     # Σ_h Σ (y − ȳ)² over all strata is SST whatever the partition, so SSW = SST − Σ_h s1_h²/N_h:
     # only counts and sums of the centred y are needed (one weighted pass instead of two)
-    cnt = np.bincount(code, minlength=n_strata).astype(float)
+    cnt = np.bincount(code, minlength=n_strata)
     s1 = np.bincount(code, weights=c.yc, minlength=n_strata)
+    return q_from_sums(c, cnt, s1)
+
+
+def q_only(c: Centred, cnt: np.ndarray, s1: np.ndarray) -> float:
+    """q = 1 − SSW/SST from per-stratum counts and sums of the centred y (empty strata ignored), as
+    :func:`q_test` (SSW = SST − Σ_h s1_h²/N_h, which has no cancellation in q itself)."""
     used = cnt > 0
-    cnt, s1 = cnt[used], s1[used]
+    cnt, s1 = cnt[used].astype(float), s1[used]
+    ssw = float(c.sst - np.sum(s1 * s1 / cnt))
+    if c.sst == 0:
+        raise ValueError("y is constant: the q-statistic is undefined")
+    return 1.0 - max(ssw, 0.0) / c.sst
+
+
+def q_from_sums(c: Centred, cnt: np.ndarray, s1: np.ndarray) -> dict:
+    """:func:`q_test` from per-stratum counts ``cnt`` and sums ``s1`` of the centred y (empty strata ignored)."""
+    n = len(c.y)
+    used = cnt > 0
+    cnt, s1 = cnt[used].astype(float), s1[used]
     L = len(cnt)
     ssw = float(c.sst - np.sum(s1 * s1 / cnt))
     sst = c.sst

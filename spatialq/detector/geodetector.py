@@ -14,7 +14,8 @@ from scipy import stats
 from .._guards import InputError, check_not_constant, rescale
 from .._results import Result, provenance
 from . import discretize as _disc
-from ._q import Centred, codes, q_test
+from ._pairs import overlay_sums
+from ._q import Centred, codes, q_from_sums, q_only, q_test
 
 __all__ = ["INTERACTION_TYPES", "GeoDetectorResult", "geodetector", "interaction_type"]
 
@@ -139,8 +140,10 @@ def _prepare(df, y, factors, discretize, ks, methods, missing):
     if y in factors:
         raise ValueError(f"{y!r} is both the explained variable and a factor")
     data = df[cols]  # a new frame (copy-on-write): the input is never modified
-    na = data.isna()
-    if na.any().any():
+    # numpy integer and boolean columns cannot hold NaN: only the others are scanned
+    if any(not (isinstance(data[c].dtype, np.dtype) and data[c].dtype.kind in "iub") and data[c].hasnans
+           for c in cols):
+        na = data.isna()
         if missing == "raise":
             where = {c: data.index[na[c]].tolist()[:5] for c in cols if na[c].any()}
             raise ValueError(f"missing values in {where} (first rows); fill them or pass missing='drop'")
@@ -152,6 +155,17 @@ def _prepare(df, y, factors, discretize, ks, methods, missing):
         raise InputError(f"geodetector needs at least 4 rows (2 strata of 2); there are {len(yv)}")
     check_not_constant(yv, column=y, method="geodetector")
     return data, yv, factors
+
+
+def _strata_frame(data: pd.DataFrame, factors: list, strata: dict, discretised: Mapping) -> pd.DataFrame:
+    """``pd.DataFrame(strata, index=data.index)`` without stacking N × K values when the factors are numpy
+    numeric or boolean columns: the frame's own columns (a copy-on-write view) with the discretised ones set."""
+    if not all(isinstance(data[f].dtype, np.dtype) and data[f].dtype.kind in "biuf" for f in factors):
+        return pd.DataFrame(strata, index=data.index)
+    out = data[factors].set_axis(pd.Index(list(strata)), axis=1)
+    for f in discretised:
+        out[f] = strata[f]
+    return out
 
 
 def _check_k(k, n: int):
@@ -219,7 +233,7 @@ def geodetector(
     strata: dict = {}
     breaks: dict = {}
     disc_rows = []
-    yc_d = Centred(ys)
+    yc = Centred(ys)  # y centred once, for the discretisation search and the detectors
     plan = {}
     if discretize is not None:
         plan = ({f: discretize for f in factors} if isinstance(discretize, str) else dict(discretize))
@@ -254,7 +268,7 @@ def geodetector(
                 reasons[(method, kk)] = str(err)
                 continue
             code = _disc.apply(x, b)
-            q = q_test(yc_d, code, len(b) + 1)["q"]
+            q = q_test(yc, code, len(b) + 1)["q"]
             disc_rows.append(dict(factor=f, method=method, k=kk, n_strata=len(np.unique(code)), q=q, chosen=False))
             if best is None or q > best[0] + 1e-12:
                 best = (q, method, kk, b, code, len(disc_rows) - 1)
@@ -264,8 +278,6 @@ def geodetector(
         disc_rows[best[5]]["chosen"] = True
         breaks[f] = best[3]
         strata[f] = best[4]
-    yc = Centred(ys)
-    fac_rows = {}
     code_of = {}
     for f in factors:
         code, labels = codes(strata[f])
@@ -278,19 +290,22 @@ def geodetector(
             raise InputError(f"factor {f!r} has {L} strata for {n} rows (more than half): discretise it "
                              "(discretize='optimal', or e.g. discretize='quantile', k=5)")
         code_of[f] = (code, labels)
-        fac_rows[f] = q_test(yc, code, L)
+    # counts and sums of the centred y per stratum of every factor and overlaid pair, in a few passes (_pairs)
+    want_pairs = interaction and len(factors) > 1
+    single, pair = overlay_sums(yc.yc, [code_of[f][0] for f in factors], [len(code_of[f][1]) for f in factors],
+                                pairs=want_pairs)
+    fac_rows = {f: q_from_sums(yc, *single[i]) for i, f in enumerate(factors)}
     factor = pd.DataFrame(fac_rows).T[["q", "p", "F", "ncp", "n_strata"]].astype(float)
     factor["n_strata"] = factor["n_strata"].astype(int)
     factor["rank"] = factor["q"].rank(ascending=False, method="min").astype(int)
     factor.index.name = "factor"
     inter = []
-    if interaction and len(factors) > 1:
-        for a, b in itertools.combinations(factors, 2):
-            ca, la = code_of[a]
-            cb, lb = code_of[b]
-            q12 = q_test(yc, ca * len(lb) + cb, len(la) * len(lb))["q"]
-            t = interaction_type(factor.loc[a, "q"], factor.loc[b, "q"], q12)
-            inter.append(dict(factor1=a, factor2=b, q1=factor.loc[a, "q"], q2=factor.loc[b, "q"], q12=q12, type=t,
+    if want_pairs:
+        qf = {f: float(factor.at[f, "q"]) for f in factors}
+        for (i, a), (j, b) in itertools.combinations(enumerate(factors), 2):
+            q12 = q_only(yc, *pair[i, j])
+            t = interaction_type(qf[a], qf[b], q12)
+            inter.append(dict(factor1=a, factor2=b, q1=qf[a], q2=qf[b], q12=q12, type=t,
                               type_zh=INTERACTION_TYPES[t][0], type_en=INTERACTION_TYPES[t][1]))
     risk_rows, test_rows = [], []
     if risk:
@@ -329,5 +344,5 @@ def geodetector(
         factor=factor, interaction=pd.DataFrame(inter), risk=pd.DataFrame(risk_rows),
         risk_tests=pd.DataFrame(test_rows), ecological=pd.DataFrame(eco),
         discretization=pd.DataFrame(disc_rows, columns=["factor", "method", "k", "n_strata", "q", "chosen"]),
-        breaks=breaks, strata=pd.DataFrame(strata, index=data.index), alpha=alpha,
+        breaks=breaks, strata=_strata_frame(data, factors, strata, breaks), alpha=alpha,
     )
