@@ -1,7 +1,7 @@
 """The ``spatialq`` command.
 
 ``spatialq --version``; ``spatialq shapes`` lists the bundled boundary levels, counts and
-sources; ``spatialq run STUDY.toml [--out DIR]`` runs a study file (see ``docs/study.md``);
+sources; ``spatialq run STUDY.toml [--out DIR] [--n-jobs N]`` runs a study file (see ``docs/study.md``);
 ``spatialq template [--out FILE]`` writes an annotated study file with every key;
 ``spatialq demo --out DIR`` runs the bundled demo study on synthetic data (tables, maps and an
 index page).  Errors print one paragraph naming the problem and exit with status 1
@@ -81,7 +81,8 @@ def _template(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from . import study
 
-    res = study.run(args.study, out=args.out, progress=not args.quiet, allow_outside=args.allow_outside)
+    res = study.run(args.study, out=args.out, progress=not args.quiet, allow_outside=args.allow_outside,
+                    n_jobs=args.n_jobs)
     nt = sum(o.kind == "table" for o in res.outputs)
     nf = sum(o.kind == "figure" for o in res.outputs)
     print(f"{nt} tables and {nf} figures written to {res.out}/; open {res.index}")
@@ -103,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress lines")
     r.add_argument("--allow-outside", action="store_true",
                    help="let the study read data files outside its own folder")
+    r.add_argument("--n-jobs", type=int, default=None, metavar="N",
+                   help="worker processes for the analyses (1 = serial, -1 = all cores; default: [study] n_jobs, "
+                        "1); the files written do not depend on it")
     r.set_defaults(func=_run)
     t = sub.add_parser("template", help="write an annotated study file with every key and its default")
     t.add_argument("--out", default=None, help="file to write (default: print to standard output)")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+import os
 import sys
 import time
 import warnings
@@ -20,6 +22,8 @@ from .spec import Study, StudyError, load
 __all__ = ["Context", "Output", "StudyResult", "run"]
 
 PREVIEW_ROWS = 12
+#: ``SOURCE_DATE_EPOCH`` during a run unless set: 1980-01-01 00:00 UTC, the earliest time a ZIP member can carry.
+SOURCE_DATE = 315532800
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,8 @@ def _progress(enabled: bool):
     return say
 
 
-def run(study, *, out=None, progress: bool = True, allow_outside: bool = False) -> StudyResult:
+def run(study, *, out=None, progress: bool = True, allow_outside: bool = False,
+        n_jobs: int | None = None) -> StudyResult:
     """Validate and run a study file; write every table and figure and an index page to ``out``.
 
     Everything in the file — keys, options, data file, columns, names, years, the balance of the panel
@@ -172,6 +177,16 @@ def run(study, *, out=None, progress: bool = True, allow_outside: bool = False) 
     previous outputs intact and its partial outputs in ``out/partial-run-<time>/``.  Files in ``out``
     that spatialq did not write are never replaced or deleted.  Figures are saved and closed as they
     are made (nothing is shown; the matplotlib backend is left as it is).
+
+    With ``n_jobs`` other than 1, analyses that do not read each other's columns run concurrently in
+    worker processes (joblib's loky backend, matplotlib's Agg backend), each drawing and writing its own
+    tables and figures; the files are numbered and adopted in study-file order
+    (:mod:`spatialq.study.schedule`), so every output file is byte-identical to the serial run's.  The
+    set-up steps (index, regions, weights) run first, in the main process.  For the duration of the
+    run ``SOURCE_DATE_EPOCH`` (when not set already) is 315532800 (1980-01-01 UTC) and matplotlib's
+    ``svg.hashsalt`` is ``"spatialq"`` (when not set already), so the dates inside PDF, SVG, XLSX and
+    DOCX files and the SVG ids are the same in every run; only ``provenance.json`` (its run date, the
+    number of workers and the step times) differs between two runs.
 
     Parameters
     ----------
@@ -184,6 +199,10 @@ def run(study, *, out=None, progress: bool = True, allow_outside: bool = False) 
     allow_outside : bool, default False
         Let ``[data] path`` / ``files`` name files outside the study file's folder (as
         ``[data] allow_outside = true`` does; the CLI's ``--allow-outside``).
+    n_jobs : int, optional
+        Worker processes for the analyses (joblib's convention: 1 = serial, −1 = all cores, −2 = all
+        but one); default ``[study] n_jobs`` (1).  The CLI's ``--n-jobs``.  The outputs do not depend
+        on it.
 
     Returns
     -------
@@ -191,9 +210,12 @@ def run(study, *, out=None, progress: bool = True, allow_outside: bool = False) 
         The outputs (tables and figures with captions and files), notes, timings, the index page
         and the analysis data (with the index, sub-system scores and regions added).
     """
+    from .._parallel import check_n_jobs, effective
     from .output import OutputError
 
     spec = study if isinstance(study, Study) else load(study)
+    jobs = effective(check_n_jobs(spec.study.get("n_jobs", 1) if n_jobs is None else n_jobs,
+                                  method="spatialq.study.run (n_jobs, --n-jobs, [study] n_jobs)"))
     say = _progress(progress)
     t0 = time.perf_counter()
     prepared = prepare(spec, allow_outside=allow_outside)
@@ -210,8 +232,9 @@ def run(study, *, out=None, progress: bool = True, allow_outside: bool = False) 
                   seed=spec.study["seed"], folder=folder)
     ctx.notes += list(prepared.notes)
     try:
-        timing, meta = _steps(ctx, spec, prepared, say)
-        index = _index_pages(staging, spec, ctx, time.perf_counter() - t0)
+        with _reproducible():
+            timing, meta = _steps(ctx, spec, prepared, say, jobs)
+            index = _index_pages(staging, spec, ctx)
         folder.commit()
     except BaseException as err:
         handing_over = folder.committing
@@ -233,10 +256,30 @@ def run(study, *, out=None, progress: bool = True, allow_outside: bool = False) 
                        index=root / index.relative_to(staging), data=ctx.data)
 
 
-def _steps(ctx: Context, spec: Study, prepared: Prepared, say) -> tuple[pd.DataFrame, object]:
-    """Run the set-up steps and the analyses in order, then write the data and the provenance."""
+@contextlib.contextmanager
+def _reproducible():
+    """``SOURCE_DATE_EPOCH`` and ``svg.hashsalt`` fixed for the run (unless set already), then restored."""
+    import matplotlib
+
+    env, salt = os.environ.get("SOURCE_DATE_EPOCH"), matplotlib.rcParams["svg.hashsalt"]
+    if env is None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(SOURCE_DATE)
+    if salt is None:
+        matplotlib.rcParams["svg.hashsalt"] = "spatialq"
+    try:
+        yield
+    finally:
+        if env is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        if salt is None:
+            matplotlib.rcParams["svg.hashsalt"] = None
+
+
+def _steps(ctx: Context, spec: Study, prepared: Prepared, say, n_jobs: int = 1) -> tuple[pd.DataFrame, object]:
+    """Run the set-up steps in order, then the analyses (:func:`_run_analyses`), then write the data and
+    the provenance."""
+    from ..plot._mpl import pyplot
     from . import setup
-    from .analyses import REGISTRY
 
     plan = [("weights", setup.build_weights, spec.weights)]
     if spec.regions is not None:
@@ -247,9 +290,11 @@ def _steps(ctx: Context, spec: Study, prepared: Prepared, say) -> tuple[pd.DataF
         attrs = getattr(prepared.data, "attrs", {}).get("indicators") or {}
         ctx.labels = {k: v.get("label_zh", "") for k, v in attrs.items()} if ctx.lang == "zh" else {}
         plan.insert(0, ("index", setup.build_index, spec.index))
-    plan += [(name, REGISTRY[name].step, opts) for name, opts in spec.analyses]
-    timings = []
+    timings: list[dict] = []
+    warned: list[str] = []
     import matplotlib
+
+    pyplot()  # the bundled font registered before anything is drawn (and before workers copy rcParams)
 
     # names from the data go into titles and labels: "$…$" must stay text, never mathtext (only this setting
     # is restored afterwards: the font the plots register must stay registered)
@@ -258,11 +303,13 @@ def _steps(ctx: Context, spec: Study, prepared: Prepared, say) -> tuple[pd.DataF
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
-            _run_plan(ctx, plan, timings, say)
+            _run_plan(ctx, plan, timings, say, len(plan) + len(spec.analyses))
+            warned += [str(c.message) for c in caught]
+            _run_analyses(ctx, spec, timings, warned, say, n_jobs, len(plan))
         finally:
             matplotlib.rcParams["text.parse_math"] = parse_math
-    ctx.notes += list(dict.fromkeys(str(c.message) for c in caught if "Glyph" not in str(c.message)))
-    glyphs = [str(c.message) for c in caught if "Glyph" in str(c.message)]
+    ctx.notes += list(dict.fromkeys(m for m in warned if "Glyph" not in m))
+    glyphs = [m for m in warned if "Glyph" in m]
     if glyphs:  # should never happen with the bundled font; make it visible if it does
         ctx.notes.append(f"{len(glyphs)} missing-glyph warnings, e.g. {glyphs[0]}")
     data_path = _inside(ctx, ctx.out / "data" / "analysis_data.csv")
@@ -271,20 +318,61 @@ def _steps(ctx: Context, spec: Study, prepared: Prepared, say) -> tuple[pd.DataF
     timing = pd.DataFrame(timings)
     meta = provenance("spatialq.study.run", seed=ctx.seed, n=len(ctx.data), title=spec.study["title"],
                       source=spec.source, level=prepared.level, analyses=[n for n, _ in spec.analyses])
-    _write_provenance(ctx.out, spec, meta, timing, prepared, ctx)
+    _write_provenance(ctx.out, spec, meta, timing, prepared, ctx, n_jobs)
     return timing, meta
 
 
-def _run_plan(ctx: Context, plan: list, timings: list, say) -> None:
-    """Each step in order, timed (computing and writing apart), with a progress line."""
+def _done_line(name: str, dt: float, dw: float) -> str:
+    return f"        {name} done in {dt:.1f} s (computing {dt - dw:.1f} s, writing tables and figures {dw:.1f} s)"
+
+
+def _run_plan(ctx: Context, plan: list, timings: list, say, total: int) -> None:
+    """Each set-up step in order, timed (computing and writing apart), with a progress line."""
     for i, (name, fn, opts) in enumerate(plan, 1):
         ctx.current = name
         t1, w0 = time.perf_counter(), ctx.write_seconds
-        say(f"[{i:>2}/{len(plan)}] {name} …")
+        say(f"[{i:>2}/{total}] {name} …")
         fn(ctx, opts)
         dt, dw = time.perf_counter() - t1, ctx.write_seconds - w0
         timings.append({"step": name, "seconds": dt, "computing": dt - dw, "writing": dw})
-        say(f"        {name} done in {dt:.1f} s (computing {dt - dw:.1f} s, writing tables and figures {dw:.1f} s)")
+        say(_done_line(name, dt, dw))
+
+
+def _run_analyses(ctx: Context, spec: Study, timings: list, warned: list, say, n_jobs: int, first: int) -> None:
+    """The analyses, level by level (:func:`spatialq.study.schedule.levels`); within a level concurrently
+    when ``n_jobs > 1``; results adopted in study-file order."""
+    from .._parallel import pmap
+    from .schedule import Job, Shared, adopt, levels, plain_study, rc_snapshot, run_one
+
+    total = first + len(spec.analyses)
+    shared = Shared(study=plain_study(spec), prepared=ctx.prepared, folder=ctx.folder, lang=ctx.lang,
+                    seed=ctx.seed, w=ctx.w, index_name=ctx.index_name, indicators=tuple(ctx.indicators),
+                    labels=dict(ctx.labels), region_col=ctx.region_col, islands=tuple(ctx.islands),
+                    rc=rc_snapshot(), filters=tuple(warnings.filters),
+                    source_date=os.environ.get("SOURCE_DATE_EPOCH"))
+
+    def take(done) -> None:
+        adopt(ctx, done)
+        warned.extend(done.warned)
+        timings.append({"step": done.name, "seconds": done.seconds, "computing": done.seconds - done.writing,
+                        "writing": done.writing})
+        ctx.write_seconds += done.writing
+
+    for level in levels(spec.analyses):
+        jobs = [Job(pos, spec.analyses[pos][0], dict(spec.analyses[pos][1]), ctx.data.copy(deep=False), shared)
+                for pos in level]
+        if n_jobs == 1 or len(jobs) == 1:
+            for job in jobs:
+                say(f"[{first + job.pos + 1:>2}/{total}] {job.name} …")
+                done = run_one(job)
+                take(done)
+                say(_done_line(done.name, done.seconds, done.writing))
+            continue
+        say(f"[{first + level[0] + 1:>2}–{first + level[-1] + 1}/{total}] {', '.join(j.name for j in jobs)} "
+            f"(in {n_jobs} processes) …")
+        for done in pmap(run_one, jobs, n_jobs=n_jobs):
+            take(done)
+            say(_done_line(done.name, done.seconds, done.writing))
 
 
 def _versions() -> dict:
@@ -311,7 +399,8 @@ def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_provenance(out: Path, spec: Study, meta, timing: pd.DataFrame, prepared: Prepared, ctx: Context) -> None:
+def _write_provenance(out: Path, spec: Study, meta, timing: pd.DataFrame, prepared: Prepared, ctx: Context,
+                      n_jobs: int = 1) -> None:
     """``provenance.json``: what a reviewer needs to check the run (see docs/study.md)."""
     import datetime
 
@@ -319,7 +408,8 @@ def _write_provenance(out: Path, spec: Study, meta, timing: pd.DataFrame, prepar
     info = {"provenance": meta.as_dict(),
             "run": {"date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                     "study_file": {"name": spec.source, "sha256": file_sha256(study_file) if study_file.is_file()
-                                   else None}},  # a Study parsed in memory has no file
+                                   else None},  # a Study parsed in memory has no file
+                    "n_jobs": n_jobs},
             "versions": _versions(),
             "inputs": list(prepared.inputs),
             "study": {"study": dict(spec.study), "data": dict(spec.data),
@@ -350,13 +440,14 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<])", r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
 
 
-def _index_pages(out: Path, spec: Study, ctx: Context, seconds: float) -> Path:
+def _index_pages(out: Path, spec: Study, ctx: Context) -> Path:
+    """``index.md`` and ``index.html``: every table (with a preview) and figure, the notes.  Nothing in them
+    depends on the run (times are in ``provenance.json``), so two runs of a study write the same pages."""
     zh = ctx.lang == "zh"
     title = spec.study["title"]
     tables = [o for o in ctx.outputs if o.kind == "table"]
     figures = [o for o in ctx.outputs if o.kind == "figure"]
-    made = (f"由 spatialq 根据 {spec.source} 生成，用时 {seconds:.0f} 秒。" if zh else
-            f"Made by spatialq from {spec.source} in {seconds:.0f} s.")
+    made = f"由 spatialq 根据 {spec.source} 生成。" if zh else f"Made by spatialq from {spec.source}."
     md = [f"# {_md(title)}", "", _md(made), "",
           "## 表格" if zh else "## Tables", ""]
     for i, o in enumerate(tables, 1):

@@ -41,6 +41,8 @@ SECTIONS: dict[str, dict[str, Opt]] = {
         "table_formats": Opt(list, ["csv", "xlsx"], doc=f"any of {TABLE_FORMATS}", min_len=1),
         "dpi": Opt(int, 300, doc="PNG resolution (50–1200)", low=50, high=1200),
         "digits": Opt(int, 3, doc="decimals in formatted tables (0–10)", low=0, high=10),
+        "n_jobs": Opt(int, 1, doc="worker processes for the analyses: 1 = serial, -1 = all cores, -2 = all but one "
+                      "(the outputs do not depend on it; --n-jobs overrides it)", low=-1024, high=1024),
     },
     "data": {
         "path": Opt(str, None, doc="long table (.csv, .xlsx, .parquet), relative to the study file"),
@@ -156,6 +158,9 @@ def parse(raw: Mapping, *, source: str = "<study>", base: Path | None = None) ->
 
 def _check_semantics(sec: dict, analyses: dict, problems: list[str]) -> None:
     st, data, ix = sec["study"], sec["data"] or {}, sec["index"]
+    if st.get("n_jobs") == 0 and not isinstance(st.get("n_jobs"), bool):
+        problems.append("[study] n_jobs: 0 is not a number of processes; use 1 (serial), N (N processes) or -1 "
+                        "(all cores)")
     for key, allowed in (("figure_formats", FIG_FORMATS), ("table_formats", TABLE_FORMATS)):
         bad = [f for f in st.get(key) or [] if f not in allowed]
         if bad:

@@ -1,0 +1,253 @@
+"""Running a study's analyses in worker processes, with outputs identical to a serial run.
+
+The set-up steps (index, regions, weights) run in the main process, in order.  The analyses are then
+cut into *levels* by their data dependencies (:func:`levels`): an analysis that reads a column another
+analysis creates (``Analysis.creates``), or creates the same column, runs in a later level than it; all
+analyses of one level run concurrently (:func:`spatialq._parallel.pmap`, joblib's loky processes).
+
+Each analysis runs in :func:`run_one` on a private :class:`~spatialq.study.runner.Context` that writes
+into its own scratch folder inside the staging folder, numbering its tables and figures from 1.  Back in
+the main process :func:`adopt` takes the results **in the order of the study file**: it renames the
+files to their study-wide numbers (``tables/tableNN_…``, ``figures/figNN_…``), appends the analysis's
+notes and warnings and adds the columns it created.  A serial run (``n_jobs = 1``) goes through the
+same two functions in the main process, so numbering, notes, warnings and column order cannot depend
+on the number of workers.  Nothing in a file depends on its number (captions, sheets and previews
+carry the output's name), so renaming keeps the bytes.
+
+A worker gets what the main process has that bears on the bytes it writes: matplotlib's ``rcParams``
+(after the bundled font is registered; ``backend`` aside: workers draw with Agg), the warning filters,
+and ``SOURCE_DATE_EPOCH`` (the PDF/SVG/XLSX/DOCX dates).  An error inside an analysis comes back as a
+value and is raised in the main process for the first failing analysis in study-file order — the error
+a serial run raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import shutil
+import sys
+import time
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from .analyses import REGISTRY
+from .output import slug
+from .spec import Study
+
+__all__ = ["Done", "Job", "Shared", "adopt", "levels", "plain_study", "run_one"]
+
+_RC_SKIP = frozenset({"backend", "backend_fallback", "interactive"})
+
+
+def reads(name: str, opts: Mapping) -> set[str]:
+    """Columns the analysis ``name`` reads: its ``column``, ``Analysis.columns`` and ``text_columns``
+    (what :func:`spatialq.study.data._needed_columns` checks)."""
+    a = REGISTRY[name]
+    return {*([opts["column"]] if opts.get("column") else []), *a.columns(opts), *a.text_columns(opts)}
+
+
+def levels(analyses: Sequence[tuple[str, Mapping]]) -> list[list[int]]:
+    """Positions of the analyses grouped into levels that can run concurrently.
+
+    Analysis *j* is one level after every earlier analysis *i* whose created columns it reads or also
+    creates; otherwise it is in level 0.  Concatenating the levels does not give the study-file order
+    in general; results are always adopted in study-file order."""
+    made = [set(REGISTRY[n].creates(o)) for n, o in analyses]
+    lv: list[int] = []
+    for j, (name, opts) in enumerate(analyses):
+        touch = reads(name, opts) | made[j]
+        lv.append(max((lv[i] + 1 for i in range(j) if made[i] & touch), default=0))
+    return [[j for j, v in enumerate(lv) if v == k] for k in range(max(lv, default=-1) + 1)]
+
+
+def plain_study(spec: Study) -> Study:
+    """The study with plain dicts instead of read-only mappings (which cannot be pickled)."""
+    def d(m: Mapping | None) -> dict | None:
+        return None if m is None else dict(m)
+
+    return replace(spec, study=d(spec.study), data=d(spec.data), index=d(spec.index), regions=d(spec.regions),
+                   weights=d(spec.weights), analyses=tuple((n, dict(o)) for n, o in spec.analyses))
+
+
+def _frozen_study(spec: Study) -> Study:
+    def f(m: Mapping | None) -> Mapping | None:
+        return None if m is None else MappingProxyType(dict(m))
+
+    return replace(spec, study=f(spec.study), data=f(spec.data), index=f(spec.index), regions=f(spec.regions),
+                   weights=f(spec.weights), analyses=tuple((n, MappingProxyType(dict(o))) for n, o in spec.analyses))
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every analysis gets from the main process (picklable)."""
+
+    study: Study  # as :func:`plain_study`
+    prepared: Any
+    folder: Any  # the OutputFolder, staging set
+    lang: str
+    seed: int
+    w: Any
+    index_name: str | None
+    indicators: tuple[str, ...]
+    labels: dict
+    region_col: str | None
+    islands: tuple[str, ...]
+    rc: dict
+    filters: tuple
+    source_date: str | None
+    parent: int = field(default_factory=os.getpid)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One analysis: its position in the study file, name, options and the data it starts from."""
+
+    pos: int
+    name: str
+    opts: dict
+    data: pd.DataFrame
+    shared: Shared
+
+
+@dataclass
+class Done:
+    """What an analysis made: outputs (files in its scratch folder), notes, warning messages, the columns
+    it added, its times, or the error it raised."""
+
+    pos: int
+    name: str
+    scratch: Path
+    outputs: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)
+    new: pd.DataFrame | None = None
+    seconds: float = 0.0
+    writing: float = 0.0
+    error: BaseException | None = None
+
+
+def rc_snapshot() -> dict:
+    """The matplotlib settings a worker must share (everything but the backend)."""
+    import matplotlib
+
+    return {k: v for k, v in matplotlib.rcParams.items() if k not in _RC_SKIP}
+
+
+@contextlib.contextmanager
+def _worker_state(sh: Shared) -> Iterator[None]:
+    """In a worker process: Agg, the bundled font, the main process's rcParams and SOURCE_DATE_EPOCH;
+    restored afterwards (loky workers are reused by other spatialq calls)."""
+    import matplotlib
+
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+    from ..plot._mpl import pyplot
+
+    if matplotlib.get_backend().lower() != "agg":
+        pyplot().switch_backend("Agg")
+    old_rc, old_env = rc_snapshot(), os.environ.get("SOURCE_DATE_EPOCH")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        matplotlib.rcParams.update(sh.rc)
+    if sh.source_date is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = sh.source_date
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            matplotlib.rcParams.update(old_rc)
+        if old_env is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old_env
+
+
+def _set_filters(filters: tuple) -> None:
+    warnings.resetwarnings()
+    for action, message, category, module, lineno in reversed(filters):
+        warnings.filterwarnings(action, getattr(message, "pattern", message) or "", category,
+                                getattr(module, "pattern", module) or "", lineno)
+
+
+def run_one(job: Job) -> Done:
+    """Run one analysis on a private context writing into ``<staging>/.step<NNN>-<name>/``.
+
+    In the main process an error propagates as it is; in a worker it is returned in ``Done.error``
+    (so that the main process raises the first one in study-file order)."""
+    from .runner import Context
+
+    sh = job.shared
+    in_worker = os.getpid() != sh.parent
+    scratch = sh.folder.inside(sh.folder.staging / f".step{job.pos:03d}-{slug(job.name)}")
+    scratch.mkdir()
+    done = Done(job.pos, job.name, scratch)
+    ctx = Context(study=_frozen_study(sh.study), prepared=sh.prepared, out=scratch, data=job.data, lang=sh.lang,
+                  seed=sh.seed, folder=sh.folder, w=sh.w, index_name=sh.index_name,
+                  indicators=list(sh.indicators), labels=dict(sh.labels), region_col=sh.region_col,
+                  islands=list(sh.islands), current=job.name)
+    before = list(job.data.columns)
+    state = _worker_state(sh) if in_worker else contextlib.nullcontext()
+    with state, warnings.catch_warnings(record=True) as caught:
+        if in_worker:
+            _set_filters(sh.filters)
+        warnings.simplefilter("always", UserWarning)
+        t0 = time.perf_counter()
+        try:
+            REGISTRY[job.name].step(ctx, MappingProxyType(dict(job.opts)))
+        except Exception as err:
+            if not in_worker:
+                raise
+            try:
+                pickle.loads(pickle.dumps(err))
+            except Exception:  # an error that cannot travel: let joblib report it as it can
+                raise err from None
+            done.error = err
+            return done
+        finally:
+            done.seconds = time.perf_counter() - t0
+    done.writing = ctx.write_seconds
+    done.outputs, done.notes = list(ctx.outputs), list(ctx.notes)
+    done.warned = [str(c.message) for c in caught]
+    after = ctx.data
+    if list(after.columns) != before:
+        same_rows = (len(after) == len(job.data) and list(after.columns[:len(before)]) == before
+                     and after["adcode"].to_numpy().tolist() == job.data["adcode"].to_numpy().tolist()
+                     and after["year"].to_numpy().tolist() == job.data["year"].to_numpy().tolist())
+        if not same_rows:
+            raise RuntimeError(f"[analyses.{job.name}] changed the rows or reordered the columns of the study data; "
+                               "an analysis may only add columns")
+        done.new = after.iloc[:, len(before):].reset_index(drop=True)
+    return done
+
+
+def adopt(ctx, done: Done) -> None:
+    """Take an analysis's results into the main context: its files renamed to their study-wide numbers,
+    its notes, its new columns (the caller takes ``done.warned``)."""
+    if done.error is not None:
+        raise done.error
+    staging = ctx.folder.staging
+    for o in done.outputs:
+        sub, prefix = {"table": ("tables", "table"), "figure": ("figures", "fig")}[o.kind]
+        n = ctx._next(o.kind)
+        (staging / sub).mkdir(exist_ok=True)
+        files = []
+        for p in o.files:
+            target = ctx.folder.inside(staging / sub / f"{prefix}{n:02d}_{p.name.split('_', 1)[1]}")
+            os.replace(ctx.folder.inside(p), target)
+            files.append(target)
+        ctx.outputs.append(replace(o, files=tuple(files)))
+    ctx.notes += done.notes
+    if done.new is not None:
+        ctx.data = pd.concat([ctx.data.reset_index(drop=True), done.new], axis=1)
+    shutil.rmtree(done.scratch, ignore_errors=True)
