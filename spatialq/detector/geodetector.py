@@ -168,6 +168,51 @@ def _strata_frame(data: pd.DataFrame, factors: list, strata: dict, discretised: 
     return out
 
 
+def _risk(f, code: np.ndarray, labels: np.ndarray, ys: np.ndarray, unit: float, alpha: float,
+          risk_rows: list, test_rows: list) -> None:
+    """Risk detector rows of factor ``f``: stratum means and sds, Welch t-tests for every pair of strata.
+
+    The rows are sorted by stratum once (stable, so each stratum keeps the row order): stratum h is one
+    contiguous slice, the same values in the same order as ``ys[code == h]``, so the numbers are identical
+    to selecting each stratum by a mask, without a pass over all rows per stratum and per pair of strata.
+    """
+    L = len(labels)
+    if L <= 3:  # a mask per stratum is as cheap as sorting
+        blocks = [ys[code == h] for h in range(L)]
+    else:
+        key = code.astype(np.uint8 if L <= 256 else np.uint16 if L <= 65536 else np.int64)  # radix sort if small
+        ysort = ys[np.argsort(key, kind="stable")]
+        ends = np.cumsum(np.bincount(code, minlength=L))
+        blocks = [ysort[e - m:e] for e, m in zip(ends, np.diff(ends, prepend=0))]
+    mean = [v.mean() for v in blocks]
+    var = [v.var(ddof=1) if len(v) > 1 else np.nan for v in blocks]
+    for h, lab in enumerate(labels):
+        v = blocks[h]
+        risk_rows.append(dict(factor=f, stratum=lab, n=len(v), mean=mean[h] * unit,
+                              sd=v.std(ddof=1) * unit if len(v) > 1 else np.nan))
+    rows, ts, dofs = [], [], []
+    for i, j in itertools.combinations(range(L), 2):
+        na, nb = len(blocks[i]), len(blocks[j])
+        t = dof = np.nan
+        if na > 1 and nb > 1:
+            va, vb = var[i] / na, var[j] / nb
+            if va + vb > 0:
+                t = (mean[i] - mean[j]) / np.sqrt(va + vb)
+                dof = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))
+        rows.append(dict(factor=f, stratum_a=labels[i], stratum_b=labels[j], mean_a=mean[i] * unit,
+                         mean_b=mean[j] * unit, t=t, df=dof))
+        ts.append(t)
+        dofs.append(dof)
+    ps = np.full(len(rows), np.nan)
+    ok = np.isfinite(ts)
+    if ok.any():  # one vectorised call of the t tail for all pairs of strata
+        ps[ok] = 2 * stats.t.sf(np.abs(np.asarray(ts)[ok]), np.asarray(dofs)[ok])
+    for r, p in zip(rows, ps):
+        p = float(p)
+        r.update(p=p, significant=bool(p <= alpha) if np.isfinite(p) else None)
+        test_rows.append(r)
+
+
 def _check_k(k, n: int):
     """``k`` as a list of whole numbers 2 … n/2 (a stratum needs two rows on average), or None."""
     if k is None:
@@ -310,23 +355,7 @@ def geodetector(
     risk_rows, test_rows = [], []
     if risk:
         for f in factors:
-            code, labels = code_of[f]
-            for h, lab in enumerate(labels):
-                v = ys[code == h]
-                risk_rows.append(dict(factor=f, stratum=lab, n=len(v), mean=v.mean() * unit,
-                                      sd=v.std(ddof=1) * unit if len(v) > 1 else np.nan))
-            for i, j in itertools.combinations(range(len(labels)), 2):
-                a, b = ys[code == i], ys[code == j]
-                t = dof = p = np.nan
-                if len(a) > 1 and len(b) > 1:
-                    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-                    if va + vb > 0:
-                        t = (a.mean() - b.mean()) / np.sqrt(va + vb)
-                        dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-                        p = 2 * stats.t.sf(abs(t), dof)
-                test_rows.append(dict(factor=f, stratum_a=labels[i], stratum_b=labels[j], mean_a=a.mean() * unit,
-                                      mean_b=b.mean() * unit, t=t, df=dof, p=p,
-                                      significant=bool(p <= alpha) if np.isfinite(p) else None))
+            _risk(f, *code_of[f], ys, unit, alpha, risk_rows, test_rows)
     eco = []
     if ecological and len(factors) > 1:
         for a, b in itertools.combinations(factors, 2):
