@@ -18,7 +18,7 @@ from spatialq import weights
 from spatialq._guards import InputError
 from spatialq._wmatrix import aligned
 from spatialq.hotspot import geary, general_g, join_counts
-from spatialq.hotspot._perm import folded_pvalue
+from spatialq.hotspot._perm import folded_pvalue, period_seed, permutation_indices
 
 REF = json.loads((Path(__file__).parent / "reference" / "hotspot" / "global_stats.json").read_text())
 
@@ -86,9 +86,10 @@ def test_join_counts_equal_spdep(columbus):
 
 
 def _esda_sims(x, m, seed, permutations, stat):
-    rng = np.random.default_rng(seed)
+    """esda's statistic of each permutation the engine draws (period 0's stream of ``seed``)."""
     W = WSP(m).to_W(silence_warnings=True)
-    return np.array([stat(rng.permutation(x), W) for _ in range(permutations)])
+    rows = permutation_indices(m, len(x), permutations=permutations, seed=period_seed(seed, 0))
+    return np.array([stat(x[r], W) for r in rows])
 
 
 def test_permutations_equal_esda_brute_force(columbus):

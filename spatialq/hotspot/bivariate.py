@@ -18,9 +18,10 @@ from scipy import stats
 
 from .._data import long_frame, time_col
 from .._guards import InputError, at, check_min_units, check_not_constant, check_permutations, rescale
+from .._parallel import check_n_jobs
 from .._results import Result, provenance
 from .._wmatrix import AlignedCache
-from ._perm import conditional_pvalues, fdr, folded_pvalue
+from ._perm import conditional_pvalues, fdr, folded_pvalue, period_seed, permuted_forms
 from .moran import (
     DEGENERATE_RTOL,
     QUADRANT_EN,
@@ -112,6 +113,7 @@ def bivariate_moran(
     permutations: int = 999,
     seed: int | None = None,
     id: str = "adcode",
+    n_jobs: int = 1,
 ) -> BivariateMoranResult:
     """Global bivariate Moran's I (Anselin, Syabri & Smirnov 2002) per period: x against the lag of y.
 
@@ -133,12 +135,16 @@ def bivariate_moran(
     binary, ``"o"`` as given.  Refused, with errors naming the column or period: fewer than **4 units**,
     x equal to y, a constant x or y, missing values, weights with islands, or weights and values for
     which every permutation gives the same I.
+
+    ``n_jobs`` runs the permutations on that many threads (joblib's convention); the numbers are the same
+    for every ``n_jobs``: each block of draws has its own stream of ``numpy.random.SeedSequence(seed)``,
+    one per period (see :mod:`spatialq.hotspot._perm`).
     """
     permutations = check_permutations(permutations)
     data, t, periods = _bv_periods(df, x, y, w, by=by, id=id, transform=transform, method="bivariate_moran")
-    rng = np.random.default_rng(seed)
+    n_jobs = check_n_jobs(n_jobs, method="bivariate_moran")
     rows, scat = [], []
-    for _, period, pos, ids, zx, zy, m in periods:
+    for k, period, pos, ids, zx, zy, m in periods:
         n = len(zx)
         lag = m @ zy
         den = zx @ zx
@@ -152,12 +158,8 @@ def bivariate_moran(
         out = dict(period=period, n=n, I=i_obs, expectation=0.0, variance_rand=var, z_rand=z,
                    p_rand=2 * stats.norm.sf(abs(z)))
         if permutations:
-            sims = np.empty(permutations)
-            block = max(1, int(2e7 // n))
-            for b in range(0, permutations, block):
-                p = min(block, permutations - b)
-                zp = np.column_stack([rng.permutation(zy) for _ in range(p)])
-                sims[b:b + p] = (a @ zp) / den
+            sims = permuted_forms(zy, None, permutations=permutations, seed=period_seed(seed, k), linear=a,
+                                  n_jobs=n_jobs)[:, 1] / den
             out.update(p_sim=float(folded_pvalue(sims, i_obs, permutations)),
                        z_sim=(i_obs - sims.mean()) / sims.std(ddof=1), mean_sim=sims.mean())
         else:
@@ -201,6 +203,7 @@ def bivariate_local_moran(
     fdr_correction: bool = False,
     seed: int | None = None,
     id: str = "adcode",
+    n_jobs: int = 1,
 ) -> BivariateLocalMoranResult:
     """Bivariate local Moran's I (bivariate LISA; Anselin, Syabri & Smirnov 2002) per unit and period.
 
@@ -227,6 +230,10 @@ def bivariate_local_moran(
 
     Needs at least **4 units** per period; x equal to y, a constant column, missing values or islands are
     errors naming the column or period.  The table is sorted by (id, period).
+
+    ``n_jobs`` runs the permutations on that many threads (joblib's convention); the numbers are the same
+    for every ``n_jobs``: each block of draws has its own stream of ``numpy.random.SeedSequence(seed)``,
+    one per period (see :mod:`spatialq.hotspot._perm`).
     """
     if not 0 < alpha < 1:
         raise InputError(f"alpha must lie in (0, 1), got {alpha}")
@@ -252,8 +259,8 @@ def bivariate_local_moran(
                             "y": data[y].to_numpy()[pos], "Ii": ii, "expectation": e, "variance": var, "z": zval,
                             "p": 2 * stats.norm.sf(np.abs(zval))})
         if permutations:
-            p_sim, _, _ = conditional_pvalues(zy, m, ii, lambda rows, lg, zx=zx: zx[rows][:, None] * lg,
-                                              permutations=permutations, seed=None if seed is None else seed + k)
+            p_sim, _, _ = conditional_pvalues(zy, m, ii, zx, permutations=permutations, seed=period_seed(seed, k),
+                                              n_jobs=n_jobs)
             out["p_sim"] = np.where(flat, 1.0, p_sim)
         pcol = (out["p_sim"] if permutations else out["p"]).to_numpy()
         sig = fdr(pcol, alpha) if fdr_correction else pcol <= alpha

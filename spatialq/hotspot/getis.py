@@ -11,8 +11,9 @@ import scipy.sparse as sp
 from scipy import stats
 
 from .._guards import InputError, at, check_permutations
+from .._parallel import check_n_jobs
 from .._results import Result, provenance
-from ._perm import conditional_pvalues, fdr
+from ._perm import conditional_pvalues, fdr, period_seed
 from .moran import DEGENERATE_RTOL, _by_period, _finish, _select_period
 
 __all__ = ["BIN_LABELS_EN", "BIN_LABELS_ZH", "BREAK_LABELS_EN", "BREAK_LABELS_ZH", "GiStarResult", "gi_star"]
@@ -109,6 +110,7 @@ def gi_star(
     breaks: Literal["per_period", "pooled"] | None = "per_period",
     seed: int | None = None,
     id: str = "adcode",
+    n_jobs: int = 1,
 ) -> GiStarResult:
     """Getis-Ord Gi* (Getis & Ord 1992; Ord & Getis 1995) with ArcGIS bins and natural-breaks classes.
 
@@ -144,14 +146,19 @@ def gi_star(
     z = 0 and p = 1 (its G*_i is the same under any arrangement).  ``gi_star`` (G*_i) is NaN when the
     values sum to zero (e.g. standardised data): the ratio is undefined there, z is not.  z is
     scale-invariant: values of any magnitude give the z of the same pattern at scale 1.  Permutations
-    are seeded per period (``seed + k``) and drawn in the order of the sorted ids.  The table is
+    are drawn in the order of the sorted ids.  The table is
     sorted by (id, period).
+
+    ``n_jobs`` runs the permutations on that many threads (joblib's convention); the numbers are the same
+    for every ``n_jobs``: each block of draws has its own stream of ``numpy.random.SeedSequence(seed)``,
+    one per period (see :mod:`spatialq.hotspot._perm`).
     """
     if transform not in ("b", "o"):
         raise InputError(f"transform must be 'b' or 'o' for Gi*, got {transform!r}")
     if breaks not in ("per_period", "pooled", None):
         raise InputError(f"breaks must be 'per_period', 'pooled' or None, got {breaks!r}")
     permutations = check_permutations(permutations)
+    n_jobs = check_n_jobs(n_jobs, method="gi_star")
     data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform, method="gi_star")
     frames = []
     for k, period, pos, ids, x, m in periods:
@@ -173,9 +180,8 @@ def gi_star(
         if permutations:
             # G*_i is a monotone function of unit i's weighted sum for a fixed total: permute the sum
             # (the same p-values, also when the total is 0 or negative)
-            p_sim, _, _ = conditional_pvalues(
-                x, m, lag, lambda rows, lg, x=x: self_weight * x[rows][:, None] + lg,
-                permutations=permutations, seed=None if seed is None else seed + k)
+            p_sim, _, _ = conditional_pvalues(x, m, lag, 1.0, self_weight * x, permutations=permutations,
+                                              seed=period_seed(seed, k), n_jobs=n_jobs)
             out["p_sim"] = p_sim
         out["gi_bin"] = _bins(z, out["p"].to_numpy(), fdr_correction)
         frames.append(out)

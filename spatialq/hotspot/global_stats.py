@@ -21,9 +21,10 @@ from scipy import stats
 
 from .._data import long_frame, time_col
 from .._guards import InputError, at, check_min_units, check_not_constant, check_permutations, rescale
+from .._parallel import check_n_jobs
 from .._results import Result, provenance
 from .._wmatrix import AlignedCache
-from ._perm import folded_pvalue
+from ._perm import folded_pvalue, period_seed, permuted_forms
 
 __all__ = ["GlobalStatResult", "geary", "general_g", "join_counts"]
 
@@ -71,18 +72,11 @@ def _periods(df, column, w, *, by, id, transform, method, binary=False):
     return data, t, out
 
 
-def _quadratic_perms(x: np.ndarray, m: sp.csr_matrix, permutations: int, rng, linear: np.ndarray | None = None):
-    """x_π'Mx_π (and x_π²·linear when given) for ``permutations`` random permutations π, in blocks."""
-    n = len(x)
-    quad, lin = np.empty(permutations), np.empty(permutations)
-    block = max(1, int(2e7 // n))
-    for b in range(0, permutations, block):
-        p = min(block, permutations - b)
-        xp = np.column_stack([rng.permutation(x) for _ in range(p)])
-        quad[b:b + p] = np.einsum("ij,ij->j", xp, m @ xp)
-        if linear is not None:
-            lin[b:b + p] = linear @ (xp * xp)
-    return quad, lin
+def _quadratic_perms(x: np.ndarray, m: sp.csr_matrix, permutations: int, seed, linear: np.ndarray | None = None,
+                     n_jobs: int = 1):
+    """x_π'Mx_π and x_π²·linear (when given) for ``permutations`` random permutations π (the shared engine)."""
+    f = permuted_forms(x, m, permutations=permutations, seed=seed, squares=linear, n_jobs=n_jobs)
+    return f[:, 0], f[:, 2]
 
 
 def _normal(stat: float, e: float, var: float, what: str, column: str, period, method: str) -> tuple[float, float]:
@@ -147,7 +141,8 @@ def _result(rows, statistic, column, t, data, **options) -> GlobalStatResult:
 
 
 def geary(df: pd.DataFrame, column: str, w, *, by: str | None = "year", transform: str = "r",
-          permutations: int = 999, seed: int | None = None, id: str = "adcode") -> GlobalStatResult:
+          permutations: int = 999, seed: int | None = None, id: str = "adcode",
+          n_jobs: int = 1) -> GlobalStatResult:
     """Geary's C per period, with inference under normality, randomisation and permutation.
 
     C = (n − 1) Σᵢⱼ wᵢⱼ(xᵢ − xⱼ)² / (2 S₀ Σᵢ(xᵢ − x̄)²), E[C] = 1; C < 1 is positive spatial autocorrelation.
@@ -159,14 +154,18 @@ def geary(df: pd.DataFrame, column: str, w, *, by: str | None = "year", transfor
 
     ``w`` is matched by id and transformed on a copy: "r" row-standardised (default, as :func:`moran`), "b"
     binary, "o" as given.  Refused: fewer than 4 units, a constant column, islands, a zero variance.
+
+    ``n_jobs`` runs the permutations on that many threads (joblib's convention); the numbers are the same
+    for every ``n_jobs``: each block of draws has its own stream of ``numpy.random.SeedSequence(seed)``,
+    one per period (see :mod:`spatialq.hotspot._perm`).
     """
     import esda
 
     permutations = check_permutations(permutations)
     data, t, periods = _periods(df, column, w, by=by, id=id, transform=transform, method="geary")
-    rng = np.random.default_rng(seed)
+    n_jobs = check_n_jobs(n_jobs, method="geary")
     rows = []
-    for period, _, x, m in periods:
+    for k, (period, _, x, m) in enumerate(periods):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             g = esda.Geary(x, _esda_w(m), transformation="o", permutations=0)
@@ -176,7 +175,7 @@ def geary(df: pd.DataFrame, column: str, w, *, by: str | None = "year", transfor
         if permutations:
             zc = x - x.mean()
             rc = np.asarray(m.sum(axis=1)).ravel() + np.asarray(m.sum(axis=0)).ravel()
-            quad, lin = _quadratic_perms(zc, m, permutations, rng, linear=rc)
+            quad, lin = _quadratic_perms(zc, m, permutations, period_seed(seed, k), linear=rc, n_jobs=n_jobs)
             sims = (len(x) - 1) * (lin - 2 * quad) / (2 * m.sum() * (zc @ zc))
         rows.append(dict(period=period, C=float(g.C), expectation=1.0, variance_norm=float(g.VC_norm), z_norm=z_n,
                          p_norm=p_n, variance_rand=float(g.VC_rand), z_rand=z_r, p_rand=p_r,
@@ -185,7 +184,8 @@ def geary(df: pd.DataFrame, column: str, w, *, by: str | None = "year", transfor
 
 
 def general_g(df: pd.DataFrame, column: str, w, *, by: str | None = "year", permutations: int = 999,
-              seed: int | None = None, id: str = "adcode") -> GlobalStatResult:
+              seed: int | None = None, id: str = "adcode",
+          n_jobs: int = 1) -> GlobalStatResult:
     """Getis–Ord General G per period (Getis & Ord 1992), for non-negative values and binary weights.
 
     G = Σᵢ Σⱼ≠ᵢ wᵢⱼ xᵢxⱼ / Σᵢ Σⱼ≠ᵢ xᵢxⱼ, E[G] = S₀/(n(n − 1)); G above its expectation means high values
@@ -196,21 +196,26 @@ def general_g(df: pd.DataFrame, column: str, w, *, by: str | None = "year", perm
     by ``numpy.random.default_rng(seed)``.
 
     Refused: negative values, fewer than 4 units, a constant column, islands, a zero variance.
+
+    ``n_jobs`` runs the permutations on that many threads (joblib's convention); the numbers are the same
+    for every ``n_jobs``: each block of draws has its own stream of ``numpy.random.SeedSequence(seed)``,
+    one per period (see :mod:`spatialq.hotspot._perm`).
     """
     import esda
 
     permutations = check_permutations(permutations)
     data, t, periods = _periods(df, column, w, by=by, id=id, transform="b", method="general_g")
-    rng = np.random.default_rng(seed)
+    n_jobs = check_n_jobs(n_jobs, method="general_g")
     rows = []
-    for period, _, x, m in periods:
+    for k, (period, _, x, m) in enumerate(periods):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             g = esda.G(x, _esda_w(m), permutations=0)
         z, p = _normal(g.G, g.EG, g.VG, "randomisation", column, period, "general_g")
         sims = None
         if permutations:
-            sims = _quadratic_perms(x, m, permutations, rng)[0] / (x.sum() ** 2 - (x * x).sum())
+            quad = _quadratic_perms(x, m, permutations, period_seed(seed, k), n_jobs=n_jobs)[0]
+            sims = quad / (x.sum() ** 2 - (x * x).sum())
         rows.append(dict(period=period, G=float(g.G), expectation=float(g.EG), variance=float(g.VG), z=z, p=p,
                          **_sim(sims, g.G, permutations), n=len(x)))
     return _result(rows, "general_g", column, t, data, seed=seed, transform="b", permutations=permutations)
@@ -235,7 +240,8 @@ def _jc_moments(n: int, n1: int, s0: float, s1: float, s2: float) -> dict:
 
 
 def join_counts(df: pd.DataFrame, column: str, w, *, by: str | None = "year", permutations: int = 999,
-                seed: int | None = None, id: str = "adcode") -> GlobalStatResult:
+                seed: int | None = None, id: str = "adcode",
+          n_jobs: int = 1) -> GlobalStatResult:
     """Join counts of a binary (0/1) variable per period: black–black, white–white and black–white joins.
 
     With binary weights (links counted once per pair of a symmetric W): BB = ½ Σᵢⱼ wᵢⱼ xᵢxⱼ,
@@ -248,14 +254,18 @@ def join_counts(df: pd.DataFrame, column: str, w, *, by: str | None = "year", pe
 
     The weights are binarised on a copy (spdep's style "B").  Refused: values other than 0/1, a column of
     one colour, fewer than 4 units, islands.
+
+    ``n_jobs`` runs the permutations on that many threads (joblib's convention); the numbers are the same
+    for every ``n_jobs``: each block of draws has its own stream of ``numpy.random.SeedSequence(seed)``,
+    one per period (see :mod:`spatialq.hotspot._perm`).
     """
     import esda
 
     permutations = check_permutations(permutations)
     data, t, periods = _periods(df, column, w, by=by, id=id, transform="b", method="join_counts", binary=True)
-    rng = np.random.default_rng(seed)
+    n_jobs = check_n_jobs(n_jobs, method="join_counts")
     rows = []
-    for period, _, x, m in periods:
+    for k, (period, _, x, m) in enumerate(periods):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             jc = esda.Join_Counts(x, _esda_w(m), permutations=0)
@@ -267,7 +277,8 @@ def join_counts(df: pd.DataFrame, column: str, w, *, by: str | None = "year", pe
         sims = {}
         if permutations:
             rc = np.asarray(m.sum(axis=1)).ravel() + np.asarray(m.sum(axis=0)).ravel()
-            quad, lin = _quadratic_perms(x, m, permutations, rng, linear=rc)  # x² = x for 0/1
+            # x² = x for 0/1
+            quad, lin = _quadratic_perms(x, m, permutations, period_seed(seed, k), linear=rc, n_jobs=n_jobs)
             sims["bb"] = 0.5 * quad
             sims["ww"] = 0.5 * (s0 - lin + quad)
             sims["bw"] = 0.5 * s0 - sims["bb"] - sims["ww"]

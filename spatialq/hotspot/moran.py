@@ -12,9 +12,10 @@ from scipy import stats
 
 from .._data import long_frame, time_col
 from .._guards import InputError, at, check_min_units, check_not_constant, check_permutations, rescale
+from .._parallel import check_n_jobs
 from .._results import Result, provenance
 from .._wmatrix import AlignedCache, aligned
-from ._perm import conditional_pvalues, fdr, folded_pvalue
+from ._perm import conditional_pvalues, fdr, folded_pvalue, period_seed, permuted_forms
 
 __all__ = ["LocalMoranResult", "MoranResult", "local_moran", "moran"]
 
@@ -101,7 +102,8 @@ def _finish(frames: list[pd.DataFrame], t: str) -> pd.DataFrame:
     return table
 
 
-def _global(z: np.ndarray, m: sp.csr_matrix, permutations: int, rng, *, column: str, period) -> dict:
+def _global(z: np.ndarray, m: sp.csr_matrix, permutations: int, seed, *, column: str, period,
+            n_jobs: int = 1) -> dict:
     n = len(z)
     s0 = m.sum()
     mt = m.T.tocsr()
@@ -116,12 +118,7 @@ def _global(z: np.ndarray, m: sp.csr_matrix, permutations: int, rng, *, column: 
              - b2 * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0)) / ((n - 1) * (n - 2) * (n - 3) * s0 * s0) - e * e
     sims = None
     if permutations:
-        sims = np.empty(permutations)
-        block = max(1, int(2e7 // n))
-        for b in range(0, permutations, block):
-            p = min(block, permutations - b)
-            zp = np.column_stack([rng.permutation(z) for _ in range(p)])
-            sims[b:b + p] = n / s0 * np.einsum("ij,ij->j", zp, m @ zp) / zz
+        sims = n / s0 * permuted_forms(z, m, permutations=permutations, seed=seed, n_jobs=n_jobs)[:, 0] / zz
     # var_r is the exact variance of I over all permutations of the values: (numerically) zero means
     # every arrangement gives the same I, so I carries no evidence and no p-value may be reported
     flat = min(var_n, var_r) <= DEGENERATE_RTOL * e * e
@@ -203,6 +200,7 @@ def moran(
     permutations: int = 999,
     seed: int | None = None,
     id: str = "adcode",
+    n_jobs: int = 1,
 ) -> MoranResult:
     """Global Moran's I per period, with inference under normality, randomisation and permutation.
 
@@ -224,14 +222,18 @@ def moran(
     no p-value means anything.  Values of any magnitude (1e200, 1e-200) give the same I as the same
     pattern at scale 1 (I is scale-invariant; the values are rescaled first).  The table has one row
     per period, in order.
+
+    ``n_jobs`` runs the permutations on that many threads (joblib's convention); the numbers are the same
+    for every ``n_jobs``: each block of draws has its own stream of ``numpy.random.SeedSequence(seed)``,
+    one per period (see :mod:`spatialq.hotspot._perm`).
     """
     permutations = check_permutations(permutations)
     data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform, method="moran")
-    rng = np.random.default_rng(seed)
+    n_jobs = check_n_jobs(n_jobs, method="moran")
     rows, scat = [], []
-    for _, period, pos, ids, x, m in periods:
+    for k, period, pos, ids, x, m in periods:
         z = x - x.mean()
-        r = _global(z, m, permutations, rng, column=column, period=period)
+        r = _global(z, m, permutations, period_seed(seed, k), column=column, period=period, n_jobs=n_jobs)
         rows.append(dict(period=period, n=len(x), **r))
         zs = z / z.std()
         scat.append(pd.DataFrame({"_pos": pos, "id": ids, "period": period, "z": zs, "lag": m @ zs}))
@@ -297,6 +299,7 @@ def local_moran(
     variance: Literal["conditional", "total"] = "conditional",
     seed: int | None = None,
     id: str = "adcode",
+    n_jobs: int = 1,
 ) -> LocalMoranResult:
     """Local Moran's I (Anselin 1995) per unit and period, with LISA clusters.
 
@@ -318,12 +321,17 @@ def local_moran(
     rounding), or it is linked with equal weights to every other unit — has ``z`` = 0 and
     ``p`` = ``p_sim`` = 1 (never significant).  Values of any magnitude give the same result as the
     same pattern at scale 1.  The table is sorted by (id, period).
+
+    ``n_jobs`` runs the permutations on that many threads (joblib's convention); the numbers are the same
+    for every ``n_jobs``: each block of draws has its own stream of ``numpy.random.SeedSequence(seed)``,
+    one per period (see :mod:`spatialq.hotspot._perm`).
     """
     if not 0 < alpha < 1:
         raise InputError(f"alpha must lie in (0, 1), got {alpha}")
     if variance not in ("conditional", "total"):
         raise InputError(f"variance must be 'conditional' or 'total', got {variance!r}")
     permutations = check_permutations(permutations)
+    n_jobs = check_n_jobs(n_jobs, method="local_moran")
     data, t, periods = _by_period(df, column, w, by=by, id=id, transform=transform, method="local_moran")
     frames = []
     for k, period, pos, ids, x, m in periods:
@@ -353,9 +361,8 @@ def local_moran(
                             "Ii": ii, "expectation": e, "variance": var, "z": zval,
                             "p": 2 * stats.norm.sf(np.abs(zval))})
         if permutations:
-            p_sim, _, _ = conditional_pvalues(z, m, ii, lambda rows, lg, z=z, m2=m2: (z[rows] / m2)[:, None] * lg,
-                                              permutations=permutations,
-                                              seed=None if seed is None else seed + k)
+            p_sim, _, _ = conditional_pvalues(z, m, ii, z / m2, permutations=permutations,
+                                              seed=period_seed(seed, k), n_jobs=n_jobs)
             out["p_sim"] = p_sim
         pcol = out["p_sim"] if permutations else out["p"]
         sig = fdr(pcol.to_numpy(), alpha) if fdr_correction else (pcol <= alpha).to_numpy()
