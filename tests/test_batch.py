@@ -1,5 +1,6 @@
 """spatialq.batch: robustness grids and many studies, serial = loky = a Dask LocalCluster, failures per spec."""
 
+import dataclasses
 import importlib.util
 import warnings
 
@@ -65,6 +66,10 @@ def test_grid_order_and_rows_equal_direct_calls(data, ws, serial):
     assert wide.loc["n"].eq("31").all() and "rho" in wide.index and "lambda" in wide.index
     r = serial.ranges()
     assert r.loc["ln_gdp_pc", "specs"] == 12 and r.loc["rho", "specs"] == 8
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        serial.specs = None
+    assert serial.to_frame() is not serial.coefficients and "<strong>" in serial._repr_html_()
+    assert serial.meta.n == 12 and serial.meta.options["models"] == ["sar", "sem", "sdm"]
 
 
 def test_panel_windows_and_effects_equal_direct_calls(data, ws):
@@ -83,13 +88,20 @@ def test_panel_windows_and_effects_equal_direct_calls(data, ws):
 
 
 def test_loky_two_workers_equal_serial(data, ws, serial):
-    par = batch.robustness(data, formulas=F, weights=ws, models=["sar", "sem", "sdm"], years=[2012, 2013],
-                           n_draws=200, n_jobs=2, backend="loky")
+    from joblib import parallel_config
+
+    grid = dict(formulas=F, weights=ws, models=["sar", "sem", "sdm"], years=[2012, 2013], n_draws=200)
+    panels = dict(formulas=F, weights=ws, models=["sar", "sdm"], periods=[(2011, 2014), (2012, 2014)], n_draws=100)
+    serial_panels = batch.robustness(data, **panels)
+    with parallel_config(max_nbytes=1):  # every array reaches the workers memory-mapped (read-only)
+        par = batch.robustness(data, **grid, n_jobs=2, backend="loky")
+        par_panels = batch.robustness(data, **panels, n_jobs=2, backend="loky")
     _same(serial, par)
+    _same(serial_panels, par_panels)
 
 
 @pytest.mark.skipif(not HAS_DISTRIBUTED, reason="dask.distributed is not installed (pip install 'spatialq[dask]')")
-def test_dask_local_cluster_equals_serial(data, ws, serial, tmp_path):
+def test_dask_local_cluster_equals_serial(data, ws, serial, studies):
     from distributed import Client, LocalCluster, get_task_stream
     from joblib import parallel_config
 
@@ -108,6 +120,13 @@ def test_dask_local_cluster_equals_serial(data, ws, serial, tmp_path):
         _same(serial, again)
         with pytest.raises(InputError, match="n_jobs=-1"):
             batch.robustness(data, formulas=F, weights=ws, years=[2012], n_jobs=1, backend="dask")
+        # many studies on the cluster: the same tables, byte for byte, as the serial run
+        root, files, res = studies
+        with pytest.warns(UserWarning, match="1 of 3"):
+            on_dask = batch.run_studies(files, root / "dask", n_jobs=-1, backend="dask")
+        assert list(on_dask.runs["status"]) == list(res.runs["status"])
+        for name in ("a", "b"):
+            assert _tables(root / "dask" / name) == _tables(root / "out" / name)
 
 
 def test_failures_recorded_per_spec_or_raised(data, ws):
@@ -192,25 +211,38 @@ column = "urban_pop_share"
 """
 
 
-def test_run_studies_separate_folders_and_failures(tmp_path, study_raw):
-    study_raw.to_csv(tmp_path / "data.csv", index=False)
-    (tmp_path / "a.toml").write_text(STUDY, encoding="utf-8")
-    (tmp_path / "b.toml").write_text(STUDY.replace("seed = 7", "seed = 8"), encoding="utf-8")
-    (tmp_path / "broken.toml").write_text(STUDY.replace('"data.csv"', '"nope.csv"'), encoding="utf-8")
+@pytest.fixture(scope="module")
+def studies(tmp_path_factory, study_raw):
+    root = tmp_path_factory.mktemp("studies")
+    study_raw.to_csv(root / "data.csv", index=False)
+    (root / "a.toml").write_text(STUDY, encoding="utf-8")
+    (root / "b.toml").write_text(STUDY.replace("seed = 7", "seed = 8"), encoding="utf-8")
+    (root / "broken.toml").write_text(STUDY.replace('"data.csv"', '"nope.csv"'), encoding="utf-8")
+    files = [root / "a.toml", root / "b.toml", root / "broken.toml"]
     with pytest.warns(UserWarning, match="1 of 3 studies failed"):
-        res = batch.run_studies([tmp_path / "a.toml", tmp_path / "b.toml", tmp_path / "broken.toml"],
-                                tmp_path / "out")
+        res = batch.run_studies(files, root / "out")
+    return root, files, res
+
+
+def _tables(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted((folder / "tables").rglob("*.csv"))}
+
+
+def test_run_studies_separate_folders_and_failures(tmp_path, studies):
+    root, files, res = studies
     runs = res.to_frame()
     assert list(runs["name"]) == ["a", "b", "broken"] and list(runs["status"]) == ["ok", "ok", "failed"]
-    assert "nope.csv" in runs.loc[2, "error"]
+    assert "nope.csv" in runs.loc[2, "error"] and "FAILED StudyError" in res.summary()
     for name in ("a", "b"):
-        assert (tmp_path / "out" / name / "index.html").exists()
+        assert (root / "out" / name / "index.html").exists() and _tables(root / "out" / name)
     with pytest.raises(InputError, match="broken"):
-        batch.run_studies({"x": tmp_path / "broken.toml"}, tmp_path / "out2", errors="raise")
+        batch.run_studies({"x": files[2]}, tmp_path / "out2", errors="raise")
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "a.toml").write_text(STUDY, encoding="utf-8")
     with pytest.raises(InputError, match="same folder"):
-        batch.run_studies([tmp_path / "a.toml", sub / "a.toml"], tmp_path / "out3")
+        batch.run_studies([files[0], sub / "a.toml"], tmp_path / "out3")
     with pytest.raises(InputError, match="not found"):
         batch.run_studies([tmp_path / "missing.toml"], tmp_path / "out3")
+    with pytest.raises(InputError, match="must be plain"):
+        batch.run_studies({"../x": files[0]}, tmp_path / "out3")
