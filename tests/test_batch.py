@@ -169,6 +169,11 @@ def test_failures_recorded_per_spec_or_raised(data, ws):
     ({"backend": "daks"}, "backend must be None.*did you mean 'dask'"),
     ({"errors": "ignore"}, "errors must be 'record' or 'raise'"),
     ({"id": "code"}, "id column 'code' not found"),
+    ({"se": "exat"}, "se must be one of.*did you mean 'exact'"),
+    ({"n_draws": 0}, "n_draws must be a whole number"),
+    ({"years": [2012, 2012]}, "years repeats a year"),
+    ({"formulas": [F, F]}, "formulas repeats a formula"),
+    ({"backend": "threading"}, "backend must be None"),
 ])
 def test_bad_options_raise_input_errors(data, ws, kw, match):
     args = dict(formulas=F, weights=ws, models=["sar"], years=[2012])

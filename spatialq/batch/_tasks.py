@@ -28,7 +28,10 @@ from .._guards import InputError
 
 MODELS = ("ols", "slx", "sar", "sem", "sdm", "sdem", "sac")
 EFFECTS = ("twoways", "individual", "time", "none")
-BACKENDS = ("loky", "threading", "multiprocessing", "dask")
+#: Process-based joblib backends: each fit limits BLAS threads and records its warnings, which are process-wide
+#: settings, so thread-based backends are not offered.
+BACKENDS = ("loky", "multiprocessing", "dask")
+SE = ("auto", "exact", "stochastic", "observed", "traces")
 ERRORS = ("record", "raise")
 #: The dimensions of a grid, outermost first: the grid (and every table) is in this order, model fastest.
 DIMENSIONS = ("formula", "weights", "period", "effects", "model")
@@ -130,7 +133,10 @@ def check_formulas(formulas, y, x, columns: list[str]) -> dict[str, str]:
     elif isinstance(formulas, Mapping):
         formulas = {str(k): v for k, v in formulas.items()}
     else:
-        formulas = {f: f for f in _strings(formulas, name="formulas")}
+        listed = _strings(formulas, name="formulas")
+        if len(set(listed)) != len(listed):
+            raise InputError(f"robustness: formulas repeats a formula: {listed}")
+        formulas = {f: f for f in listed}
     if not formulas:
         raise InputError("robustness: formulas is empty")
     for label, f in formulas.items():
@@ -162,6 +168,8 @@ def check_periods(data: pd.DataFrame, *, years, periods, time: str) -> tuple[boo
     if years is not None:
         chosen = present if isinstance(years, str) and years == "all" else (
             list(years) if isinstance(years, Sequence) and not isinstance(years, str) else [years])
+        if len(set(chosen)) != len(chosen):
+            raise InputError(f"robustness: years repeats a year: {chosen}")
         absent = [y for y in chosen if y not in set(present)]
         if absent or not chosen:
             raise InputError(f"robustness: years {absent or chosen} are not in column {time!r} "
@@ -172,6 +180,8 @@ def check_periods(data: pd.DataFrame, *, years, periods, time: str) -> tuple[boo
     if not isinstance(periods, Sequence) or isinstance(periods, str) or not periods:
         raise InputError(f"robustness: periods must be 'all' or a list of (first, last) pairs, got {periods!r}")
     out = []
+    if len({tuple(p) if isinstance(p, Sequence) else p for p in periods}) != len(periods):
+        raise InputError(f"robustness: periods repeats a window: {list(periods)}")
     for p in periods:
         if not (isinstance(p, Sequence) and not isinstance(p, str) and len(p) == 2 and p[0] <= p[1]):
             raise InputError(f"robustness: each period must be a (first, last) pair with first ≤ last, got {p!r}")
@@ -302,3 +312,19 @@ def run_chunk(task: tuple[tuple[Job, ...], int | None]) -> list[Outcome]:
     jobs, limit = task
     with blas_threads(limit):
         return [fit(j) for j in jobs]
+
+
+def check_fit_options(*, se, n_draws, seed, durbin, tests, lee_yu, keep_results) -> None:
+    """The options passed to every fit, checked once instead of failing every specification."""
+    if se not in SE:
+        raise InputError(f"robustness: se must be one of {SE}, got {se!r}{_suggest(str(se), SE)}")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
+        raise InputError(f"robustness: n_draws must be a whole number ≥ 2 (draws for the effects' standard errors), "
+                         f"got {n_draws!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise InputError(f"robustness: seed must be a whole number or None, got {seed!r}")
+    if durbin is not None:
+        _strings(list(durbin) if not isinstance(durbin, str) else durbin, name="durbin")
+    for name, v in (("tests", tests), ("lee_yu", lee_yu), ("keep_results", keep_results)):
+        if not isinstance(v, bool):
+            raise InputError(f"robustness: {name} must be True or False, got {v!r}")

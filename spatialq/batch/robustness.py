@@ -272,9 +272,10 @@ def robustness(
     n_jobs : int
         joblib's convention: 1 serial (default), −1 every core — or every Dask worker thread inside
         ``joblib.parallel_config(backend="dask")``.  Results do not depend on it.
-    backend : {None, "loky", "threading", "multiprocessing", "dask"}
+    backend : {None, "loky", "multiprocessing", "dask"}
         None uses joblib's active backend (loky unless a ``parallel_config`` says otherwise); "dask" needs a
-        running ``dask.distributed.Client``.
+        running ``dask.distributed.Client``.  Thread-based backends are not offered: BLAS limits and the
+        recording of warnings are process-wide.
     blas_threads : int or None
         BLAS/OpenMP threads per fit (threadpoolctl).  1 (default) avoids oversubscription when specifications
         run side by side and keeps the numbers identical for any ``n_jobs``; None leaves BLAS alone.
@@ -301,6 +302,8 @@ def robustness(
         else:
             raise InputError(f"robustness: id column {id!r} not found (nor as the index); columns: "
                              f"{list(data.columns)[:20]}{_tasks._suggest(id, list(map(str, data.columns)))}")
+    _tasks.check_fit_options(se=se, n_draws=n_draws, seed=seed, durbin=durbin, tests=tests, lee_yu=lee_yu,
+                             keep_results=keep_results)
     columns = [str(c) for c in data.columns]
     model_list = _tasks.check_models(models)
     wmap = _tasks.check_weights(weights)
