@@ -1,6 +1,7 @@
 """spatialq.batch: robustness grids and many studies, serial = loky = a Dask LocalCluster, failures per spec."""
 
 import dataclasses
+import importlib
 import importlib.util
 import warnings
 
@@ -98,6 +99,30 @@ def test_loky_two_workers_equal_serial(data, ws, serial):
         par_panels = batch.robustness(data, **panels, n_jobs=2, backend="loky")
     _same(serial, par)
     _same(serial_panels, par_panels)
+
+
+def test_weights_travel_per_chunk_not_per_spec(data, ws, serial, monkeypatch):
+    import pickle
+
+    module = importlib.import_module("spatialq.batch.robustness")  # the module, not the function it exports
+
+    sent = []
+
+    def spy(func, tasks, *, n_jobs=1):  # what would be dispatched to 2 workers, run here
+        sent.extend(tasks)
+        return [func(t) for t in tasks]
+
+    monkeypatch.setattr(module, "pmap", spy)
+    res = batch.robustness(data, formulas=F, weights=ws, models=["sar", "sem", "sdm"], years=[2012, 2013],
+                           n_draws=200, n_jobs=2)
+    _same(serial, res)
+    assert len(sent) == 4  # two chunks per worker, not one task per specification
+    jobs = [j for chunk, _ in sent for j in chunk]
+    assert [j.index for j in jobs] == list(range(12))  # sorted by weights: here the grid order itself
+    assert len({id(j.matrix) for j in jobs}) == 2  # one aligned matrix per weights (same ids in both years)
+    for chunk, _ in sent:  # one pickle per chunk: each shared matrix and period's rows written once
+        shared = {id(o): o for j in chunk for o in (j.matrix, j.frame)}
+        assert len(pickle.dumps(chunk)) < sum(len(pickle.dumps(o)) for o in shared.values()) + 300 * len(chunk)
 
 
 @pytest.mark.skipif(not HAS_DISTRIBUTED, reason="dask.distributed is not installed (pip install 'spatialq[dask]')")

@@ -5,10 +5,11 @@ Shipping
 --------
 Each weights matrix is aligned to the ids of a period once, in the calling process, as a CSR matrix of the
 weights as given (``transform="o"``); the worker row-standardises a copy exactly as a direct call does, so a
-row of the batch equals ``spatial_model(frame, formula, w, …)`` bit for bit.  Specifications are grouped by
-weights and cut into a few chunks per worker (:func:`spatialq._parallel.groups`); a chunk is one pickle, so a
-matrix and a period's rows shared by its specifications are sent once per chunk (pickle memoises shared
-objects), and with joblib's loky backend arrays over 1 MB are memory-mapped instead of copied.
+row of the batch equals ``spatial_model(frame, formula, w, …)`` bit for bit.  Specifications are sorted by
+weights and cut into about two contiguous chunks per worker (:func:`spatialq._parallel.groups`); a chunk is one
+pickle, so a matrix and a period's rows shared by its specifications are sent once per chunk (pickle memoises
+shared objects) — about two transfers per worker in all, where every worker needs each matrix it uses at least
+once — and with joblib's loky backend arrays over 1 MB are memory-mapped instead of copied.
 """
 
 from __future__ import annotations

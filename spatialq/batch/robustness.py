@@ -328,8 +328,10 @@ def robustness(
         by_weights[wname].append(Job(index=i, panel=panel, formula=formula_map[flabel], model=model, effects=eff,
                                      frame=frame, matrix=matrix, options=options))
     with _backend(backend, n_jobs):
-        tasks = [(tuple(chunk), blas_threads) for jobs in by_weights.values() if jobs
-                 for chunk in groups(jobs, n_jobs)]
+        # specifications sorted by weights, cut into about two contiguous chunks per worker: a chunk carries the
+        # one or two matrices its specifications use, so each matrix travels a few times, not once per fit
+        ordered = [j for jobs in by_weights.values() for j in jobs]
+        tasks = [(tuple(chunk), blas_threads) for chunk in groups(ordered, n_jobs)] if ordered else []
         for chunk in pmap(_tasks.run_chunk, tasks, n_jobs=n_jobs):
             for out in chunk:
                 outcomes[out.index] = out
