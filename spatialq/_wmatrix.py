@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from libpysal.weights import W
 
@@ -54,7 +55,7 @@ def check_no_islands(m: sp.csr_matrix, ids: Sequence, *, method: str | None = No
     """Raise :func:`island_error` if a row of ``m`` (diagonal excluded) has no non-zero weight."""
     lonely = np.flatnonzero(np.diff(sp.csr_matrix(m).indptr) == 0)
     if lonely.size:
-        raise island_error([ids[i] for i in lonely], method=method, period=period)
+        raise island_error(_id_array(ids)[lonely].tolist(), method=method, period=period)
 
 
 def _to_w(w):
@@ -66,17 +67,35 @@ def _to_w(w):
 
 
 class AlignedCache:
-    """Aligned matrices reused across periods that have the same ids in the same order."""
+    """Aligned matrices reused across periods that have the same ids in the same order (ids compared as arrays:
+    no tuple of millions of Python objects is kept)."""
 
     def __init__(self, w, transform: str, *, method: str | None = None):
         self.w, self.transform, self.method, self._key, self._m = w, transform, method, None, None
 
     def __call__(self, ids, period=None) -> sp.csr_matrix:
-        key = tuple(ids)
-        if key != self._key:
-            m = aligned(self.w, list(key), transform=self.transform, method=self.method, period=period)
-            self._key, self._m = key, m
+        key = _id_array(ids)
+        if self._key is None or len(key) != len(self._key) or not _same_ids(key, self._key):
+            self._m = aligned(self.w, key, transform=self.transform, method=self.method, period=period)
+            self._key = key
         return self._m
+
+
+def _id_array(ids) -> np.ndarray:
+    """Ids as a 1-d numpy array without copying a numpy input (tuples stay whole, as object elements)."""
+    if isinstance(ids, np.ndarray) and ids.ndim == 1:
+        return ids
+    if isinstance(ids, pd.Index) and not isinstance(ids, pd.MultiIndex):
+        return ids.to_numpy()
+    ids = list(ids)
+    return np.fromiter(ids, dtype=object, count=len(ids))
+
+
+def _same_ids(a: np.ndarray, b: np.ndarray) -> bool:
+    try:
+        return bool(np.array_equal(a, b))
+    except (TypeError, ValueError):
+        return list(a) == list(b)
 
 
 def aligned(w, ids, *, transform: str = "r", method: str | None = None, period=None) -> sp.csr_matrix:
@@ -87,34 +106,39 @@ def aligned(w, ids, *, transform: str = "r", method: str | None = None, period=N
     missing from the weights, or weights ids missing from the data, are an error naming them;
     a unit without neighbours is an :class:`IslandError` under every transform (see the island
     policy above).  ``method`` and ``period`` only word the errors.
+
+    Built for millions of units: ids are matched as arrays (pandas ``Index.get_indexer``, no per-id Python
+    objects), the diagonal is dropped without a CSR → COO → CSR round trip, transforms scale the stored values
+    in place, and int32 index arrays stay int32.
     """
-    ids = list(ids)
+    ids = _id_array(ids)
     n = len(ids)
     head = f"{method}: " if method else ""
     if transform not in ("r", "b", "o"):
         raise InputError(f"{head}transform must be 'r', 'b' or 'o', got {transform!r}")
     if sp.issparse(w):
-        m = sp.csr_matrix(w, dtype=float, copy=True)
-        if m.shape != (n, n):
-            raise InputError(f"{head}the sparse weights are {m.shape} but there are {n} rows{at(period)}")
+        if w.shape != (n, n):
+            raise InputError(f"{head}the sparse weights are {w.shape} but there are {n} rows{at(period)}")
+        m = _csr_copy(w)
     else:
         w = _to_w(w)
-        order = list(w.id_order)
-        pos = {k: i for i, k in enumerate(order)}
-        missing = [i for i in ids if i not in pos]
-        if missing:
+        order = pd.Index(list(w.id_order), tupleize_cols=False)
+        data_ids = pd.Index(ids, tupleize_cols=False)
+        pos = order.get_indexer(data_ids) if order.is_unique else order.get_indexer_for(data_ids)
+        if (pos < 0).any():
+            missing = ids[pos < 0].tolist()
             raise InputError(f"{head}ids in the data but not in the weights{at(period)}: {missing[:10]}"
                              f"{' …' if len(missing) > 10 else ''} ({len(missing)} in all)")
-        if len(set(ids)) != n:
+        if not data_ids.is_unique:
             raise InputError(f"{head}the data has repeated ids{at(period) or ' within one period'}")
         extra = len(order) - n
         if extra:
-            present = set(ids)
-            others = [k for k in order if k not in present][:10]
+            others = order[~order.isin(data_ids)][:10].tolist()
             raise InputError(f"{head}the weights have {extra} ids that are not in the data{at(period)} "
                              f"(e.g. {others}); subset the weights or fill the data")
-        perm = np.array([pos[i] for i in ids], dtype=int)
-        m = sp.csr_matrix(w.sparse, dtype=float)[perm][:, perm]
+        m = _csr_copy(w.sparse)
+        if not np.array_equal(pos, np.arange(n)):
+            m = _csr(m[pos][:, pos])
     if m.nnz and not np.isfinite(m.data).all():
         raise InputError(f"{head}the weights contain missing or infinite values")
     _drop_diagonal(m)
@@ -122,12 +146,53 @@ def aligned(w, ids, *, transform: str = "r", method: str | None = None, period=N
     if transform == "b":
         m.data[:] = 1.0
     elif transform == "r":
-        rs = np.asarray(m.sum(axis=1)).ravel()
+        rs = _row_sums(m)
         if np.any(rs == 0):  # links that cancel (negative weights): no row to standardise
-            bad = [ids[i] for i in np.flatnonzero(rs == 0)][:10]
+            bad = ids[np.flatnonzero(rs == 0)[:10]].tolist()
             raise InputError(f"{head}the weights of {bad} sum to zero{at(period)}; they cannot be row-standardised")
-        m = sp.diags(1.0 / rs) @ m
-    return sp.csr_matrix(m)
+        _scale_rows(m, 1.0 / rs)
+    return m
+
+
+#: Rows per block when a per-link array is needed (keeps temporaries to a few tens of MB at millions of units).
+ROW_BLOCK = 1 << 20
+
+
+def _csr(m) -> sp.csr_matrix:
+    """``m`` as a float64 CSR matrix, with int32 indices whenever they fit (scipy may hand back int64)."""
+    m = sp.csr_matrix(m, dtype=float)
+    if m.indices.dtype != np.int32 and max(m.nnz, m.shape[0]) < np.iinfo(np.int32).max:
+        m = sp.csr_matrix((m.data, m.indices.astype(np.int32), m.indptr.astype(np.int32)), shape=m.shape,
+                          copy=False)
+    return m
+
+
+def _csr_copy(w) -> sp.csr_matrix:
+    """A float64 CSR copy of a sparse matrix, safe to change in place (no array shared with ``w``)."""
+    m = _csr(w)
+    theirs = [getattr(w, name) for name in ("data", "indices", "indptr", "row", "col") if hasattr(w, name)]
+    if any(np.may_share_memory(a, b) for a in (m.data, m.indices, m.indptr) for b in theirs):
+        m = m.copy()
+    return m
+
+
+def _blocks(m: sp.csr_matrix):
+    """(first row, end row, first link, end link) of consecutive blocks of :data:`ROW_BLOCK` rows."""
+    n = m.shape[0]
+    for r0 in range(0, n, ROW_BLOCK):
+        r1 = min(r0 + ROW_BLOCK, n)
+        yield r0, r1, int(m.indptr[r0]), int(m.indptr[r1])
+
+
+def _row_sums(m: sp.csr_matrix) -> np.ndarray:
+    return np.asarray(m.sum(axis=1)).ravel()
+
+
+def _scale_rows(m: sp.csr_matrix, factor: np.ndarray) -> None:
+    """Multiply row i of ``m`` by ``factor[i]`` in place (what ``diags(factor) @ m`` gives, without a new matrix)."""
+    counts = np.diff(m.indptr)
+    for r0, r1, a, b in _blocks(m):
+        m.data[a:b] *= np.repeat(factor[r0:r1], counts[r0:r1])
 
 
 def _drop_diagonal(m: sp.csr_matrix) -> None:
@@ -135,7 +200,8 @@ def _drop_diagonal(m: sp.csr_matrix) -> None:
     neighbour).  ``setdiag(0)`` would first insert the missing diagonal (a CSR → COO → CSR round trip, seconds
     and super-linear at millions of units) only for ``eliminate_zeros`` to remove it again."""
     m.sum_duplicates()
-    if m.nnz:
-        rows = np.repeat(np.arange(m.shape[0], dtype=m.indices.dtype), np.diff(m.indptr))
-        m.data[rows == m.indices] = 0.0
+    counts = np.diff(m.indptr)
+    for r0, r1, a, b in _blocks(m):
+        rows = np.repeat(np.arange(r0, r1, dtype=m.indices.dtype), counts[r0:r1])
+        m.data[a:b][rows == m.indices[a:b]] = 0.0
     m.eliminate_zeros()

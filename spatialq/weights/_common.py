@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 from libpysal.weights import W
 
@@ -63,8 +64,11 @@ def points_m(gdf: gpd.GeoDataFrame, point: str) -> np.ndarray:
     if point not in ("centroid", "representative"):
         raise ValueError(f"point must be 'centroid' or 'representative', got {point!r}")
     proj = projected(gdf)
-    pts = proj.geometry.centroid if point == "centroid" else proj.geometry.representative_point()
-    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    geoms = np.asarray(proj.geometry.values)
+    if (shapely.get_type_id(geoms) == shapely.GeometryType.POINT).all():  # a point is its own centroid
+        return shapely.get_coordinates(geoms)
+    pts = shapely.centroid(geoms) if point == "centroid" else shapely.point_on_surface(geoms)
+    return shapely.get_coordinates(pts)
 
 
 def make_w(ids: list, neighbors: dict, weights: dict | None = None) -> W:
@@ -74,6 +78,77 @@ def make_w(ids: list, neighbors: dict, weights: dict | None = None) -> W:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return W(full_n, full_w, id_order=list(ids), silence_warnings=True)
+
+
+class CsrRows(Mapping):
+    """Read-only mapping ``id -> list`` over the rows of a CSR matrix: the neighbour ids (``what="ids"``) or the
+    weights (``what="weights"``) of a unit, cut from its row when asked for.
+
+    The ``neighbors`` and ``weights`` of a W from :func:`sparse_w`: a million units with eight neighbours need no
+    8 million Python objects up front (building them took longer than the k-nearest-neighbour search).  Iteration
+    follows ``ids``; values are fresh lists (changing one does not change the weights, as for a frozen W).
+    """
+
+    def __init__(self, ids: list, m: sp.csr_matrix, what: str, *, index: pd.Index | None = None,
+                 labels: np.ndarray | None = None):
+        self._ids, self._m, self._what = ids, m, what
+        self._index = pd.Index(ids, tupleize_cols=False) if index is None else index
+        self._labels = np.fromiter(ids, dtype=object, count=len(ids)) if labels is None else labels
+
+    def _row(self, i: int) -> list:
+        a, b = self._m.indptr[i], self._m.indptr[i + 1]
+        if self._what == "ids":
+            return self._labels[self._m.indices[a:b]].tolist()
+        return self._m.data[a:b].tolist()
+
+    def __getitem__(self, key) -> list:
+        try:
+            i = self._index.get_loc(key)
+        except (KeyError, TypeError):
+            raise KeyError(key) from None
+        if not isinstance(i, (int, np.integer)):
+            raise KeyError(key)
+        return self._row(int(i))
+
+    def __contains__(self, key) -> bool:
+        try:
+            return key in self._index
+        except TypeError:
+            return False
+
+    def __iter__(self):
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def items(self):
+        return ((key, self._row(i)) for i, key in enumerate(self._ids))
+
+    def values(self):
+        return (self._row(i) for i in range(len(self._ids)))
+
+    def copy(self) -> CsrRows:
+        """The same (read-only) rows: what ``W.__init__`` keeps as the original weights."""
+        return CsrRows(self._ids, self._m, self._what, index=self._index, labels=self._labels)
+
+
+def sparse_w(ids: list, m: sp.csr_matrix) -> W:
+    """A libpysal W over a CSR matrix whose rows and columns follow ``ids``, without a Python loop over units or
+    links: ``neighbors`` and ``weights`` are :class:`CsrRows` views of ``m`` (lists made when a unit is looked up),
+    and ``w.sparse`` is ``m`` itself (libpysal would otherwise rebuild it from the dicts, link by link).
+    Neighbours of a unit are listed in the order of ``ids``, as :func:`pairs_to_dicts` lists them.  A libpysal
+    transform (``w.transform = "r"``) works as on any W (it builds ordinary dicts, at libpysal's speed)."""
+    index = pd.Index(ids, tupleize_cols=False)
+    labels = np.fromiter(ids, dtype=object, count=len(ids))
+    neighbors = CsrRows(ids, m, "ids", index=index, labels=labels)
+    weights = CsrRows(ids, m, "weights", index=index, labels=labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = W(neighbors, weights, id_order=ids, silence_warnings=True)
+    w._sparse = m
+    w._cache["sparse"] = m
+    return w
 
 
 def pairs_to_dicts(ids: list, i: np.ndarray, j: np.ndarray, wij: np.ndarray | None = None):

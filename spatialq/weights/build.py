@@ -28,7 +28,9 @@ from ._common import (
     make_w,
     pairs_to_dicts,
     points_m,
+    sparse_w,
 )
+from ._knn import knn_csr
 
 __all__ = ["contiguity", "distance", "economic", "knn", "knn_sparse", "nested", "standardize"]
 
@@ -147,14 +149,9 @@ def knn(
     if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
         raise ValueError(f"k must be an integer between 1 and n - 1 = {n - 1}, got {k!r}")
     xy = points_m(gdf, point)
-    _, nn = cKDTree(xy).query(xy, k=k + 1)
-    rows = np.repeat(np.arange(n), k)
-    cols = np.empty(n * k, dtype=int)
-    for r in range(n):  # drop self (not always in column 0 when points coincide)
-        cand = [c for c in nn[r] if c != r][:k]
-        cols[r * k:(r + 1) * k] = cand
-    neighbors, weights = pairs_to_dicts(ids, rows, cols)
-    return _finish(make_w(ids, neighbors, weights), transform)
+    _check_finite(xy, ids, method="knn")
+    m = knn_csr(xy, int(k))
+    return _finish(sparse_w(ids, m), transform)
 
 
 def knn_sparse(xy: np.ndarray, *, k: int = 8) -> sp.csr_matrix:
@@ -166,21 +163,22 @@ def knn_sparse(xy: np.ndarray, *, k: int = 8) -> sp.csr_matrix:
     Self-matches are removed even when points coincide.
     """
     xy = np.asarray(xy, dtype=float)
-    n = len(xy)
     if xy.ndim != 2 or xy.shape[1] != 2:
         raise ValueError(f"xy must be an (n, 2) array, got shape {xy.shape}")
+    n = len(xy)
     check_units(n, method="knn_sparse")
-    if not 1 <= k < n:
-        raise ValueError(f"k must be between 1 and n - 1 = {n - 1}, got {k}")
-    _, nn = cKDTree(xy).query(xy, k=k + 1)
-    own = nn == np.arange(n)[:, None]
-    has_self = own.any(axis=1)
-    # drop the self column where present, else the farthest of the k + 1
-    drop = np.where(has_self, own.argmax(axis=1), k)
-    keep = np.ones_like(nn, dtype=bool)
-    keep[np.arange(n), drop] = False
-    cols = nn[keep].reshape(n, k)
-    return sp.csr_matrix((np.ones(n * k), cols.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
+    if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+        raise ValueError(f"k must be an integer between 1 and n - 1 = {n - 1}, got {k!r}")
+    _check_finite(xy, None, method="knn_sparse")
+    return knn_csr(xy, int(k))
+
+
+def _check_finite(xy: np.ndarray, ids, *, method: str) -> None:
+    bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+    if bad.size:
+        who = [ids[i] for i in bad[:10]] if ids is not None else bad[:10].tolist()
+        raise InputError(f"{method}: {bad.size} point(s) with missing or infinite coordinates "
+                         f"({'ids' if ids is not None else 'rows'} {who}); drop them or fix the geometry")
 
 
 def distance(
