@@ -166,8 +166,7 @@ def small_multiples(
         g = geo.copy()
         g["_class"] = _assign(part.reindex(g.index), b, labels)
         china_map(g, "_class", ax=ax, cmap=colors, lang=lang, legend=(not pooled) or i == 0,
-                  legend_kwds={"loc": "lower left", "fontsize": 6, "frameon": False, "title": lt,
-                               "title_fontsize": 6},
+                  legend_kwds={"fontsize": 6, "title": lt, "title_fontsize": 6},
                   scale_bar_km=scale_bar if i == 0 else None, north_arrow=i == 0, **map_kw)
 
     return map_panels(draw, periods, ncols=ncols, panel_width=panel_width, title=title)
@@ -210,7 +209,7 @@ def category_map(gdf, values: pd.Series, colors: dict, *, ax=None, lang: Literal
 
     g = gdf.copy()
     g["_category"] = pd.Series(values).reindex(g.index).astype(object)
-    kw = {"loc": "lower left", "fontsize": 7, "frameon": False}
+    kw = {"fontsize": 7}
     if legend_title:
         kw |= {"title": legend_title, "title_fontsize": 7}
     return china_map(g, "_category", ax=ax, cmap=colors, lang=lang, legend_kwds=kw, **map_kw)

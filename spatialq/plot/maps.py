@@ -18,11 +18,46 @@ import shapely
 from .._guards import InputError
 from ..geometry._load import provinces, south_china_sea_line
 from ..geometry.coords import ALBERS_CHINA
+from ._layout import _legend_spec, label_anchor, land_albers, layout_for, refresh
 from ._mpl import pyplot
 
 __all__ = ["china_map"]
 
 MAIN_LONLAT = (73.0, 17.5, 135.5, 54.0)
+NEAR_WHITE = 0.93
+"""Fills with a luma (0.299 R + 0.587 G + 0.114 B, sRGB in 0–1) at or above this vanish on white paper."""
+NEAR_WHITE_FILL = "#e3e3e3"
+"""What a near-white category fill (LISA 不显著, Gi* 过渡区 …) is drawn in instead: a light grey."""
+DARK_EDGE = "#8c8c8c"
+"""Unit borders when some fill is light (luma > 0.85): mid grey, so light units keep their outline."""
+MISSING_HATCH = "////"
+LEADER = {"arrowstyle": "-", "color": "#555555", "linewidth": 0.4, "shrinkA": 1.0, "shrinkB": 0.0}
+"""Leader line from a label moved aside to its unit."""
+
+
+def luma(color) -> float:
+    """Rec. 601 luma of a matplotlib colour (0 black … 1 white)."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(color)
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def visible_colors(colors: dict) -> dict:
+    """Category colours with near-white fills (luma ≥ :data:`NEAR_WHITE`) replaced by :data:`NEAR_WHITE_FILL`."""
+    return {k: (NEAR_WHITE_FILL if luma(c) >= NEAR_WHITE else c) for k, c in colors.items()}
+
+
+def auto_edgecolor(cmap, categorical: bool) -> str:
+    """White borders when every fill is dark enough to show them, else :data:`DARK_EDGE`."""
+    import matplotlib as mpl
+
+    if isinstance(cmap, dict):
+        fills = list(visible_colors(cmap).values())
+    else:
+        cm = mpl.colormaps[cmap]
+        fills = [cm(i) for i in range(cm.N)] if categorical and cm.N <= 20 else [cm(0.0), cm(1.0)]
+    return "white" if max(luma(c) for c in fills) <= 0.85 else DARK_EDGE
 INSET_LONLAT = (106.0, 2.5, 123.5, 24.5)
 
 
@@ -44,8 +79,8 @@ def _draw(ax, frame: gpd.GeoDataFrame, column, *, cmap, scheme, k, categorical, 
                          legend_kwds=legend_kwds)
         return
     kw = dict(ax=ax, column=column, cmap=cmap, edgecolor=edgecolor, linewidth=linewidth, legend=legend,
-              missing_kwds={"color": missing_color, "edgecolor": edgecolor, "linewidth": linewidth,
-                            "label": missing_label})
+              missing_kwds={"facecolor": missing_color, "edgecolor": edgecolor, "linewidth": linewidth,
+                            "hatch": MISSING_HATCH, "label": missing_label})
     if legend:
         kw["legend_kwds"] = dict(legend_kwds or {})
     if categorical:
@@ -64,12 +99,19 @@ def _draw_categories(ax, frame, column, colors: dict, *, edgecolor, linewidth, m
     unknown = sorted({str(v) for v in values.dropna()} - {str(k) for k in colors})
     if unknown:
         raise ValueError(f"no colour given for categories {unknown}; colours exist for {list(colors)}")
+    colors = visible_colors(colors)
     lookup = {str(k): c for k, c in colors.items()}
-    fill = [missing_color if pd.isna(v) else lookup[str(v)] for v in values]
-    frame.plot(ax=ax, color=fill, edgecolor=edgecolor, linewidth=linewidth)  # one layer, one colour per unit
-    handles = [Patch(facecolor=c, edgecolor="#999999", linewidth=0.3, label=str(k)) for k, c in colors.items()]
-    if values.isna().any():
-        handles.append(Patch(facecolor=missing_color, edgecolor="#999999", linewidth=0.3, label=missing_label))
+    known = values.notna().to_numpy()
+    fill = [lookup[str(v)] for v in values[known]]
+    if known.any():
+        frame[known].plot(ax=ax, color=fill, edgecolor=edgecolor, linewidth=linewidth)  # one colour per unit
+    if not known.all():
+        frame[~known].plot(ax=ax, facecolor=missing_color, edgecolor=edgecolor, linewidth=linewidth,
+                           hatch=MISSING_HATCH)
+    handles = [Patch(facecolor=c, edgecolor="#8c8c8c", linewidth=0.4, label=str(k)) for k, c in colors.items()]
+    if not known.all():
+        handles.append(Patch(facecolor=missing_color, edgecolor="#8c8c8c", linewidth=0.4, hatch=MISSING_HATCH,
+                             label=missing_label))
     if legend:
         ax.legend(handles=handles, **dict(legend_kwds or {}))
 
@@ -107,7 +149,7 @@ def china_map(
     scale_bar_km: float | None = 1000,
     legend: bool = True,
     legend_kwds: dict | None = None,
-    edgecolor: str = "white",
+    edgecolor: str | None = None,
     linewidth: float = 0.4,
     missing_color: str = "#d9d9d9",
     missing_label: str | None = None,
@@ -143,8 +185,20 @@ def china_map(
     lang : {"zh", "en"}, default "zh"
         Language of the map furniture: the inset caption (南海诸岛 / South China Sea Islands) and
         the missing-value label.  Category names and titles are drawn as given.
-    legend, legend_kwds, k, edgecolor, linewidth, missing_color, figsize
-        Passed to :meth:`GeoDataFrame.plot`.
+    edgecolor : str, optional
+        Unit borders.  Default: white when every fill is dark enough to show a white line, else mid grey
+        (:data:`DARK_EDGE`), so that light units keep their outline on white paper.
+    legend, legend_kwds, k, linewidth, missing_color, figsize
+        Passed to :meth:`GeoDataFrame.plot`.  Without ``loc``/``bbox_to_anchor`` in ``legend_kwds`` the
+        legend is placed where its frame covers no land (see :mod:`spatialq.plot._layout`).
+
+    Notes
+    -----
+    Near-white category fills (luma ≥ 0.93, e.g. a "not significant" class in ``#eeeeee``) are drawn in
+    :data:`NEAR_WHITE_FILL`; missing values are hatched.  The legend, north arrow and scale bar sit on a
+    white, slightly transparent frame where they cover no unit, and unit labels do not overlap (labels of
+    small units move aside with a leader line); these placements are redone when the figure's layout
+    changes (:mod:`spatialq.plot._layout`).
 
     Returns
     -------
@@ -167,12 +221,14 @@ def china_map(
         categorical = not pd.api.types.is_numeric_dtype(frame[column])
     if cmap is None:
         cmap = "Set2" if categorical else "YlOrRd"
+    if edgecolor is None:
+        edgecolor = auto_edgecolor(cmap, bool(categorical)) if column is not None else DARK_EDGE
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     with _no_idle_redraw(ax.figure):
         _draw(ax, frame, column, cmap=cmap, scheme=scheme, k=k, categorical=bool(categorical), edgecolor=edgecolor,
               linewidth=linewidth, missing_color=missing_color, missing_label=missing_label, legend=legend,
-              legend_kwds=legend_kwds or ({"loc": "lower left", "fontsize": 8, "frameon": False}
+              legend_kwds=legend_kwds or ({"fontsize": 8}
                                           if (categorical or scheme) else {"shrink": 0.6}))
         x0, y0, x1, y1 = _albers_box(MAIN_LONLAT)
         ax.set_xlim(x0 + 0.12 * (x1 - x0), x1 - 0.02 * (x1 - x0))
@@ -181,28 +237,25 @@ def china_map(
         ax.set_axis_off()
         ax.set_xlabel("")
         ax.set_ylabel("")
+        layout = layout_for(ax)
+        layout.land = land_albers()
         if labels:
             col = {"short": "name_short", "zh": "name_zh", "en": "name_en"}[labels]
             if col not in frame.columns:
                 raise KeyError(f"labels={labels!r} needs a {col!r} column")
-            from matplotlib import patheffects
-
-            halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
-            pts = frame.geometry.representative_point()
-            for (_, row), p in zip(frame.iterrows(), pts):
-                if y0 <= p.y <= y1:
-                    ax.annotate(str(row[col]), (p.x, p.y), ha="center", va="center", fontsize=6.5, color="#222222",
-                                path_effects=halo)
+            layout.labels = _labels(ax, frame, col, y0, y1)
         if title:
             ax.set_title(title)
-        if north_arrow:
-            _north_arrow(ax)
-        if scale_bar_km:
-            _scale_bar(ax, scale_bar_km)
         if inset:
             ax.spatialq_inset = _inset(ax, frame, column, cmap=cmap, scheme=scheme, k=k,
                                        categorical=bool(categorical), edgecolor=edgecolor, linewidth=linewidth,
                                        missing_color=missing_color, lang=lang)
+        layout.scale_bar_km = scale_bar_km or None
+        layout.north_arrow = bool(north_arrow)
+        leg = ax.get_legend()
+        placed_by_user = bool(legend_kwds) and ("loc" in legend_kwds or "bbox_to_anchor" in legend_kwds)
+        layout.legend = _legend_spec(leg) if (legend and leg is not None and not placed_by_user) else None
+        refresh(ax)
     return ax
 
 
@@ -244,22 +297,25 @@ def _inset(ax, frame, column, lang="zh", **kw):
     for s in iax.spines.values():
         s.set_linewidth(0.6)
     iax.text(0.5, 0.04, "南海诸岛" if lang == "zh" else "South China Sea Islands", transform=iax.transAxes,
-             ha="center", fontsize=6 if lang == "zh" else 4.5)
+             ha="center", fontsize=6 if lang == "zh" else 4.5,
+             bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     return iax
 
 
-def _north_arrow(ax) -> None:
-    ax.annotate("N", xy=(0.06, 0.93), xytext=(0.06, 0.84), xycoords="axes fraction", ha="center", va="center",
-                fontsize=9, arrowprops=dict(facecolor="black", width=2.5, headwidth=8, headlength=8))
+def _labels(ax, frame, col: str, y0: float, y1: float) -> list:
+    """One annotation per unit at its pole of inaccessibility, largest unit first (the placement order)."""
+    from matplotlib import patheffects
 
-
-def _scale_bar(ax, km: float) -> None:
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    sx = x0 + 0.03 * (x1 - x0)
-    sy = y0 + 0.74 * (y1 - y0)
-    length = km * 1000.0
-    ax.plot([sx, sx + length], [sy, sy], color="black", linewidth=2, solid_capstyle="butt")
-    for x in (sx, sx + length / 2, sx + length):
-        ax.plot([x, x], [sy, sy + 0.008 * (y1 - y0)], color="black", linewidth=1)
-    ax.text(sx + length / 2, sy + 0.015 * (y1 - y0), f"{km:g} km", ha="center", va="bottom", fontsize=7)
+    halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
+    order = np.argsort(-frame.geometry.area.to_numpy(), kind="stable")
+    out = []
+    for k in order:
+        geom = frame.geometry.iloc[k]
+        if geom is None or geom.is_empty:
+            continue
+        x, y = label_anchor(geom)
+        if y0 <= y <= y1:
+            out.append(ax.annotate(str(frame[col].iloc[k]), (x, y), xytext=(0, 0), textcoords="offset points",
+                                   ha="center", va="center", fontsize=6.5, color="#222222", path_effects=halo,
+                                   zorder=5, arrowprops=LEADER))
+    return out
