@@ -51,3 +51,8 @@ def test_docs_build_strict(tmp_path):
     assert (tmp_path / "site" / "api" / "study" / "index.html").exists()
     html = (tmp_path / "site" / "api" / "hotspot" / "index.html").read_text(encoding="utf-8")
     assert 'id="spatialq.hotspot.moran.moran"' in html and 'id="spatialq.hotspot.getis.gi_star"' in html
+    # the Chinese site (docs/zh/, the "中文" nav section) is built by the same strict run
+    zh = (tmp_path / "site" / "zh" / "weights" / "index.html").read_text(encoding="utf-8")
+    assert 'id="islands"' in zh and 'href="../../weights/"' in zh and "空间权重矩阵" in zh
+    english = (tmp_path / "site" / "weights" / "index.html").read_text(encoding="utf-8")
+    assert "zh/assets/lang.js" in english  # puts the "中文" link on every English page
