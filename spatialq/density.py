@@ -106,12 +106,29 @@ class KdeResult(Result):
         """The peak table (one row per period and group)."""
         return self.peaks.copy()
 
-    def _plot(self, ax, kind: Literal["curves", "surface"] = "curves", group=None, cmap: str = "viridis", **kw):
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest observed value (all periods and groups), recovered from the common grid:
+        it runs from min − cut·h_max to max + cut·h_max."""
+        x = self.curves["x"].to_numpy()
+        reach = float(self.meta.options.get("cut", 3.0)) * float(self.peaks["bandwidth"].max())
+        return float(x.min() + reach), float(x.max() - reach)
+
+    def _plot(self, ax, kind: Literal["curves", "surface"] = "curves", group=None, cmap: str = "viridis",
+              bounds: tuple[float, float] | Literal["data"] | None = "data", **kw):
         groups = list(dict.fromkeys(self.curves["group"]))
         g = groups[0] if group is None else group
         if g not in groups:
             raise ValueError(f"group {group!r} not in {groups}")
         c = self.curves[self.curves["group"] == g]
+        if bounds is not None:
+            lo, hi = self.support() if isinstance(bounds, str) and bounds == "data" else map(float, bounds)
+            if not lo < hi:
+                raise ValueError(f"bounds must be 'data', None or (low, high) with low < high, got {bounds!r}")
+            tol = 1e-9 * max(abs(lo), abs(hi), 1.0)
+            c = c[(c["x"] >= lo - tol) & (c["x"] <= hi + tol)]
+            if c.empty:
+                raise ValueError(f"bounds {bounds!r} leave no grid points of the density (grid "
+                                 f"{self.curves['x'].min():.4g} to {self.curves['x'].max():.4g})")
         periods = list(dict.fromkeys(c["period"]))
         if kind == "curves":
             import matplotlib as mpl
@@ -120,6 +137,7 @@ class KdeResult(Result):
             for col, p in zip(colors, periods):
                 part = c[c["period"] == p]
                 ax.plot(part["x"], part["density"], color=col, label=str(p), **kw)
+            ax.set_xlim(c["x"].min(), c["x"].max())
             ax.set_xlabel(self.value)
             ax.set_ylabel("density")
             ax.legend(fontsize=7)
@@ -135,6 +153,19 @@ class KdeResult(Result):
             zz = np.vstack([c[c["period"] == p]["density"].to_numpy() for p in periods])
             xg, yg = np.meshgrid(xs, yy)
             ax3.plot_surface(xg, yg, zz, cmap=cmap, linewidth=0, antialiased=True, **kw)
+            ax3.set_xlim(xs.min(), xs.max())
+            ax3.set_ylim(yy.min(), yy.max())
+            ax3.set_zlim(0, None)
+            if all(isinstance(p, (int, np.integer)) for p in periods):
+                from matplotlib.ticker import MaxNLocator
+
+                ax3.yaxis.set_major_locator(MaxNLocator(5, integer=True))
+            else:
+                ax3.set_yticks(yy, [str(p) for p in periods])
+            ax3.tick_params(labelsize=7, pad=1)
+            for axis in (ax3.xaxis, ax3.yaxis, ax3.zaxis):
+                axis.labelpad = 9
+            ax3.set_box_aspect(None, zoom=0.88)  # room for the axis labels inside the figure
             ax3.set_xlabel(self.value)
             ax3.set_ylabel("period")
             ax3.set_zlabel("density")
@@ -143,7 +174,10 @@ class KdeResult(Result):
 
     def plot(self, ax=None, **kw):
         """Density curves of one group over periods (``kind="curves"``) or a 3-D year × value ×
-        density surface (``kind="surface"``); ``group=`` picks the group.  Returns the Axes."""
+        density surface (``kind="surface"``); ``group=`` picks the group.  ``bounds="data"`` (default)
+        draws the grid between the smallest and largest observed value (:meth:`support`), so a 0–1 index
+        is not drawn below 0; ``bounds=(low, high)`` gives the range, ``bounds=None`` the whole grid
+        (± cut bandwidths).  The densities are not renormalised to the range.  Returns the Axes."""
         return super().plot(ax=ax, **kw)
 
 

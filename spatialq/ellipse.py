@@ -132,58 +132,100 @@ class EllipseResult(Result):
         """The per-period table (see the class documentation)."""
         return self.table.rename(columns={"period": self.time or "period"}).copy()
 
-    def _plot(self, ax, base: bool = True, cmap: str = "viridis", trajectory_inset: bool | None = None, **kw):
-        """Ellipses of every period with the mean-centre trajectory, over the provinces.
+    def _plot(self, ax, base: bool = True, cmap: str = "viridis", trajectory_inset: bool | None = None,
+              lang: Literal["zh", "en"] = "zh", **kw):
+        """Ellipses of every period with the mean-centre trajectory.
 
-        ``trajectory_inset`` (default: when the centres span less than a tenth of the largest ellipse) adds
-        a zoomed panel in the upper right with the centres labelled by period and a scale bar in km, as papers
-        show the migration of the centre."""
+        ``base=True`` draws them on the complete map of China (China Albers, with the South China Sea inset,
+        north arrow and scale bar, :func:`spatialq.plot.china_map`); ``base=False`` zooms to the ellipses in
+        the result's CRS.  Mean centres are small markers coloured by period (the ellipses' colours), joined
+        in time order.  ``trajectory_inset`` (default: when the centres span less than a tenth of the largest
+        ellipse) adds a zoomed panel — right of the map with ``base=True``, upper right otherwise — with
+        arrows from each centre to the next, the periods and a scale bar in km; a grey box on the map marks
+        the zoomed area."""
         import matplotlib as mpl
+        from matplotlib.lines import Line2D
 
-        from .geometry._load import provinces
-
-        if base:
-            provinces(include_sar=True).to_crs(self.crs).plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb",
-                                                              linewidth=0.3)
+        periods = [str(p) for p in self.table["period"]]
         colors = mpl.colormaps[cmap](np.linspace(0, 0.9, len(self.table)))
-        for col, geom, period in zip(colors, self.ellipses.geometry, self.table["period"]):
-            gpd.GeoSeries([geom], crs=self.crs).boundary.plot(ax=ax, color=col, linewidth=1.2, label=str(period))
-        ax.plot(self.table["center_x"], self.table["center_y"], "-o", color="black", markersize=3, linewidth=0.8)
-        b = self.ellipses.total_bounds
-        pad = 0.6 * max(b[2] - b[0], b[3] - b[1])
-        ax.set_xlim(b[0] - pad, b[2] + pad)
-        ax.set_ylim(b[1] - pad, b[3] + pad)
-        ax.set_aspect("equal")
-        ax.set_axis_off()
-        ax.legend(fontsize=7, loc="lower left")
-        xs, ys = self.table["center_x"].to_numpy(), self.table["center_y"].to_numpy()
+        if base:
+            from .geometry.coords import ALBERS_CHINA
+            from .plot.maps import china_map
+
+            ax = china_map(ax=ax, facecolor="#f4f4f4", legend=False, lang=lang, **{"edgecolor": "#a6a6a6", **kw})
+            ellipses = self.ellipses.to_crs(ALBERS_CHINA)
+            centres = gpd.GeoSeries(gpd.points_from_xy(self.table["center_x"], self.table["center_y"]),
+                                    crs=self.crs).to_crs(ALBERS_CHINA)
+            xs, ys = centres.x.to_numpy(), centres.y.to_numpy()
+        else:
+            ellipses = self.ellipses
+            xs, ys = self.table["center_x"].to_numpy(), self.table["center_y"].to_numpy()
+        for col, geom in zip(colors, ellipses.geometry):
+            gpd.GeoSeries([geom], crs=ellipses.crs).boundary.plot(ax=ax, color=col, linewidth=1.2, zorder=3)
+        ax.plot(xs, ys, "-", color="#333333", linewidth=0.6, zorder=4)
+        ax.scatter(xs, ys, c=colors, s=9, edgecolors="black", linewidths=0.3, zorder=4)
+        b = ellipses.total_bounds
+        if not base:
+            pad = 0.6 * max(b[2] - b[0], b[3] - b[1])
+            ax.set_xlim(b[0] - pad, b[2] + pad)
+            ax.set_ylim(b[1] - pad, b[3] + pad)
+            ax.set_aspect("equal")
+            ax.set_axis_off()
+        handles = [Line2D([], [], color=c, linewidth=1.2, marker="o", markersize=3, markeredgecolor="black",
+                          markeredgewidth=0.3) for c in colors]
+        leg = ax.legend(handles, periods, fontsize=7, loc="lower left")
         span = max(np.ptp(xs), np.ptp(ys))
         if trajectory_inset is None:
             trajectory_inset = len(xs) > 1 and span < 0.1 * max(b[2] - b[0], b[3] - b[1])
         if trajectory_inset and len(xs) > 1:
-            _trajectory_inset(ax, xs, ys, self.table["period"], colors, span)
+            _trajectory_inset(ax, xs, ys, self.table["period"], colors, span, outside=base)
+        if base:
+            from .plot._layout import _legend_spec, refresh
+
+            ax.spatialq_layout.legend = _legend_spec(leg)
+            refresh(ax)
         return ax
 
 
-def _trajectory_inset(ax, xs, ys, periods, colors, span: float) -> None:
-    """Zoomed panel of the centre trajectory with period labels and a scale bar (CRS units are metres)."""
-    iax = ax.inset_axes([0.68, 0.68, 0.32, 0.32])
-    iax.plot(xs, ys, "-", color="black", linewidth=0.8)
-    iax.scatter(xs, ys, c=colors, s=18, zorder=3)
-    for x, y, p in zip(xs, ys, periods):
-        iax.annotate(str(p), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6)
+def _trajectory_inset(ax, xs, ys, periods, colors, span: float, outside: bool = False) -> None:
+    """Zoomed panel of the centre trajectory: arrows in time order, periods, a scale bar (CRS units are metres)."""
+    from matplotlib.patches import Rectangle
+
+    iax = ax.inset_axes([1.03, 0.42, 0.40, 0.58] if outside else [0.68, 0.68, 0.32, 0.32])
+    iax.scatter(xs, ys, c=colors, s=22, edgecolors="black", linewidths=0.4, zorder=3)
+    from .plot.maps import LEADER
+
+    labels = [iax.annotate(str(p), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, ha="left",
+                           va="bottom", arrowprops=LEADER) for x, y, p in zip(xs, ys, periods)]
+    for k in range(len(xs) - 1):
+        iax.annotate("", xy=(xs[k + 1], ys[k + 1]), xytext=(xs[k], ys[k]),
+                     arrowprops=dict(arrowstyle="-|>", color="#333333", linewidth=0.8, mutation_scale=7,
+                                     shrinkA=3, shrinkB=3))
     half = 0.65 * max(span, 1000.0)
     cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
     iax.set_xlim(cx - half, cx + half)
     iax.set_ylim(cy - half, cy + half)
     iax.set_aspect("equal")
+    from matplotlib.transforms import Bbox
+
+    from .plot._layout import place_labels, settle
+
+    renderer = ax.figure.canvas.get_renderer()
+    settle(ax, renderer)
+    settle(iax, renderer)
+    dots = iax.transData.transform(np.column_stack([xs, ys]))
+    place_labels(iax, labels, renderer, avoid=[Bbox([[x - 2.5, y - 2.5], [x + 2.5, y + 2.5]]) for x, y in dots],
+                 start=(3.0, 3.0))
     iax.set_xticks([])
     iax.set_yticks([])
     nice = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
     km = max([v for v in nice if v * 1000 <= 0.5 * half] or [nice[0]])
-    x0, y0 = cx - 0.9 * half, cy - 0.85 * half
+    x0, y0 = cx - 0.9 * half, cy - 0.78 * half
     iax.plot([x0, x0 + km * 1000], [y0, y0], color="black", linewidth=1.5)
-    iax.text(x0 + km * 500, y0 + 0.05 * half, f"{km} km", ha="center", fontsize=6)
+    iax.text(x0 + km * 500, y0 - 0.03 * half, f"{km} km", ha="center", va="top", fontsize=6)
+    if outside:  # where the zoomed panel is on the map
+        ax.add_patch(Rectangle((cx - half, cy - half), 2 * half, 2 * half, facecolor="none", edgecolor="#555555",
+                               linewidth=0.6, zorder=5))
 
 
 def sde(

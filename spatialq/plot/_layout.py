@@ -50,6 +50,12 @@ def land_albers():
     return shapely.union_all(shapely.simplify(g, 2000.0))
 
 
+def settle(ax, renderer) -> None:
+    """Give ``ax`` the position it will be drawn at (an inset's locator runs only at draw time otherwise)."""
+    locator = ax.get_axes_locator()
+    ax.apply_aspect(locator(ax, renderer) if locator else None)
+
+
 def _display_box_to_data(ax, bb):
     inv = ax.transData.inverted()
     (x0, y0), (x1, y1) = inv.transform([[bb.x0, bb.y0], [bb.x1, bb.y1]])
@@ -220,18 +226,20 @@ def label_anchor(geom) -> tuple[float, float]:
     return float(p.x), float(p.y)
 
 
-def place_labels(ax, labels: list, renderer, avoid=()) -> None:
-    """Move overlapping labels (annotations, largest unit first) to free spots with leader lines."""
+def place_labels(ax, labels: list, renderer, avoid=(), start: tuple[float, float] = (0.0, 0.0)) -> None:
+    """Move overlapping labels (annotations with an arrow patch, in priority order) to free spots with leader
+    lines; ``start`` is each label's preferred offset in points from its point, ``avoid`` display boxes."""
     from matplotlib.text import Text
 
     placed = np.array([tuple(b.extents) for b in avoid], dtype=float).reshape(-1, 4)
     axbox = ax.get_window_extent(renderer)
     pts = renderer.points_to_pixels(1.0)
     for ann in labels:
-        ann.xyann = (0.0, 0.0)
+        ann.xyann = start
         ann.arrow_patch.set_visible(False)
+        ann.update_positions(renderer)
         bb = Text.get_window_extent(ann, renderer).padded(0.8 * pts)
-        if not hits(bb, placed):
+        if not hits(bb, placed) and _outside_axes(ax, bb) == 0.0:
             placed = np.vstack([placed, bb.extents])
             continue
         w, h = bb.width / pts, bb.height / pts
@@ -244,7 +252,7 @@ def place_labels(ax, labels: list, renderer, avoid=()) -> None:
             placed = np.vstack([placed, bb.extents])
             continue
         i = free[0]
-        ann.xyann = (float(offs[i, 0]), float(offs[i, 1]))
+        ann.xyann = (start[0] + float(offs[i, 0]), start[1] + float(offs[i, 1]))
         ann.arrow_patch.set_visible(True)
         placed = np.vstack([placed, cands[i]])
 
@@ -276,9 +284,8 @@ class MapLayout:
         if size == self.size:
             return
         self.size = size
-        insets = [c.get_window_extent(renderer) for c in ax.child_axes if c.get_visible()]
         for child in ax.child_axes:
-            child.apply_aspect()
+            settle(child, renderer)
         insets = [c.get_window_extent(renderer) for c in ax.child_axes if c.get_visible()]
         if self.labels:
             place_labels(ax, self.labels, renderer)

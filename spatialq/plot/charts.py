@@ -32,3 +32,32 @@ def heatmap(ax, values: np.ndarray, row_labels: Sequence[str], col_labels: Seque
     if title:
         ax.set_title(title, fontsize=9)
     return im
+
+
+def legend(ax, *, outside: str = "right", **kw):
+    """A chart legend on a white, slightly transparent frame where it covers no bar, line or point.
+
+    Tries the inside locations (upper right first); when each covers data (stacked bars filling the
+    axes, for instance) the legend goes outside, right of the axes (``outside="right"``) or above it
+    (``"top"``).  Existing legend entries are kept; ``kw`` go to ``ax.legend``.  Returns the Legend.
+    """
+    from ._layout import chart_legend
+
+    return chart_legend(ax, outside=outside, **kw)
+
+
+def tidy_legends(fig) -> int:
+    """Move every chart legend of ``fig`` that covers data (see :func:`legend`); maps and 3-D axes are left
+    alone (maps place their own).  Called by :func:`spatialq.plot.save`; returns how many legends moved."""
+    from ._layout import _data_boxes, hits
+
+    renderer = fig.canvas.get_renderer()
+    moved = 0
+    for ax in list(fig.axes):
+        leg = ax.get_legend()
+        if leg is None or getattr(ax, "spatialq_layout", None) is not None or ax.name != "rectilinear":
+            continue
+        if hits(leg.get_window_extent(renderer), _data_boxes(ax, renderer)):
+            legend(ax)
+            moved += 1
+    return moved

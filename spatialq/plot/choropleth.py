@@ -222,7 +222,8 @@ def save(fig_or_ax, path, *, formats: Sequence[str] | None = None, dpi: int = 30
     per format next to ``path`` (its suffix replaced).  PNG at ``dpi`` (300 by default; 600 for line
     art), PDF with the CJK font embedded as Type 3 (``pdf.fonttype = 3``, see
     :mod:`spatialq.plot.fonts`), SVG with text as paths (``svg.fonttype = "path"``) so it renders
-    without the font installed.  ``bbox_inches="tight"``.
+    without the font installed.  ``bbox_inches="tight"``.  A chart legend that covers bars, lines or
+    points is moved first (:func:`spatialq.plot.charts.tidy_legends`).
     """
     import matplotlib as mpl
 
@@ -233,6 +234,9 @@ def save(fig_or_ax, path, *, formats: Sequence[str] | None = None, dpi: int = 30
     if bad or not exts or not exts[0]:
         raise ValueError(f"unknown figure format(s) {bad or [path.suffix]}: use png, pdf, svg, jpg, tif or eps")
     path.parent.mkdir(parents=True, exist_ok=True)
+    from .charts import tidy_legends
+
+    tidy_legends(fig)
     written = []
     with mpl.rc_context({"pdf.fonttype": 3, "svg.fonttype": "path"}):
         for ext in exts:

@@ -67,11 +67,11 @@ def _albers_box(lonlat: tuple[float, float, float, float]) -> tuple[float, float
 
 
 def _draw(ax, frame: gpd.GeoDataFrame, column, *, cmap, scheme, k, categorical, edgecolor, linewidth,
-          missing_color, legend, legend_kwds, missing_label="无数据"):
+          missing_color, legend, legend_kwds, missing_label="无数据", facecolor="#dfe8f1"):
     base = provinces(include_sar=True, crs="albers")
     base.plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb", linewidth=0.3)
     if column is None:
-        frame.plot(ax=ax, color="#dfe8f1", edgecolor=edgecolor, linewidth=linewidth)
+        frame.plot(ax=ax, color=facecolor, edgecolor=edgecolor, linewidth=linewidth)
         return
     if isinstance(cmap, dict):  # explicit colour per category, legend in the mapping's order
         _draw_categories(ax, frame, column, cmap, edgecolor=edgecolor, linewidth=linewidth,
@@ -153,6 +153,7 @@ def china_map(
     linewidth: float = 0.4,
     missing_color: str = "#d9d9d9",
     missing_label: str | None = None,
+    facecolor: str = "#dfe8f1",
     lang: Literal["zh", "en"] = "zh",
     figsize: tuple[float, float] = (8.0, 6.4),
 ):
@@ -180,6 +181,8 @@ def china_map(
     cmap : str or dict, optional
         Default "YlOrRd" for numbers, "Set2" for categories.  A dict ``{category: colour}`` fixes the
         colour of each category and the legend order (used for LISA, Gi* and coupling grades).
+    facecolor : str, default "#dfe8f1"
+        Fill of the units of an outline map (``column=None``).
     missing_label : str, optional
         Legend entry of units without a value (default "无数据" or "No data" by ``lang``).
     lang : {"zh", "en"}, default "zh"
@@ -228,6 +231,7 @@ def china_map(
     with _no_idle_redraw(ax.figure):
         _draw(ax, frame, column, cmap=cmap, scheme=scheme, k=k, categorical=bool(categorical), edgecolor=edgecolor,
               linewidth=linewidth, missing_color=missing_color, missing_label=missing_label, legend=legend,
+              facecolor=facecolor,
               legend_kwds=legend_kwds or ({"fontsize": 8}
                                           if (categorical or scheme) else {"shrink": 0.6}))
         x0, y0, x1, y1 = _albers_box(MAIN_LONLAT)
@@ -249,7 +253,7 @@ def china_map(
         if inset:
             ax.spatialq_inset = _inset(ax, frame, column, cmap=cmap, scheme=scheme, k=k,
                                        categorical=bool(categorical), edgecolor=edgecolor, linewidth=linewidth,
-                                       missing_color=missing_color, lang=lang)
+                                       missing_color=missing_color, lang=lang, facecolor=facecolor)
         layout.scale_bar_km = scale_bar_km or None
         layout.north_arrow = bool(north_arrow)
         leg = ax.get_legend()
