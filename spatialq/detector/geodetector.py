@@ -15,7 +15,7 @@ from .._guards import InputError, check_not_constant, rescale
 from .._results import Result, provenance
 from . import discretize as _disc
 from ._pairs import overlay_sums
-from ._q import Centred, codes, q_from_sums, q_only, q_test
+from ._q import Centred, codes, q_from_sums, q_only
 
 __all__ = ["INTERACTION_TYPES", "GeoDetectorResult", "geodetector", "interaction_type"]
 
@@ -313,8 +313,10 @@ def geodetector(
                 reasons[(method, kk)] = str(err)
                 continue
             code = _disc.apply(x, b)
-            q = q_test(yc, code, len(b) + 1)["q"]
-            disc_rows.append(dict(factor=f, method=method, k=kk, n_strata=len(np.unique(code)), q=q, chosen=False))
+            cnt = np.bincount(code, minlength=len(b) + 1)  # q only (no p-value) and strata counted, not sorted
+            q = q_only(yc, cnt, np.bincount(code, weights=yc.yc, minlength=len(b) + 1))
+            disc_rows.append(dict(factor=f, method=method, k=kk, n_strata=int(np.count_nonzero(cnt)), q=q,
+                                  chosen=False))
             if best is None or q > best[0] + 1e-12:
                 best = (q, method, kk, b, code, len(disc_rows) - 1)
         if best is None:
