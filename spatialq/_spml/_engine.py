@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._parallel import blas_threads
 from .._results import provenance
 from . import _checks, _effects, _info, _ml, _tests
 from ._logdet import LogDet
@@ -69,7 +70,7 @@ def build(spec: Spec, model: str) -> tuple[_ml.Problem, list[str], int]:
         W2y=spec.tf(spec.lag(Wy_raw)) if model == "sac" else None,
         logdet=spec.logdet, n_eff=spec.n_eff, m=spec.m, centre=spec.centre, blocks=spec.blocks)
     post = spec.period_centre if (spec.centre and spec.period_centre is not None) else (lambda v: v)
-    p.apply_G = _ml.make_apply_G(spec.logdet.W, spec.blocks, post)
+    p.apply_G = _ml.make_apply_G(spec.logdet.W, spec.blocks, post, spec.logdet)
     p.extra["period_centre"] = spec.period_centre if spec.period_centre is not None else (lambda v: v)
     p.extra["dummies"] = spec.information == "dummies"
     check(spec, p, names, model)
@@ -110,7 +111,7 @@ def fit(spec: Spec, model: str, *, se: str = "auto", cov: bool = True) -> dict:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     info, traces = se_plan(se, spec.logdet.n)
     p, names, nd = build(spec, model)
-    kw = dict(se=info, traces=traces, seed=spec.logdet.seed)
+    kw = dict(se=info, traces=traces, seed=spec.logdet.seed, probes=_info.probes_for(spec.logdet))
     err = 0.0
     if model in {"ols", "slx"}:
         f = _ml.fit_lag(p, rho=0.0)
@@ -143,7 +144,7 @@ def fit(spec: Spec, model: str, *, se: str = "auto", cov: bool = True) -> dict:
     return {"model": model, "problem": p, "names": names, "n_durbin": nd, "params": pd.Series(par, pn),
             "cov": pd.DataFrame(V, index=[*pn, "sigma2"], columns=[*pn, "sigma2"]), "fit": f,
             "loglik": float(f["loglik"]), "sigma2": float(f["sigma2"]), "se": label, "se_error": err,
-            "probes": _info.PROBES if traces == "stochastic" and model not in {"ols", "slx"} else 0}
+            "probes": kw["probes"] if traces == "stochastic" and model not in {"ols", "slx"} else 0}
 
 
 def effects(spec: Spec, res: dict, *, n_draws: int, rng: np.random.Generator):
@@ -219,9 +220,12 @@ def estimate(spec: Spec, model: str, *, formula: str, se: str, n_draws: int, see
              extra_tests: pd.DataFrame | None = None, panel: dict | None = None) -> SpatialRegressionResult:
     """Fit, effects (``numpy.random.default_rng(seed)``), tests, and the result object; its provenance
     records ``method``, ``options`` and the standard-error method actually used."""
-    res = fit(spec, model, se=se)
-    eff, effl = effects(spec, res, n_draws=n_draws, rng=np.random.default_rng(seed))
-    tab = tests(spec, res) if run_tests else pd.DataFrame(columns=TEST_COLUMNS)
+    with blas_threads(1):  # sparse, memory-bound work: spinning BLAS threads only slow a shared machine down
+        res = fit(spec, model, se=se)
+        eff, effl = effects(spec, res, n_draws=n_draws, rng=np.random.default_rng(seed))
+        tab = tests(spec, res) if run_tests else pd.DataFrame(columns=TEST_COLUMNS)
+    rho_hat = float(res["params"].get("rho", res["params"].get("lambda", 0.0)))
+    ld_note, ld_bound = spec.logdet.describe(rho_hat), spec.logdet.bound(rho_hat)
     if extra_tests is not None:
         tab = pd.concat([tab, extra_tests], ignore_index=True)
     par, V = res["params"], res["cov"]
@@ -246,11 +250,13 @@ def estimate(spec: Spec, model: str, *, formula: str, se: str, n_draws: int, see
     return SpatialRegressionResult(
         meta=provenance(method, n=len(res["problem"].y), seed=seed, model=model, formula=formula, **options,
                         se=res["se"], se_error=res["se_error"], trace_probes=res["probes"],
-                        logdet=spec.logdet.method, n_draws=n_draws),
+                        logdet=spec.logdet.method, logdet_note=ld_note, logdet_bound=ld_bound,
+                        rho_interval=list(spec.logdet.interval), rho_interval_rule=spec.logdet.interval_rule,
+                        n_draws=n_draws),
         model=model, formula=formula, params=par,
         std_errors=se, cov=V,
         rho=float(par["rho"]) if "rho" in par else None,
         lambda_=float(par["lambda"]) if "lambda" in par else None,
         sigma2=sigma2, loglik=loglik, nobs=len(y), effects=eff, effects_inference=effl, tests=tab,
         residuals=resid, fitted=pd.Series(y - resid.to_numpy(), index=index, name=fitted_name),
-        se_method=res["se"], se_error=res["se_error"], panel=panel)
+        se_method=res["se"], se_error=res["se_error"], panel=panel, logdet=ld_note, logdet_bound=ld_bound)

@@ -6,7 +6,21 @@ Two exact log-determinants (both follow spatialreg's conventions):
   unstandardised W is symmetric, a row-standardised W = D⁻¹C is similar to D^(−1/2) C D^(−1/2)
   and the symmetric solver gives real eigenvalues (spatialreg's ``can.sim``).
 * ``"lu"`` — a sparse LU factorisation of I − ρW at every evaluation (Pace & Barry 1997):
-  ln|I − ρW| = Σ ln|uᵢᵢ|.  Memory O(nnz), fine for tens of thousands of units.
+  ln|I − ρW| = Σ ln|uᵢᵢ|.  The fill-reducing ordering (minimum degree on W + W', SuperLU's
+  ``MMD_AT_PLUS_A``) is computed once, W is permuted symmetrically once (PWP' has the same determinant),
+  and every later factorisation runs in that order (``NATURAL``): the ordering is not redone per ρ.
+
+One approximation (``"mc"``, the default beyond :data:`LU_LIMIT` units): the Monte Carlo Chebyshev or
+power-series log-determinant of :mod:`._approx`, with its 95 % interval stated in the result.
+
+Admissible interval of ρ: from the eigenvalues with ``"eigen"`` (1/λ_min, 1/λ_max), as spatialreg's eigen
+method.  Otherwise, for a non-negative row-standardised W = D⁻¹C with C symmetric (contiguity, distance
+bands: W is similar to the symmetric D^(−1/2)CD^(−1/2)), (−1, 1): the eigenvalues are real and in [−1, 1]
+(row sums 1), so I − ρW is non-singular with positive determinant for |ρ| < 1 — spatialreg's convention for
+its sparse methods (``interval = c(-1, 0.999)``); no eigen-solver is run.  This interval is inside the
+eigenvalue one (1/λ_min ≤ −1), so an estimate inside it is the same.  For other W (k-nearest neighbours,
+unstandardised) the extreme eigenvalues come from ARPACK (``eigs``/``eigsh``, fixed start vector), run with one
+BLAS thread (threadpoolctl): spinning BLAS threads made it 15× slower on a shared machine.
 
 Traces tr(Wʲ) for j ≤ ``order`` are exact with eigenvalues and otherwise estimated as in
 LeSage & Pace (2009, §4.4): tr(W) and tr(W²) exactly, higher powers by the Monte Carlo mean of
@@ -16,38 +30,72 @@ tr((I − ρW)⁻¹) = Σ ρʲ tr(Wʲ) and tr(W(I − ρW)⁻¹)ᵏ as power ser
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .._guards import InputError
+from .._parallel import blas_threads
+from ._approx import ApproxLogDet
+
 EIGEN_LIMIT = 1000
+#: ``logdet="auto"`` uses the exact sparse LU up to this many units and the Monte Carlo log-determinant beyond.
+LU_LIMIT = 200_000
+#: Terms and Rademacher draws of the Monte Carlo log-determinant.
+MC_ORDER, MC_DRAWS = 50, 30
+METHODS = ("auto", "eigen", "lu", "mc")
 
 
 class LogDet:
     """ln|I − ρW| of a sparse W (n × n), with the admissible interval of ρ.
 
     ``base`` is the unstandardised matrix when W is its row-standardised version (used to detect
-    symmetry for the real eigen solver); ``method`` is "auto" (eigen up to EIGEN_LIMIT units,
-    LU beyond), "eigen" or "lu".
+    symmetry for the real eigen solver); ``method`` is "auto" (eigen up to EIGEN_LIMIT units, LU up to
+    LU_LIMIT, Monte Carlo beyond), "eigen", "lu" or "mc".  ``interval`` records the admissible interval of ρ and
+    ``interval_rule`` how it was found.
     """
 
     def __init__(self, W: sp.csr_matrix, *, base: sp.csr_matrix | None = None, method: str = "auto",
                  order: int = 100, n_draws: int = 50, seed: int = 0):
-        if method not in {"auto", "eigen", "lu"}:
-            raise ValueError(f"logdet must be 'auto', 'eigen' or 'lu', got {method!r}")
+        if method not in METHODS:
+            raise InputError(f"logdet must be one of {METHODS} ('auto': eigenvalues up to {EIGEN_LIMIT:,} units, "
+                             f"sparse LU up to {LU_LIMIT:,}, Monte Carlo beyond), got {method!r}")
         self.W = sp.csr_matrix(W)
         self.n = W.shape[0]
-        self.method = ("eigen" if self.n <= EIGEN_LIMIT else "lu") if method == "auto" else method
+        if method == "auto":
+            method = "eigen" if self.n <= EIGEN_LIMIT else "lu" if self.n <= LU_LIMIT else "mc"
+        self.method = method
         self.order, self.n_draws, self.seed = order, n_draws, seed
         self.row_standardised = bool(np.allclose(np.asarray(self.W.sum(axis=1)).ravel(), 1.0))
         self._sym = _symmetric_form(self.W, base)
+        self._sym_scale = None  # diag(D^(1/2)) with W = D^(−1/2) S D^(1/2), when S is the symmetric form of D⁻¹C
+        if self._sym is not None and base is not None and self._sym is not self.W:
+            self._sym_scale = np.sqrt(np.asarray(base.sum(axis=1)).ravel())
+        elif self._sym is self.W:
+            self._sym_scale = np.ones(self.n)
         self._eig = None
         self._traces = None
         self._cache: dict[float, float] = {}
+        self._perm = None  # fill-reducing order (LU), found at the first factorisation
+        self._last: tuple | None = None  # (ρ, factor, permuted) of the last LU
+        self.approx = None
         if self.method == "eigen":
             self._eig = self.eigenvalues()
-        lo, hi = self._extremes()
-        self.interval = (1.0 / lo + 1e-10 if lo < 0 else -1.0 + 1e-10, 1.0 / hi - 1e-10)
+        if self.method == "eigen" or not (self.row_standardised and self._sym is not None and self.W.nnz
+                                          and self.W.data.min() >= 0):
+            with blas_threads(1):
+                lo, hi = self._extremes()
+            self.interval = (1.0 / lo + 1e-10 if lo < 0 else -1.0 + 1e-10, 1.0 / hi - 1e-10)
+            self.interval_rule = "eigenvalues" if self.method == "eigen" else "extreme eigenvalues (ARPACK)"
+        else:
+            self.interval = (-1.0 + 1e-10, 1.0 - 1e-10)
+            self.interval_rule = "(-1, 1): row-standardised W similar to a symmetric matrix"
+        if self.method == "mc":
+            with blas_threads(1):
+                self.approx = ApproxLogDet(self.W, real_spectrum=self._sym is not None, order=MC_ORDER,
+                                           draws=MC_DRAWS, seed=seed)
 
     # -- eigenvalues ----------------------------------------------------------------
     def eigenvalues(self) -> np.ndarray:
@@ -81,15 +129,75 @@ class LogDet:
             return 0.0
         if self.method == "eigen":
             return float(np.sum(np.log(1.0 - rho * self._eig)).real)
+        if self.method == "mc":
+            return self.approx(rho)
         if rho in self._cache:
             return self._cache[rho]
-        a = (sp.identity(self.n, format="csc") - rho * self.W).tocsc()
-        lu = spla.splu(a, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
-        out = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        out = float(np.sum(np.log(np.abs(self.factor(rho).U.diagonal()))))
         if len(self._cache) > 32:  # the last few values (the optimiser's polish revisits them)
             self._cache.clear()
         self._cache[rho] = out
         return out
+
+    def factor(self, rho: float):
+        """Sparse LU of I − ρW: the first one finds the fill-reducing order (SuperLU's minimum degree on
+        W + W'), every later one factorises P(I − ρW)P' in that order (same determinant); the last is kept."""
+        return self._factor(rho)[0]
+
+    def _factor(self, rho: float) -> tuple[object, bool]:
+        if self._last is not None and self._last[0] == rho:
+            return self._last[1], self._last[2]
+        opts = {"SymmetricMode": True}
+        if self._perm is None:
+            a = (sp.identity(self.n, format="csc") - rho * self.W).tocsc()
+            lu = spla.splu(a, permc_spec="MMD_AT_PLUS_A", options=opts)
+            self._perm = np.argsort(lu.perm_c)
+            self._Wp = sp.csc_matrix(self.W[self._perm][:, self._perm])
+            permuted = False
+        else:
+            lu = spla.splu((sp.identity(self.n, format="csc") - rho * self._Wp).tocsc(), permc_spec="NATURAL",
+                           options=opts)
+            permuted = True
+        self._last = (rho, lu, permuted)
+        return lu, permuted
+
+    def solver(self, rho: float) -> Callable[..., np.ndarray]:
+        """``solve(b, trans="N")`` = (I − ρW)⁻¹b (``trans="T"``: (I − ρW')⁻¹b) for b of shape (n,) or (n, k), from
+        the factorisation of :meth:`factor` (results in the original order of the units).  With ``"mc"`` and a W
+        similar to the symmetric S = D^(1/2)WD^(−1/2): conjugate gradients on I − ρS (positive definite for
+        |ρ| < 1), (I − ρW)⁻¹ = D^(−1/2)(I − ρS)⁻¹D^(1/2), to a relative residual of 1e-10 — no factorisation,
+        memory O(N·k)."""
+        if self.method == "mc" and self._sym is not None and self._sym_scale is not None:
+            S, d = self._sym, self._sym_scale  # W = D^(−1/2) S D^(1/2), d = diag(D^(1/2))
+
+            def solve_cg(b, trans="N"):
+                b = np.asarray(b, float)
+                dd = d if b.ndim == 1 else d[:, None]
+                if trans == "N":
+                    return _block_cg(S, rho, b * dd) / dd
+                return _block_cg(S, rho, b / dd) * dd
+
+            return solve_cg
+        lu, permuted = self._factor(rho)
+        if not permuted:
+            return lu.solve
+        perm, inv = self._perm, np.argsort(self._perm)
+
+        def solve(b, trans="N"):
+            b = np.asarray(b, float)
+            return lu.solve(np.ascontiguousarray(b[perm]), trans=trans)[inv]
+
+        return solve
+
+    def describe(self, rho: float) -> str:
+        """One line on how ln|I − ρW| was computed (and its 95 % interval when approximate)."""
+        if self.approx is not None:
+            return self.approx.describe(rho)
+        return {"eigen": "log-determinant: exact, eigenvalues", "lu": "log-determinant: exact, sparse LU"}[self.method]
+
+    def bound(self, rho: float) -> float:
+        """Half-width of the 95 % interval of ln|I − ρW| (0 when exact)."""
+        return 0.0 if self.approx is None else self.approx.bound(rho)
 
     # -- traces ---------------------------------------------------------------------
     def traces(self) -> np.ndarray:
@@ -98,6 +206,9 @@ class LogDet:
             j = np.arange(self.order + 1)
             if self._eig is not None:
                 self._traces = np.real(np.sum(self._eig[None, :] ** j[:, None], axis=1))
+            elif self.approx is not None:  # the log-determinant's probes (order MC_ORDER)
+                self._traces = self.approx.power_traces()
+                self.order = len(self._traces) - 1
             else:
                 rng = np.random.default_rng(self.seed)
                 u = rng.standard_normal((self.n, self.n_draws))
@@ -127,6 +238,30 @@ class LogDet:
             j = np.arange(self.order - 1)
             return np.sum((j + 1) * rho[..., None] ** j * t[j + 2], axis=-1)
         return np.sum(rho[..., None] ** j * t[j + power], axis=-1)
+
+
+def _block_cg(S: sp.csr_matrix, rho: float, B: np.ndarray, tol: float = 1e-10, maxiter: int = 5000) -> np.ndarray:
+    """(I − ρS)⁻¹B by conjugate gradients, every column with its own step sizes (vectorised)."""
+    vec = B.ndim == 1
+    B = B[:, None] if vec else B
+    X = np.zeros_like(B)
+    R = B.copy()
+    P = R.copy()
+    rr = np.sum(R * R, axis=0)
+    stop = (tol**2) * rr
+    for _ in range(maxiter):
+        if np.all(rr <= stop):
+            break
+        AP = P - rho * (S @ P)
+        pap = np.sum(P * AP, axis=0)
+        alpha = np.divide(rr, pap, out=np.zeros_like(rr), where=pap > 0)
+        X += alpha * P
+        R -= alpha * AP
+        rr_new = np.sum(R * R, axis=0)
+        beta = np.divide(rr_new, rr, out=np.zeros_like(rr), where=rr > 0)
+        P = R + beta * P
+        rr = rr_new
+    return X[:, 0] if vec else X
 
 
 def _symmetric_form(W: sp.csr_matrix, base: sp.csr_matrix | None):

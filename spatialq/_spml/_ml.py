@@ -66,6 +66,9 @@ class Problem:
         if self.logdet.method == "eigen":
             t1, t2 = (float(self.logdet.trace_series(r, k)) for k in (1, 2))
             return -self.m * (t1 - c), -self.m * (t2 - c * c)
+        if self.logdet.method == "mc":  # analytic derivatives of the approximation that is maximised
+            d1, d2 = self.logdet.approx.d12(r)
+            return self.m * (d1 + c), self.m * (d2 + c * c)
         lo, hi = self.logdet.interval
         h = min(1e-3, (hi - r) / 2.5, (r - lo) / 2.5)
         f = [self.logdet(r + i * h) for i in (-2, -1, 0, 1, 2)]
@@ -98,7 +101,7 @@ def polish(p: Problem, f, gs, x0) -> np.ndarray:
     lo, hi = p.logdet.interval
     # Newton's error after a step δ is about Kδ² (K = f'''/2f'' = O(1)): 1e-12 after δ = 1e-6, accepted on the
     # LU path (five factorisations per step); with eigenvalues steps are cheap
-    tol = 1e-13 if p.logdet.method == "eigen" else 1e-6
+    tol = 1e-6 if p.logdet.method == "lu" else 1e-13
     x = x0.copy()
     for _ in range(8):
         jd = [p.jac_d12(v) for v in x]
@@ -238,8 +241,9 @@ def fit_sac(p: Problem, start: tuple[float, float] = (0.0, 0.0), *, polished: bo
             "loglik": -negll([r, lam])}
 
 
-def make_apply_G(W, blocks: int, transform: Callable[[np.ndarray], np.ndarray]):
-    """v (time-major, blocks × N) ↦ transform((I_T ⊗ W(I − rW)⁻¹) v)."""
+def make_apply_G(W, blocks: int, transform: Callable[[np.ndarray], np.ndarray], logdet: LogDet | None = None):
+    """v (time-major, blocks × N) ↦ transform((I_T ⊗ W(I − rW)⁻¹) v); the solves use ``logdet``'s factorisation
+    (its fill-reducing order) when given."""
     import scipy.sparse as sp
 
     n = W.shape[0]
@@ -248,9 +252,10 @@ def make_apply_G(W, blocks: int, transform: Callable[[np.ndarray], np.ndarray]):
     def apply(v, r):
         if cache.get("r") != r:
             cache["r"] = r
-            cache["lu"] = spla.splu((sp.identity(n, format="csc") - r * W).tocsc())
+            cache["solve"] = (logdet.solver(r) if logdet is not None else
+                              spla.splu((sp.identity(n, format="csc") - r * W).tocsc()).solve)
         V = np.asarray(v, float).reshape(blocks, n).T
-        out = W @ cache["lu"].solve(np.ascontiguousarray(V))
+        out = W @ cache["solve"](np.ascontiguousarray(V))
         return transform(np.asarray(out).T.ravel())
 
     return apply

@@ -35,7 +35,9 @@ class SpatialRegressionResult(Result):
     tests); ``residuals`` and ``fitted`` keyed by id (and period for panels).  ``se_method`` says how the
     standard errors were computed (expected or observed information, exact or stochastic traces) and
     ``se_error`` is the largest relative Monte Carlo error (1 σ) of the standard errors from stochastic
-    traces (0 when exact).
+    traces (0 when exact).  ``logdet`` says how ln|I − ρW| was computed; ``logdet_bound`` is the half-width of
+    the 95 % interval of the Monte Carlo log-determinant at the estimate (0 when exact) — the log-likelihood
+    (and each LR statistic, twice over) carries an error of that size.
     """
 
     model: str
@@ -56,6 +58,8 @@ class SpatialRegressionResult(Result):
     se_method: str
     panel: dict | None = None
     se_error: float = 0.0
+    logdet: str = ""
+    logdet_bound: float = 0.0
 
     @property
     def zvalues(self) -> pd.Series:
@@ -89,6 +93,8 @@ class SpatialRegressionResult(Result):
         err = f", Monte Carlo error of the SEs ≤ {self.se_error:.2%}" if self.se_error else ""
         lines.append(f"n = {self.nobs}  log-likelihood = {self.loglik:.4f}  AIC = {self.aic:.4f}  "
                      f"σ² = {self.sigma2:.6g}  standard errors: {self.se_method}{err}")
+        if self.logdet_bound:
+            lines.append(self.logdet)
         lines += ["", self.to_frame().to_string(float_format=lambda v: f"{v:.6g}")]
         if self.effects_inference is not None:
             e = self.effects_inference.copy()
