@@ -266,6 +266,12 @@ def geodetector(
     (or ``missing="drop"``); a constant y or a factor with one stratum raises naming it; strata with
     a single observation enter q (zero variance) but their risk tests are NaN.  y is rescaled
     internally when its magnitude could overflow (q and the tests are scale-invariant).
+
+    **Computation**: q and q12 use SSW = SST − Σ_h S_h²/N_h with S_h the stratum sum of the centred y (no
+    squares of raw y); the counts and sums of all factors and pairs come from a few ``bincount`` passes over
+    joint codes of groups of factors (:mod:`spatialq.detector._pairs`: 28 passes instead of 210 for 20
+    factors of 3–8 strata).  Results equal py-geodetector 0.2.1 (pandas groupby variances) to ~1e-14 and do
+    not depend on row order beyond rounding.
     """
     data, yv, factors = _prepare(df, y, factors, discretize, k, methods, missing)
     n = len(yv)
