@@ -21,6 +21,7 @@ from scipy.optimize import linprog
 
 from .._data import long_frame, time_col
 from .._guards import InputError, check_min_units
+from .._parallel import check_n_jobs, pmap
 from .._results import Result
 
 __all__ = ["FRONTIERS", "EfficiencyResult", "Panel", "lp", "panel", "reference", "run_periods"]
@@ -167,11 +168,7 @@ def check_sizes(p: Panel, frontier: str, *, method: str) -> None:
 def run_periods(func: Callable[[Any], list], tasks: list, n_jobs: int) -> list:
     """``func`` over ``tasks`` (one per period), serially or by joblib; the order of results is that of
     ``tasks`` whatever ``n_jobs`` is."""
-    if n_jobs == 1 or len(tasks) <= 1:
-        return [func(t) for t in tasks]
-    from joblib import Parallel, delayed
-
-    return Parallel(n_jobs=n_jobs)(delayed(func)(t) for t in tasks)
+    return pmap(func, tasks, n_jobs=n_jobs)
 
 
 def check_option(value, allowed: Sequence, name: str):
@@ -181,9 +178,7 @@ def check_option(value, allowed: Sequence, name: str):
 
 
 def check_jobs(n_jobs) -> int:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(f"n_jobs must be a positive whole number or -1 (all cores), got {n_jobs!r}")
-    return int(n_jobs)
+    return check_n_jobs(n_jobs, method="efficiency")
 
 
 def report_infeasible(frame: pd.DataFrame, *, method: str, id: str, time: str | None) -> pd.DataFrame:

@@ -11,11 +11,14 @@ and its periods in sorted order, so the draws do not depend on ``n_jobs``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from .._guards import InputError, at, check_permutations
+from .._parallel import groups as job_groups
+from .._parallel import pmap
 
 __all__ = ["bootstrap_intervals", "check_bootstrap"]
 
@@ -84,15 +87,10 @@ def bootstrap_intervals(periods: list, labels: list, estimates: list[dict], *, d
     children = np.random.SeedSequence(seed).spawn(bootstrap)
     if n_jobs == 1:
         draws = [_replicate(c, prepared, labels, decompose) for c in children]
-    else:
-        from joblib import Parallel, delayed
-
-        k = max(1, min(len(children), 4 * (n_jobs if n_jobs > 0 else 8)))
-        chunks = [children[i::k] for i in range(k)]  # replication r in chunk r mod k, put back in order below
-        done = Parallel(n_jobs=n_jobs)(delayed(_chunk)(c, prepared, labels, decompose) for c in chunks)
-        draws = [None] * len(children)
-        for i, part in enumerate(done):
-            draws[i::k] = part
+    else:  # contiguous groups of replications, concatenated back in order
+        parts = pmap(partial(_chunk, periods=prepared, labels=labels, decompose=decompose),
+                     job_groups(children, n_jobs, per_worker=4), n_jobs=n_jobs)
+        draws = [d for part in parts for d in part]
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
     rows = []
     for k, (period, *_rest) in enumerate(periods):

@@ -28,12 +28,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from .._guards import PERFECT_FIT, InputError, check_condition, check_min_units, check_permutations
+from .._parallel import check_n_jobs, groups, pmap
 from .._results import Result, provenance
 
 __all__ = ["MRQAPResult", "QAPCorrelationResult", "mrqap", "qap_correlation"]
@@ -158,8 +160,7 @@ def _matrices(y, xs: dict[str, object], method: str, y_name: str = "y"):
 
 def _check_options(method: str, permutations, n_jobs) -> int:
     permutations = check_permutations(permutations)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
-        raise InputError(f"{method}: n_jobs must be a non-zero whole number (joblib's convention), got {n_jobs!r}")
+    check_n_jobs(n_jobs, method=method)
     return permutations
 
 
@@ -190,10 +191,7 @@ def _run(permutations: int, seed, n: int, kernel, n_jobs: int, width: int) -> np
     jobs = _streams(permutations, seed)
     if n_jobs == 1 or len(jobs) == 1:
         return np.concatenate([_stream_stats(s, size, n, kernel) for s, size in jobs], axis=0)
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    groups = np.array_split(np.arange(len(jobs)), min(len(jobs), 2 * effective_n_jobs(n_jobs)))
-    parts = Parallel(n_jobs=n_jobs)(delayed(_streams_stats)([jobs[i] for i in g], n, kernel) for g in groups)
+    parts = pmap(partial(_streams_stats, n=n, kernel=kernel), groups(jobs, n_jobs), n_jobs=n_jobs)
     return np.concatenate(parts, axis=0)
 
 

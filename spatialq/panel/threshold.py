@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -30,6 +31,7 @@ import pandas as pd
 from .._data import long_frame
 from .._guards import InputError, check_condition, check_min_units, check_not_constant
 from .._ols import ols
+from .._parallel import groups, pmap
 from .._results import Result, provenance
 
 __all__ = ["ThresholdResult", "critical_value", "threshold_panel"]
@@ -523,15 +525,9 @@ def threshold_panel(
             fitted = Xn @ b
             resid = yt - fitted
             seeds = streams[k - 1].spawn(bootstrap)
-            if n_jobs == 1:
-                Fs = _replicates(d, fitted, resid, k, seeds)
-            else:
-                from joblib import Parallel, delayed
-
-                chunks = [c for c in np.array_split(np.arange(bootstrap), max(1, abs(int(n_jobs))) * 4) if len(c)]
-                parts = Parallel(n_jobs=n_jobs)(delayed(_replicates)(d, fitted, resid, k, [seeds[i] for i in c])
-                                                for c in chunks)
-                Fs = np.concatenate(parts)
+            parts = pmap(partial(_replicates, d, fitted, resid, k), groups(seeds, n_jobs, per_worker=4),
+                         n_jobs=n_jobs)
+            Fs = np.concatenate(parts)
             p = float(np.mean(Fs >= F))
             c10, c5, c1 = np.quantile(Fs, [0.90, 0.95, 0.99])
         else:
