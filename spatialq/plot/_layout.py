@@ -166,7 +166,7 @@ def _backdrop(ax, members):
 
 
 def _furniture(ax, loc: str, km: float | None, north: bool, margin_pt: float = 6.0) -> list:
-    """North arrow above a scale bar with its label below the bar, in a block anchored at ``loc``."""
+    """North arrow left of a scale bar whose label is below the bar, in a block anchored at ``loc``."""
     from matplotlib.lines import Line2D
     from matplotlib.transforms import offset_copy
 
@@ -174,10 +174,10 @@ def _furniture(ax, loc: str, km: float | None, north: bool, margin_pt: float = 6
     x0, x1 = ax.get_xlim()
     bar = (km * 1000.0 / abs(x1 - x0)) if km else 0.0  # axes fraction (data limits are fixed)
     pad, label_h, gap, tick = 4.0, 8.0, 2.5, 3.5
-    arrow_h, n_h = 16.0, 10.0
-    bar_y = pad + label_h + gap if km else 0.0
-    height = (bar_y + tick + 4.0 if km else 0.0) + ((pad + n_h + arrow_h) if north else 0.0) + pad
-    width_pt = 2 * pad + (0.0 if km else 14.0)
+    arrow_h, n_h, arrow_w = 15.0, 10.0, 12.0
+    north_w = arrow_w + (6.0 if km else 0.0) if north else 0.0
+    height = 2 * pad + max(n_h + arrow_h if north else 0.0, label_h + gap + tick if km else 0.0)
+    width_pt = 2 * pad + north_w  # plus ``bar`` in axes fraction
     vert, horiz = loc.split() if " " in loc else ("center", loc)
     fx = {"left": 0.0, "center": 0.5 - bar / 2, "right": 1.0 - bar}[horiz]
     ox = {"left": margin_pt, "center": -width_pt / 2, "right": -margin_pt - width_pt}[horiz]
@@ -189,20 +189,19 @@ def _furniture(ax, loc: str, km: float | None, north: bool, margin_pt: float = 6
 
     arts: list = []
     if km:
-        t = at(pad, bar_y)
+        t = at(pad + north_w, pad + label_h + gap)
         arts.append(Line2D([fx, fx + bar], [fy, fy], transform=t, color="black", linewidth=1.6,
                            solid_capstyle="butt"))
         arts.append(Line2D([fx, fx + bar / 2, fx + bar], [fy, fy, fy], transform=t, linestyle="none", color="black",
                            marker=2, markersize=tick + 0.8, markeredgewidth=0.8))  # ticks up from the bar
         for a in arts:
             ax.add_artist(a)
-        arts.append(ax.text(fx + bar / 2, fy, f"{km:g} km", transform=at(pad, pad), ha="center", va="bottom",
-                            fontsize=7))
+        arts.append(ax.text(fx + bar / 2, fy, f"{km:g} km", transform=at(pad + north_w, pad), ha="center",
+                            va="bottom", fontsize=7))
     if north:
-        base = bar_y + tick + 4.0 if km else 0.0
-        cx = pad + 7.0
-        arts.append(ax.annotate("N", xy=(fx, fy), xycoords=at(cx, base + pad + n_h + arrow_h), xytext=(fx, fy),
-                                textcoords=at(cx, base + pad), ha="center", va="bottom", fontsize=9,
+        cx = pad + arrow_w / 2
+        arts.append(ax.annotate("N", xy=(fx, fy), xycoords=at(cx, pad + n_h + arrow_h), xytext=(fx, fy),
+                                textcoords=at(cx, pad), ha="center", va="bottom", fontsize=9,
                                 arrowprops=dict(facecolor="black", edgecolor="black", width=2.2, headwidth=7,
                                                 headlength=7, shrink=0.0)))
     for a in arts:

@@ -43,9 +43,18 @@ def luma(color) -> float:
     return 0.299 * r + 0.587 * g + 0.114 * b
 
 
+def _near_white(color) -> bool:
+    """Light (luma ≥ :data:`NEAR_WHITE`) and colourless (channel spread < 0.1): white or a whisper of grey."""
+    from matplotlib.colors import to_rgb
+
+    rgb = to_rgb(color)
+    return luma(color) >= NEAR_WHITE and max(rgb) - min(rgb) < 0.1
+
+
 def visible_colors(colors: dict) -> dict:
-    """Category colours with near-white fills (luma ≥ :data:`NEAR_WHITE`) replaced by :data:`NEAR_WHITE_FILL`."""
-    return {k: (NEAR_WHITE_FILL if luma(c) >= NEAR_WHITE else c) for k, c in colors.items()}
+    """Category colours with near-white grey fills (e.g. "not significant" in ``#eeeeee``) replaced by
+    :data:`NEAR_WHITE_FILL`; pale but coloured fills (the first class of a sequential ramp) are kept."""
+    return {k: (NEAR_WHITE_FILL if _near_white(c) else c) for k, c in colors.items()}
 
 
 def auto_edgecolor(cmap, categorical: bool) -> str:
@@ -197,7 +206,7 @@ def china_map(
 
     Notes
     -----
-    Near-white category fills (luma ≥ 0.93, e.g. a "not significant" class in ``#eeeeee``) are drawn in
+    Near-white grey category fills (luma ≥ 0.93, e.g. a "not significant" class in ``#eeeeee``) are drawn in
     :data:`NEAR_WHITE_FILL`; missing values are hatched.  The legend, north arrow and scale bar sit on a
     white, slightly transparent frame where they cover no unit, and unit labels do not overlap (labels of
     small units move aside with a leader line); these placements are redone when the figure's layout
