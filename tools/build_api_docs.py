@@ -17,7 +17,7 @@ from pathlib import Path
 
 MODULES = ["geometry", "io", "weights", "paneldata", "index", "inequality", "density", "density_conditional",
            "hotspot", "ellipse", "markov", "detector", "regression", "local", "panel", "policy", "network",
-           "efficiency", "interop", "formula", "report", "plot", "study", "datasets"]
+           "efficiency", "batch", "interop", "formula", "report", "plot", "study", "datasets"]
 PAGE = {"index": "indices"}  # api/index.md would collide with the section's index page
 ROOT = Path(__file__).resolve().parents[1]
 
