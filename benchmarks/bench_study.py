@@ -4,13 +4,24 @@ Baseline (same process, same data): the demo study's computations called directl
 weights, KDE, Moran, LISA, Gi*, ellipses, Dagum, Theil, convergence, Markov, spatial Markov, coupling,
 detector, three panel models — without writing anything. The study run adds validation, tables in three
 formats, 18 figures and the index page; the ratio is the cost of the publication output.
-Also: the demo study at prefecture level (367 units) to show how the maps scale.
+Also: the demo study at prefecture level (367 units) to show how the maps scale, and the same study with
+``n_jobs=2`` (analyses drawn and written in two loky worker processes; the files are byte-identical).
 
-Run: python benchmarks/bench_study.py   (prints a table; nothing is asserted)
+Every case runs in a fresh Python process (benchmarks/_subprocess.py) after a warm-up (the province study,
+serial: imports, font cache), so its peak RSS is its own; for ``n_jobs=2`` the workers start inside the timed
+run (as they do for ``spatialq run --n-jobs 2``) and the peak RSS of the largest worker is shown too.
+
+Run: python benchmarks/bench_study.py [--repeat 3] [--levels province,prefecture]
+(prints a table of medians; nothing is asserted)
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import resource
+import statistics
+import sys
 import tempfile
 import time
 import warnings
@@ -58,7 +69,7 @@ def api_baseline(level: str) -> float:
     return time.perf_counter() - t0
 
 
-def study_run(level: str, tmp: Path) -> tuple[float, object]:
+def study_run(level: str, tmp: Path, n_jobs: int = 1) -> tuple[float, object]:
     from spatialq import study
     from spatialq.datasets import synthetic_urbanisation
     from spatialq.demo import write_demo_input
@@ -71,26 +82,60 @@ def study_run(level: str, tmp: Path) -> tuple[float, object]:
         text = text.replace('level = "province"', 'level = "prefecture"').replace("k = [3, 4, 5]", "k = [4, 5, 6]")
         path.write_text(text, encoding="utf-8")
     t0 = time.perf_counter()
-    res = study.run(path, out=tmp / level / "out", progress=False)
+    res = study.run(path, out=tmp / level / f"out{n_jobs}", progress=False, n_jobs=n_jobs)
     return time.perf_counter() - t0, res
 
 
-def main() -> None:
-    rows = []
+def case(name: str, repeat: int) -> dict:
+    """One case (``<level>:api`` or ``<level>:<n_jobs>``) in this process: median seconds, peak RSS (MB)."""
+    level, what = name.split(":")
+    times, extra = [], {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        study_run("province", tmp)  # warm-up: imports, mapclassify, font cache
-        for level in ("province", "prefecture"):
-            base = api_baseline(level)
-            secs, res = study_run(level, tmp)
-            nt = sum(o.kind == "table" for o in res.outputs)
-            nf = sum(o.kind == "figure" for o in res.outputs)
-            slow = res.timings.sort_values("seconds", ascending=False).head(3)
-            rows.append((level, base, secs, nt, nf, ", ".join(f"{r.step} {r.seconds:.1f}s" for r in slow.itertuples())))
-    print(f"{'level':<11}{'API only s':>11}{'study s':>9}{'ratio':>7}{'tables':>8}{'figures':>8}  slowest steps")
-    for level, base, secs, nt, nf, slow in rows:
-        print(f"{level:<11}{base:>11.2f}{secs:>9.2f}{secs / base:>7.1f}{nt:>8}{nf:>8}  {slow}")
+        study_run("province", tmp / "warm")  # warm-up: imports, mapclassify, font cache
+        for _ in range(repeat):
+            if what == "api":
+                times.append(api_baseline(level))
+                continue
+            secs, res = study_run(level, tmp, n_jobs=int(what))
+            times.append(secs)
+            extra = {"tables": sum(o.kind == "table" for o in res.outputs),
+                     "figures": sum(o.kind == "figure" for o in res.outputs),
+                     "slowest": ", ".join(f"{r.step} {r.seconds:.1f}s" for r in
+                                          res.timings.sort_values("seconds", ascending=False).head(3).itertuples())}
+    return {"seconds": statistics.median(times), "first": times[0],
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, **extra}
+
+
+def main() -> None:
+    from _subprocess import in_subprocess
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--case")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--levels", default="province,prefecture")
+    args = ap.parse_args()
+    if args.case:
+        print(json.dumps(case(args.case, args.repeat)))
+        return
+    keys = ("seconds", "first", "maxrss_mb", "child_mb")
+    print(f"median of {args.repeat} run(s) per case, each case in a fresh process; the machine may be shared "
+          "(timings noisy)")
+    print(f"{'level':<11}{'API s':>7}{'study s':>9}{'n_jobs=2 s':>11}{'study/API':>10}{'n2/API':>8}{'n1/n2':>7}"
+          f"{'MB API':>8}{'MB n1':>7}{'MB n2':>7}{'MB worker':>10}  outputs; slowest steps (serial)")
+    for level in args.levels.split(","):
+        r = {w: in_subprocess(__file__, f"{level}:{w}", args.repeat, keys) for w in ("api", "1", "2")}
+        a, s1, s2 = r["api"]["seconds"], r["1"]["seconds"], r["2"]["seconds"]
+        print(f"{level:<11}{a:>7.2f}{s1:>9.2f}{s2:>11.2f}{s1 / a:>10.1f}{s2 / a:>8.1f}{s1 / s2:>7.2f}"
+              f"{r['api']['maxrss_mb']:>8.0f}{r['1']['maxrss_mb']:>7.0f}{r['2']['maxrss_mb']:>7.0f}"
+              f"{r['2']['child_mb']:>10.0f}  {r['1'].get('tables', '?')} tables, {r['1'].get('figures', '?')} "
+              f"figures; {r['1'].get('slowest', r['1'].get('error', ''))}")
+        for w, v in r.items():
+            if "error" in v:
+                print(f"    {level}:{w} failed: {v['error']}")
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     main()

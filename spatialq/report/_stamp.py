@@ -14,6 +14,7 @@ same study — serial or parallel — write byte-identical files.
 from __future__ import annotations
 
 import datetime
+import io
 import os
 import re
 import zipfile
@@ -40,26 +41,22 @@ def pin_zip(path: Path) -> None:
     """Rewrite the ZIP archive ``path`` with the :func:`source_date` time on every member and in the
     ``dcterms:created`` / ``dcterms:modified`` core properties; nothing happens when it is unset.
 
-    The rewritten archive replaces ``path`` through a temporary file in the same folder and a rename.
+    The archive is rebuilt in memory and written over ``path`` (as the writer wrote it: in place).
     """
     when = source_date()
     if when is None:
         return
     path = Path(path)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    tmp = path.with_name(f".{path.name}.pin-{os.getpid()}")
-    try:
-        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as dst:
-            for info in src.infolist():
-                data = src.read(info)
-                if info.filename == _CORE:
-                    data = _STAMP.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
-                out = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-                out.compress_type = info.compress_type
-                out.external_attr = info.external_attr
-                out.create_system = 0
-                dst.writestr(out, data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == _CORE:
+                data = _STAMP.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
+            out = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            out.compress_type = info.compress_type
+            out.external_attr = info.external_attr
+            out.create_system = 0
+            dst.writestr(out, data)
+    path.write_bytes(buf.getvalue())

@@ -342,7 +342,7 @@ def _run_analyses(ctx: Context, spec: Study, timings: list, warned: list, say, n
     """The analyses, level by level (:func:`spatialq.study.schedule.levels`); within a level concurrently
     when ``n_jobs > 1``; results adopted in study-file order."""
     from .._parallel import pmap
-    from .schedule import Job, Shared, adopt, levels, plain_study, rc_snapshot, run_one
+    from .schedule import Job, Shared, adopt, levels, pack, plain_study, rc_snapshot, run_one
 
     total = first + len(spec.analyses)
     shared = Shared(study=plain_study(spec), prepared=ctx.prepared, folder=ctx.folder, lang=ctx.lang,
@@ -358,9 +358,12 @@ def _run_analyses(ctx: Context, spec: Study, timings: list, warned: list, say, n
                         "writing": done.writing})
         ctx.write_seconds += done.writing
 
+    if n_jobs != 1 and _threads():  # pyplot and warning capture are not thread-safe: workers must be processes
+        say("note: joblib's active backend runs threads; the analyses run one after the other")
+        n_jobs = 1
     for level in levels(spec.analyses):
         jobs = [Job(pos, spec.analyses[pos][0], dict(spec.analyses[pos][1]), ctx.data.copy(deep=False), shared)
-                for pos in level]
+                for pos in level]  # (``shared`` is the same object in every level: the set-up is done)
         if n_jobs == 1 or len(jobs) == 1:
             for job in jobs:
                 say(f"[{first + job.pos + 1:>2}/{total}] {job.name} …")
@@ -370,9 +373,16 @@ def _run_analyses(ctx: Context, spec: Study, timings: list, warned: list, say, n
             continue
         say(f"[{first + level[0] + 1:>2}–{first + level[-1] + 1}/{total}] {', '.join(j.name for j in jobs)} "
             f"(in {n_jobs} processes) …")
-        for done in pmap(run_one, jobs, n_jobs=n_jobs):
+        for done in pmap(run_one, pack(jobs), n_jobs=n_jobs, prefer="processes"):
             take(done)
             say(_done_line(done.name, done.seconds, done.writing))
+
+
+def _threads() -> bool:
+    """Whether joblib's active backend (``joblib.parallel_config``) would run workers as threads."""
+    from joblib.parallel import ThreadingBackend, get_active_backend
+
+    return isinstance(get_active_backend()[0], ThreadingBackend)
 
 
 def _versions() -> dict:

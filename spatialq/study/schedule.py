@@ -42,7 +42,7 @@ from .analyses import REGISTRY
 from .output import slug
 from .spec import Study
 
-__all__ = ["Done", "Job", "Shared", "adopt", "levels", "plain_study", "run_one"]
+__all__ = ["Done", "Job", "Shared", "adopt", "levels", "pack", "plain_study", "run_one"]
 
 _RC_SKIP = frozenset({"backend", "backend_fallback", "interactive"})
 
@@ -108,13 +108,40 @@ class Shared:
 
 @dataclass(frozen=True)
 class Job:
-    """One analysis: its position in the study file, name, options and the data it starts from."""
+    """One analysis: its position in the study file, name, options and the data it starts from.
+
+    ``shared`` goes to an analysis run in the main process as it is; to a worker as ``blob`` (the pickle of
+    :class:`Shared`, made once per level): a worker unpickles it once and keeps it while ``token`` is the
+    same, so the boundaries, weights and data cross once per worker rather than once per analysis."""
 
     pos: int
     name: str
     opts: dict
     data: pd.DataFrame
-    shared: Shared
+    shared: Shared | None = None
+    blob: bytes | None = None
+    token: str = ""
+
+
+#: A worker's copy of the last :class:`Shared` it received (token, object).
+_SHARED: list = []
+
+
+def pack(jobs: list[Job]) -> list[Job]:
+    """The jobs with ``Shared`` replaced by one pickle of it, for worker processes."""
+    if not jobs:
+        return jobs
+    blob = pickle.dumps(jobs[0].shared, protocol=pickle.HIGHEST_PROTOCOL)
+    token = f"{os.getpid()}-{time.monotonic_ns()}"
+    return [replace(j, shared=None, blob=blob, token=token) for j in jobs]
+
+
+def _shared(job: Job) -> Shared:
+    if job.shared is not None:
+        return job.shared
+    if not _SHARED or _SHARED[0] != job.token:
+        _SHARED[:] = [job.token, pickle.loads(job.blob)]
+    return _SHARED[1]
 
 
 @dataclass
@@ -187,7 +214,7 @@ def run_one(job: Job) -> Done:
     (so that the main process raises the first one in study-file order)."""
     from .runner import Context
 
-    sh = job.shared
+    sh = _shared(job)
     in_worker = os.getpid() != sh.parent
     scratch = sh.folder.inside(sh.folder.staging / f".step{job.pos:03d}-{slug(job.name)}")
     scratch.mkdir()
@@ -244,7 +271,7 @@ def adopt(ctx, done: Done) -> None:
         files = []
         for p in o.files:
             target = ctx.folder.inside(staging / sub / f"{prefix}{n:02d}_{p.name.split('_', 1)[1]}")
-            os.replace(ctx.folder.inside(p), target)
+            os.rename(ctx.folder.inside(p), target)  # a new name inside the staging folder: nothing is replaced
             files.append(target)
         ctx.outputs.append(replace(o, files=tuple(files)))
     ctx.notes += done.notes
