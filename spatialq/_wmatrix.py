@@ -24,7 +24,7 @@ from libpysal.weights import W
 
 from ._guards import InputError, at
 
-__all__ = ["ISLAND_FIX", "AlignedCache", "IslandError", "aligned", "check_no_islands", "island_error"]
+__all__ = ["ISLAND_FIX", "AlignedCache", "IslandError", "aligned", "check_no_islands", "island_error", "row_sums"]
 
 #: How to fix a weights matrix with islands: the same words in every error about islands.
 ISLAND_FIX = ("build W with islands='nearest' (links each island to the closest unit by boundary distance) "
@@ -146,11 +146,13 @@ def aligned(w, ids, *, transform: str = "r", method: str | None = None, period=N
     if transform == "b":
         m.data[:] = 1.0
     elif transform == "r":
-        rs = _row_sums(m)
+        rs = row_sums(m)
         if np.any(rs == 0):  # links that cancel (negative weights): no row to standardise
             bad = ids[np.flatnonzero(rs == 0)[:10]].tolist()
             raise InputError(f"{head}the weights of {bad} sum to zero{at(period)}; they cannot be row-standardised")
-        _scale_rows(m, 1.0 / rs)
+        # diags @ m (not an in-place scaling: scipy's product stores each row's links in its own order, and
+        # spatial models' likelihoods are compared with other software to the last digits that order moves)
+        m = _csr(sp.diags(1.0 / rs) @ m)
     return m
 
 
@@ -184,15 +186,19 @@ def _blocks(m: sp.csr_matrix):
         yield r0, r1, int(m.indptr[r0]), int(m.indptr[r1])
 
 
-def _row_sums(m: sp.csr_matrix) -> np.ndarray:
-    return np.asarray(m.sum(axis=1)).ravel()
-
-
-def _scale_rows(m: sp.csr_matrix, factor: np.ndarray) -> None:
-    """Multiply row i of ``m`` by ``factor[i]`` in place (what ``diags(factor) @ m`` gives, without a new matrix)."""
+def row_sums(m: sp.csr_matrix, power: int = 1) -> np.ndarray:
+    """Σ_j w_ij^power for each row of a CSR matrix, in blocks of rows: no new sparse matrix (``m.multiply(m)``
+    would copy all links) and no per-link temporary beyond a block.  Each row is reduced as scipy's
+    ``m.sum(axis=1)`` reduces it (``np.add.reduceat`` over the row's stored values), so ``power=1`` gives the
+    same numbers bit for bit, and ``power=2`` those of ``m.multiply(m).sum(axis=1)``."""
+    out = np.zeros(m.shape[0])
     counts = np.diff(m.indptr)
     for r0, r1, a, b in _blocks(m):
-        m.data[a:b] *= np.repeat(factor[r0:r1], counts[r0:r1])
+        full = r0 + np.flatnonzero(counts[r0:r1])
+        if full.size:
+            vals = m.data[a:b] if power == 1 else m.data[a:b] ** power
+            out[full] = np.add.reduceat(vals, m.indptr[full] - a)
+    return out
 
 
 def _drop_diagonal(m: sp.csr_matrix) -> None:

@@ -212,3 +212,17 @@ def test_aligned_cache_compares_id_arrays():
     assert cache(list(ids)) is first
     other = cache(ids[::-1])
     assert other is not first and (other != aligned(w, ids[::-1])).nnz == 0
+
+
+def test_row_sums_equal_scipy_bit_for_bit(monkeypatch):
+    import spatialq._wmatrix as wm
+    from spatialq._wmatrix import row_sums
+
+    a = sp.random(500, 500, density=0.02, format="csr", random_state=2)
+    a = sp.csr_matrix(a + sp.eye(500, k=3))
+    a[7, :] = 0.0
+    a.eliminate_zeros()  # an empty row
+    for block in (13, 1 << 20):
+        monkeypatch.setattr(wm, "ROW_BLOCK", block)
+        np.testing.assert_array_equal(row_sums(a), np.asarray(a.sum(axis=1)).ravel())
+        np.testing.assert_array_equal(row_sums(a, 2), np.asarray(a.multiply(a).sum(axis=1)).ravel())
