@@ -39,14 +39,19 @@ import scipy.sparse.linalg as spla
 DENSE_LIMIT = 2000
 #: Rademacher probes of the stochastic traces.
 PROBES = 200
-#: Probes with the Monte Carlo log-determinant (N beyond the exact reach): the relative Monte Carlo error of a
-#: trace falls like 1/√(N·probes), so 30 probes at N = 200,000 are more precise than 200 at N = 30,000.
+#: The relative Monte Carlo error of a trace falls like 1/√(N·probes): beyond FULL_PROBES_UP_TO units the probes
+#: shrink as PROBES·FULL_PROBES_UP_TO/N (at least LARGE_PROBES), keeping N·probes ≥ 4e6; the error is stated.
+FULL_PROBES_UP_TO = 20_000
 LARGE_PROBES = 30
 
 
 def probes_for(logdet) -> int:
-    """Probes of the stochastic traces for this log-determinant (PROBES, LARGE_PROBES with ``"mc"``)."""
-    return LARGE_PROBES if logdet.method == "mc" else PROBES
+    """Probes of the stochastic traces at this N (PROBES up to FULL_PROBES_UP_TO units, fewer beyond)."""
+    if logdet.n <= FULL_PROBES_UP_TO:
+        return PROBES
+    return max(LARGE_PROBES, round(PROBES * FULL_PROBES_UP_TO / logdet.n))
+
+
 _NNZ_BUDGET = 4_000_000
 
 

@@ -1,0 +1,165 @@
+"""Spatial ML at large N: the Monte Carlo log-determinant within its stated bound, the ρ interval without ARPACK,
+the reused LU ordering and the CG solves, and the approximate path against the exact one (issue 18)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from spatialq._guards import InputError
+from spatialq._spml import _logdet
+from spatialq._spml._approx import ApproxLogDet
+from spatialq._spml._logdet import LogDet
+
+
+def _queen(rows: int, cols: int) -> sp.csr_matrix:
+    idx = np.arange(rows * cols).reshape(rows, cols)
+    r, c = [], []
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                a = idx[max(0, -di):rows - max(0, di), max(0, -dj):cols - max(0, dj)]
+                b = idx[max(0, di):rows - max(0, -di), max(0, dj):cols - max(0, -dj)]
+                r.append(a.ravel())
+                c.append(b.ravel())
+    n = rows * cols
+    return sp.csr_matrix((np.ones(sum(map(len, r))), (np.concatenate(r), np.concatenate(c))), shape=(n, n))
+
+
+def _rs(C):
+    return sp.csr_matrix(sp.diags(1 / np.asarray(C.sum(axis=1)).ravel()) @ C)
+
+
+def _knn(n: int, k: int, seed: int = 0) -> sp.csr_matrix:
+    from scipy.spatial import cKDTree
+
+    pts = np.random.default_rng(seed).uniform(size=(n, 2))
+    _, nb = cKDTree(pts).query(pts, k + 1)
+    return sp.csr_matrix((np.ones(n * k), (np.repeat(np.arange(n), k), nb[:, 1:].ravel())), shape=(n, n))
+
+
+@pytest.fixture(scope="module")
+def lattices():
+    out = {}
+    for rows, cols in ((50, 60), (141, 142)):
+        C = _queen(rows, cols)
+        out[rows * cols] = (_rs(C), C)
+    return out
+
+
+@pytest.mark.parametrize("n", [3000, 20022])
+def test_chebyshev_logdet_within_its_bound(lattices, n):
+    W, C = lattices[n]
+    exact = LogDet(W, base=C, method="lu")
+    approx = LogDet(W, base=C, method="mc", seed=3)
+    assert approx.approx.kind == "chebyshev"
+    for rho in (-0.6, 0.3, 0.6, 0.9):
+        err = abs(approx(rho) - exact(rho))
+        assert err <= approx.bound(rho), (rho, err, approx.bound(rho))
+        assert approx.bound(rho) < 0.02 * abs(exact(rho)) + 0.1  # the bound is informative, not vacuous
+    assert "95 % interval" in approx.describe(0.5) and "Chebyshev" in approx.describe(0.5)
+
+
+def test_power_series_logdet_within_its_bound_for_a_non_symmetric_w():
+    W = _rs(_knn(3000, 6))
+    exact = LogDet(W, method="lu")
+    approx = LogDet(W, method="mc", seed=1)
+    assert approx.approx.kind == "series"
+    for rho in (-0.5, 0.4, 0.8):
+        assert abs(approx(rho) - exact(rho)) <= approx.bound(rho)
+
+
+def test_derivatives_and_power_traces_of_the_approximation(lattices):
+    W, _ = lattices[3000]
+    a = ApproxLogDet(W, real_spectrum=True, order=50, draws=10, seed=0)
+    for rho in (-0.7, 0.0, 0.45, 0.85):
+        h = 1e-4
+        f = [a(rho + i * h) for i in (-2, -1, 0, 1, 2)]
+        d1 = (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * h)
+        d2 = (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * h * h)
+        g1, g2 = a.d12(rho)
+        assert g1 == pytest.approx(d1, rel=1e-6, abs=1e-6)
+        assert g2 == pytest.approx(d2, rel=1e-4, abs=1e-3)
+    # power traces from the Chebyshev moments: exact for j ≤ 2, and tr(W^j) within MC error of the exact
+    pt = a.power_traces()
+    assert pt[:3] == pytest.approx([3000, 0.0, float(W.multiply(W.T).sum())], abs=1e-8)
+    exact5 = float((W @ W @ W @ W @ W).diagonal().sum())
+    assert pt[5] == pytest.approx(exact5, rel=0.05)
+
+
+def test_interval_without_arpack_for_row_standardised_symmetric_similar_w(lattices, monkeypatch):
+    W, C = lattices[3000]
+
+    def boom(*a, **k):
+        raise AssertionError("ARPACK called")
+
+    monkeypatch.setattr(_logdet.spla, "eigsh", boom)
+    monkeypatch.setattr(_logdet.spla, "eigs", boom)
+    ld = LogDet(W, base=C, method="lu")
+    assert ld.interval == pytest.approx((-1.0, 1.0), abs=1e-9)
+    assert "row-standardised" in ld.interval_rule
+    monkeypatch.undo()
+    # a non-symmetric W keeps the eigenvalue interval (ARPACK), as before
+    Wk = _rs(_knn(300, 5))
+    lk, ek = LogDet(Wk, method="lu"), LogDet(Wk, method="eigen")
+    assert lk.interval[0] == pytest.approx(ek.interval[0], rel=1e-6)
+
+
+def test_lu_ordering_reused_and_solvers_agree(lattices):
+    W, C = lattices[3000]
+    ld = LogDet(W, base=C, method="lu")
+    ref = [float(np.sum(np.log(np.abs(spla.splu(sp.identity(3000, format="csc") - r * W.tocsc()).U.diagonal()))))
+           for r in (0.2, 0.7)]
+    assert ld(0.2) == pytest.approx(ref[0], rel=1e-12)
+    perm = ld._perm.copy()
+    assert ld(0.7) == pytest.approx(ref[1], rel=1e-12)
+    assert np.array_equal(perm, ld._perm)  # ordering found once
+    b = np.random.default_rng(0).normal(size=(3000, 3))
+    A = (sp.identity(3000) - 0.7 * W).toarray()
+    for trans, M in (("N", A), ("T", A.T)):
+        x_lu = ld.solver(0.7)(b, trans=trans)
+        assert np.allclose(M @ x_lu, b, atol=1e-10)
+        x_cg = LogDet(W, base=C, method="mc").solver(0.7)(b, trans=trans)
+        assert np.allclose(M @ x_cg, b, atol=1e-8)
+
+
+def test_mc_is_seeded_auto_switches_and_bad_option_is_named(lattices, monkeypatch):
+    W, C = lattices[3000]
+    a, b = LogDet(W, base=C, method="mc", seed=5), LogDet(W, base=C, method="mc", seed=5)
+    assert a(0.5) == b(0.5)
+    assert LogDet(W, base=C, method="mc", seed=6)(0.5) != a(0.5)
+    monkeypatch.setattr(_logdet, "LU_LIMIT", 2000)
+    assert LogDet(W, base=C).method == "mc"
+    with pytest.raises(InputError, match="logdet"):
+        LogDet(W, method="cholesky")
+
+
+def _frame(rows, cols, seed=0):
+    from libpysal.weights import lat2W
+
+    w = lat2W(rows, cols, rook=False)
+    n = rows * cols
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)}, index=pd.Index(range(n), name="adcode"))
+    m = _rs(sp.csr_matrix(w.sparse, dtype=float))
+    rhs = 1 + df.x1 - df.x2 + m @ (0.5 * df.x1.to_numpy()) + rng.normal(size=n)
+    df["y"] = spla.spsolve(sp.csc_matrix(sp.identity(n) - 0.45 * m), rhs)
+    return df, w
+
+
+@pytest.mark.parametrize("model", ["sar", "sem"])
+def test_approximate_path_agrees_with_exact_at_3000(model):
+    from spatialq import regression
+
+    df, w = _frame(50, 60)
+    ex = regression.spatial_model(df, "y ~ x1 + x2", w, model=model, logdet="lu", n_draws=200, tests=False)
+    ap = regression.spatial_model(df, "y ~ x1 + x2", w, model=model, logdet="mc", n_draws=200, tests=False)
+    z = np.abs((ap.params - ex.params) / ex.std_errors)
+    assert z.max() < 0.1  # estimates within a tenth of a standard error
+    assert np.max(np.abs(ap.std_errors / ex.std_errors - 1)) < 5e-3
+    assert abs(ap.loglik - ex.loglik) <= 2 * ap.logdet_bound
+    assert ex.logdet_bound == 0 and ap.logdet_bound > 0
+    assert "Monte Carlo" in ap.summary() and ap.meta.options["logdet"] == "mc"
