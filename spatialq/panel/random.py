@@ -175,6 +175,49 @@ def _hessian(f, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, d: float
     return est[0]
 
 
+def _gradient(f, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, d: float = 0.05, r: int = 5) -> np.ndarray:
+    """Gradient of f at x by central differences with Richardson extrapolation (the steps of :func:`_hessian`)."""
+    x = np.asarray(x, float)
+    h0 = d * np.maximum(np.abs(x), 1e-2)
+    h0 = np.minimum(h0, 0.5 * np.minimum(x - lower, upper - x))
+    est = []
+    for k in range(r):
+        h = h0 / 2.0 ** k
+        est.append(np.array([(f(x + h[i] * e) - f(x - h[i] * e)) / (2 * h[i]) for i, e in enumerate(np.eye(len(x)))]))
+    for m in range(1, r):
+        c = 4.0 ** m
+        est = [(c * est[k + 1] - est[k]) / (c - 1) for k in range(len(est) - 1)]
+    return est[0]
+
+
+def _polish(f, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, steps: int = 4) -> np.ndarray:
+    """Newton steps on the score of a maximum found by value comparisons.
+
+    Near the maximum the log-likelihood is flat to rounding in φ (½·|∂²ℓ/∂φ²|·δφ² < ε·|ℓ| for δφ up to ~1e-6),
+    so any optimiser that compares values stops somewhere in that flat band, at a point that depends on the
+    machine's rounding.  The score (Richardson central differences, error ~ε·|ℓ|/h) still resolves φ to ~1e-9:
+    Newton on it makes the estimate a property of the likelihood, not of the platform.  A step is taken only
+    inside the box, with a negative definite Hessian and no loss of log-likelihood beyond rounding.
+    """
+    x = np.asarray(x, float)
+    fx = f(x)
+    for _ in range(steps):
+        H = _hessian(f, x, lower, upper)
+        if not np.all(np.isfinite(H)) or np.any(np.linalg.eigvalsh(H) >= 0):
+            break
+        step = -np.linalg.solve(H, _gradient(f, x, lower, upper))
+        new = x + step
+        if np.any(new <= lower) or np.any(new >= upper):
+            break
+        fn = f(new)
+        if not np.isfinite(fn) or fn < fx - 1e-13 * max(1.0, abs(fx)):
+            break
+        x, fx = new, fn
+        if np.all(np.abs(step) <= 1e-12 * np.maximum(1.0, np.abs(x))):
+            break
+    return x
+
+
 def spatial_panel_re(
     df: pd.DataFrame,
     formula: str,
@@ -282,7 +325,8 @@ def spatial_panel_re(
                           options={"xatol": 1e-12, "fatol": 1e-14, "maxiter": 4000})
     z = r.x if r.fun <= best.fun else best.x
     z[1] = min(max(z[1], lo), hi)
-    phi, spv = float(np.exp(z[0])), float(z[1])
+    phi, spv = _polish(lik, np.array([np.exp(z[0]), z[1]]), np.array([0.0, lo]), np.array([np.inf, hi]))
+    phi, spv = float(phi), float(spv)
     beta, sigma2, XtX, _ = lik.gls(phi, spv)
     cov_beta = sigma2 * np.linalg.inv(XtX)
     H = _hessian(lik, np.array([phi, spv]), np.array([0.0, lo]), np.array([np.inf, hi]))
