@@ -5,6 +5,11 @@ measured separately.  Timings are reported, never asserted.
 
     python benchmarks/bench_hotspot.py            # all tasks (a few minutes; esda at 1M units ≈ 1 min)
     python benchmarks/bench_hotspot.py --small    # skip the million-unit task
+
+Permutation tasks run spatialq with n_jobs = 1 and n_jobs = 2 (same numbers, tested); esda is warmed up (its
+numba functions compiled on a small problem) before the clock starts, spatialq likewise ("first call" shows
+the cold start).  The statistic itself (z or I) must agree ("same" column); p-values differ by Monte Carlo
+error only (different random draws).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import time
 
 TASKS = {
     "gi_1m_analytic": "Gi* analytic, 1,000,000 units, k = 8 (weights included)",
-    "gi_100k_perm": "Gi* 999 permutations, 100,000 units, k = 8",
+    "moran_100k_perm": "global Moran 999 permutations, 100,000 units, k = 8",
+    "local_100k_perm": "local Moran 999 permutations, 100,000 units, k = 8 (esda warm)",
+    "gi_100k_perm": "Gi* 999 permutations, 100,000 units, k = 8 (esda warm)",
     "gi_counties_perm": "Gi* 999 permutations, 2,848 counties (queen)",
     "first_call": "first call in a fresh process (imports + Gi* 999 perms, counties)",
 }
@@ -38,25 +45,45 @@ def run(task: str, engine: str) -> dict:
     import numpy as np
     import pandas as pd
 
-    if task == "gi_1m_analytic" or task == "gi_100k_perm":
+    if task in ("gi_1m_analytic", "gi_100k_perm", "moran_100k_perm", "local_100k_perm"):
         n = 1_000_000 if task == "gi_1m_analytic" else 100_000
         perms = 0 if task == "gi_1m_analytic" else 999
+        n_jobs = 2 if engine == "spatialq2" else 1
         xy, y = _data(n)
-        t0 = time.perf_counter()  # data generation not timed
-        if engine == "spatialq":
+        if engine.startswith("spatialq"):
             from spatialq import hotspot, weights
 
+            def call(df, m, p):
+                if task == "moran_100k_perm":
+                    return hotspot.moran(df, "y", m, by=None, id="id", permutations=p, seed=1,
+                                         n_jobs=n_jobs).table["I"].to_numpy()
+                if task == "local_100k_perm":
+                    return hotspot.local_moran(df, "y", m, by=None, id="id", permutations=p, seed=1,
+                                               n_jobs=n_jobs).table["Ii"].to_numpy()
+                return hotspot.gi_star(df, "y", m, by=None, id="id", permutations=p, seed=1, breaks=None,
+                                       n_jobs=n_jobs).table["z"].to_numpy()
+
+            if perms:  # warm: compile (or load) the kernels on a small problem
+                call(pd.DataFrame({"id": np.arange(200), "y": y[:200]}), weights.knn_sparse(xy[:200], k=8), 9)
+            t0 = time.perf_counter()  # data generation not timed
             m = weights.knn_sparse(xy, k=8)
-            df = pd.DataFrame({"id": np.arange(n), "y": y})
-            r = hotspot.gi_star(df, "y", m, by=None, id="id", permutations=perms, seed=1, breaks=None).table
-            z = r["z"].to_numpy()
+            z = call(pd.DataFrame({"id": np.arange(n), "y": y}), m, perms)
         else:
             import esda
             import libpysal
 
+            def call(w, v, p):
+                if task == "moran_100k_perm":
+                    return np.array([esda.Moran(v, w, transformation="r", permutations=p, seed=1).I])
+                if task == "local_100k_perm":
+                    return esda.Moran_Local(v, w, transformation="r", permutations=p, seed=1).Is
+                return esda.G_Local(v, w, transform="B", star=True, permutations=p, seed=1).Zs
+
+            if perms:
+                call(libpysal.weights.KNN.from_array(xy[:200], k=8), y[:200], 9)
+            t0 = time.perf_counter()
             w = libpysal.weights.KNN.from_array(xy, k=8)
-            g = esda.G_Local(y, w, transform="B", star=True, permutations=perms, seed=1)
-            z = g.Zs
+            z = call(w, y, perms)
     else:
         import warnings
 
@@ -105,7 +132,8 @@ def main() -> None:
         if args.small and task == "gi_1m_analytic":
             continue
         res = {}
-        for engine in ("spatialq", "esda"):
+        engines = ("spatialq", "spatialq2", "esda") if task.endswith("_perm") else ("spatialq", "esda")
+        for engine in engines:
             t = time.perf_counter()
             out = subprocess.run([sys.executable, __file__, "--task", task, "--engine", engine],
                                  capture_output=True, text=True)
@@ -119,12 +147,15 @@ def main() -> None:
                 and all(abs(a - b) < 1e-9 for a, b in zip(res["spatialq"].get("z_head", []),
                                                          res["esda"].get("z_head", []))))
         rows.append((label, res, same))
-    print(f"{'task':<66}{'spatialq s':>11}{'MB':>7}{'esda s':>9}{'MB':>7}{'ratio':>8}  same z")
+    print(f"{'task':<66}{'spatialq s':>11}{'MB':>7}{'n_jobs=2 s':>11}{'esda s':>9}{'MB':>7}{'ratio':>8}"
+          f"{'ratio 2':>8}  same")
     for label, res, same in rows:
         s, e = res["spatialq"], res["esda"]
-        print(f"{label:<66}{s['seconds']:>11.2f}{s['maxrss_mb']:>7.0f}{e['seconds']:>9.2f}{e['maxrss_mb']:>7.0f}"
-              f"{e['seconds'] / s['seconds']:>7.1f}x  {same}")
-        for engine in ("spatialq", "esda"):
+        s2 = res.get("spatialq2", {"seconds": float("nan")})
+        print(f"{label:<66}{s['seconds']:>11.2f}{s['maxrss_mb']:>7.0f}{s2['seconds']:>11.2f}{e['seconds']:>9.2f}"
+              f"{e['maxrss_mb']:>7.0f}{e['seconds'] / s['seconds']:>7.1f}x{e['seconds'] / s2['seconds']:>7.1f}x"
+              f"  {same}")
+        for engine in res:
             if "error" in res[engine]:
                 print(f"    {engine} failed: {res[engine]['error']}")
 
