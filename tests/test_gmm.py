@@ -36,8 +36,8 @@ def _rel(a, b):
 @pytest.mark.parametrize("key, kw, rho_name, tol", [
     ("stsls", {"model": "sar"}, "Rho", 1e-8),
     ("stsls_robust", {"model": "sar", "robust": "white"}, "Rho", 1e-8),
-    ("gmerrorsar_legacy", {"model": "sem"}, None, 1e-6),
-    ("gstsls", {"model": "sac"}, "Rho_Wy", 1e-6),
+    ("gmerrorsar_legacy", {"model": "sem"}, None, 1e-9),  # λ polished to the moments' minimiser (_kp)
+    ("gstsls", {"model": "sac"}, "Rho_Wy", 1e-9),
 ])
 def test_columbus_equals_spatialreg(columbus, key, kw, rho_name, tol):
     col, w = columbus
@@ -49,8 +49,8 @@ def test_columbus_equals_spatialreg(columbus, key, kw, rho_name, tol):
         assert _rel(r.params[term], ref["coef"][names[term]]) < tol, term
         assert _rel(r.std_errors[term], ref["se"][names[term]]) < tol, term
     assert _rel(r.sigma2, ref["s2"]) < tol
-    if "lambda" in ref:  # λ: the optimisers (spreg: scipy; spatialreg: nlminb) stop ~1e-6 apart
-        assert r.lambda_ == pytest.approx(ref["lambda"], abs=2e-6)
+    if "lambda" in ref:  # spatialreg's nlminb is at the minimiser; spreg's L-BFGS-B alone stops 1e-6 short
+        assert r.lambda_ == pytest.approx(ref["lambda"], abs=1e-9)
         assert "lambda" not in r.params.index  # Kelejian–Prucha: a nuisance parameter without SE
     assert np.isnan(r.loglik)
 
@@ -187,3 +187,53 @@ def test_refusals(columbus):
         spatial_gmm(col.assign(CRIME=1.0), F, w, id="POLYID")
     with pytest.raises(ValueError, match="intercept"):
         spatial_gmm(col, "CRIME ~ INC + HOVAL - 1", w, id="POLYID")
+
+
+@pytest.mark.parametrize("model, cls, w_lags, slx", [("sem", "GM_Error", 1, 0), ("sdem", "GM_Error", 1, 1),
+                                                     ("sac", "GM_Combo", 2, 0), ("sac", "GM_Combo", 3, 1)])
+def test_kp_refit_is_spregs_second_step(columbus, model, cls, w_lags, slx):
+    """spatialq re-solves the Kelejian–Prucha moments to their minimiser (_kp) and redoes spreg's FGLS / GS2SLS
+    step: at spreg's own λ that step reproduces spreg's β and covariance (1e-10), the polished λ has a moment
+    objective no larger than spreg's and a zero derivative, and it is within spreg's stopping distance."""
+    import libpysal
+    import spreg
+
+    from spatialq.regression import _kp
+
+    col, _ = columbus
+    wq = libpysal.weights.Queen.from_dataframe(col, use_index=True, silence_warnings=True)
+    wq.transform = "r"
+    y, x = col[["CRIME"]].to_numpy(float), col[["INC", "HOVAL"]].to_numpy(float)
+    kw = {"w_lags": w_lags} if cls == "GM_Combo" else {}
+    s = getattr(spreg, cls)(y, x, w=wq, slx_lags=slx, **kw)
+    opts = dict(x=x, w_lags=w_lags, slx_vars="All", n_slx=slx)
+    b, V, e, u = _kp.refit(s, wq, model, lam=float(s.betas[-1, 0]), **opts)
+    np.testing.assert_allclose(b, s.betas.ravel(), rtol=1e-10)
+    np.testing.assert_allclose(V, s.vm, rtol=1e-9, atol=1e-12 * np.abs(s.vm).max())
+    np.testing.assert_allclose(e, s.e_filtered.ravel(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(u, s.u.ravel(), rtol=1e-9, atol=1e-9)
+    bp, *_ = _kp.refit(s, wq, model, **opts)  # polished
+    W = wq.sparse.tocsr()
+    Z = np.column_stack([s.x, s.yend]) if cls == "GM_Combo" else s.x
+    if cls == "GM_Combo":
+        from spreg.utils import set_endog
+        q = set_endog(y, x, wq, None, None, w_lags, True, *((1, "All") if slx else ()))[1]
+        H = np.column_stack([s.x, q])
+        Zh = H @ np.linalg.lstsq(H, Z, rcond=None)[0]
+        u0 = y.ravel() - Z @ np.linalg.lstsq(Zh, y.ravel(), rcond=None)[0]
+    else:
+        u0 = y.ravel() - Z @ np.linalg.lstsq(Z, y.ravel(), rcond=None)[0]
+    G, g = _kp.moments(W, u0)
+
+    def obj(lam):  # σ² concentrated out: the moment objective as a function of λ alone
+        r = g - G[:, :2] @ [lam, lam ** 2]
+        s2 = (G[:, 2] @ r) / (G[:, 2] @ G[:, 2])
+        return float(np.sum((r - G[:, 2] * s2) ** 2))
+
+    lam, lam0 = bp[-1], float(s.betas[-1, 0])
+    assert obj(lam) <= obj(lam0)
+    h = 1e-5  # the Newton step left from the polished λ: derivative over curvature (central differences)
+    d1 = (obj(lam + h) - obj(lam - h)) / (2 * h)
+    d2 = (obj(lam + h) - 2 * obj(lam) + obj(lam - h)) / h ** 2
+    assert d2 > 0 and abs(d1 / d2) < 1e-9
+    assert abs(lam - lam0) < 1e-4

@@ -24,6 +24,7 @@ from .._guards import InputError
 from .._results import provenance
 from .._spml import _checks, _engine
 from .._spml._result import SpatialRegressionResult
+from . import _kp
 
 MODELS = ("sar", "sdm", "sem", "sdem", "sac")
 ERRORS = ("kp", "het", "hom")
@@ -126,8 +127,11 @@ def _fit_spreg(model, y, x, Wl, **kw):
                                        "statistic": float(ak[0]), "df": 1, "p": float(ak[1]), "note": "spreg GM_Lag"}]
         u = r.u.ravel()  # σ² = e'e/(n − k) whatever the covariance, as spatialreg's stsls
         return r.betas.ravel(), np.asarray(r.vm), float(u @ u) / (len(u) - len(r.betas)), u, rows
-    e = r.e_filtered.ravel()  # σ² = ε'ε/n of the innovations ε = u − λWu (spreg GM_Error, GM_Combo)
-    return r.betas.ravel(), np.asarray(r.vm), float(e @ e) / len(e), r.u.ravel(), []
+    if kw["errors"] == "kp":  # λ at the exact minimiser of the moments (spreg's L-BFGS-B stops ~1e-6 short): _kp
+        beta, V, e, u = _kp.refit(r, Wl, model, x=x, w_lags=kw["w_lags"], slx_vars=kw["slx_vars"], n_slx=kw["n_slx"])
+    else:
+        beta, V, e, u = r.betas.ravel(), np.asarray(r.vm), r.e_filtered.ravel(), r.u.ravel()
+    return beta, V, float(e @ e) / len(e), u, []  # σ² = ε'ε/n of the innovations ε = u − λWu (GM_Error, GM_Combo)
 
 
 def spatial_gmm(
@@ -201,8 +205,8 @@ def spatial_gmm(
 
     Equals R spatialreg 1.2-6 on Columbus (tests/reference/regression/columbus_gmm.R): ``stsls(W2X = TRUE)``
     and ``stsls(robust = TRUE)`` (coefficients and SEs to 1e-8), ``GMerrorsar(legacy = TRUE)`` (coefficients
-    and SEs to 1e-6, λ to 2e-6: the two optimisers stop at different points), ``gstsls(W2X = TRUE)``
-    (coefficients, λ and SEs to 1e-6) and the effects of ``impacts(stsls)``.
+    and SEs to 1e-9, λ to 1e-9 once λ is solved to the exact minimiser of the moments, see ``_kp``),
+    ``gstsls(W2X = TRUE)`` (coefficients, λ and SEs to 1e-9) and the effects of ``impacts(stsls)``.
 
     Raises
     ------
