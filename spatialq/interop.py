@@ -156,9 +156,10 @@ def to_pysal(obj, df: pd.DataFrame | None = None, w=None, *, id: str | None = No
       model re-fitted with the same formula design, W (aligned by id, transformed as the result records) and
       estimator — ``OLS`` (ols, slx), ``ML_Lag`` (sar, sdm), ``ML_Error`` (sem, sdem), or for GMM results the spreg
       class that produced them (``GM_Lag``, ``GM_Error``/``_Het``/``_Hom``, ``GM_Combo``/``_Het``/``_Hom``; ``TSLS``
-      for an SDM with a durbin subset).  Its ``betas`` equal ``result.params`` (GMM exactly; ML to the optimisers'
-      tolerance, ~1e-6) and its ``summary`` is spreg's.  ML SAC has no spreg counterpart and is refused, as are
-      panel results and HAC fits.
+      for an SDM with a durbin subset).  Its ``betas`` equal ``result.params`` (GMM exactly, except the
+      Kelejian–Prucha moments ``errors="kp"`` of SEM/SDEM/SAC, where spatialq solves λ to the minimiser and spreg's
+      optimiser stops ~1e-6 short: ~1e-6; ML to the optimisers' tolerance, ~1e-6) and its ``summary`` is spreg's.
+      ML SAC has no spreg counterpart and is refused, as are panel results and HAC fits.
     * **A global autocorrelation result** (:func:`spatialq.hotspot.moran`, :func:`~spatialq.hotspot.geary`,
       :func:`~spatialq.hotspot.general_g`, :func:`~spatialq.hotspot.join_counts`) with its data and weights: the esda
       object (``esda.Moran``, ``Geary``, ``G``, ``Join_Counts``) of each period — a dict keyed by period, or one

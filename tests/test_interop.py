@@ -90,7 +90,9 @@ def test_gmm_results_are_spregs(columbus, model, kw, cls):
     s = to_pysal(r, col.sample(frac=1, random_state=0), w)  # any row order
     assert isinstance(s, cls)
     k = len(r.params)
-    np.testing.assert_allclose(s.betas.ravel()[:k], r.params.to_numpy(), rtol=1e-9)
+    # KP moments (GM_Combo): spatialq solves λ to the minimiser, spreg's L-BFGS-B stops ~1e-6 short (observed 4.5e-7
+    # on β; tests/test_gmm.py::test_kp_refit_is_spregs_second_step shows the rest is spreg's step to 1e-10)
+    np.testing.assert_allclose(s.betas.ravel()[:k], r.params.to_numpy(), rtol=5e-6 if cls is spreg.GM_Combo else 1e-9)
     if model == "sar":
         np.testing.assert_allclose(np.sqrt(np.diag(s.vm)), r.std_errors.to_numpy(), rtol=1e-9)
     assert s.name_y == "CRIME" and "INC" in s.name_x
