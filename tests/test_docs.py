@@ -45,9 +45,10 @@ def test_every_study_key_is_documented():
 @pytest.mark.skipif(importlib.util.find_spec("mkdocstrings") is None, reason="docs extra not installed")
 def test_docs_build_strict(tmp_path):
     """mkdocs with strict = true: any warning (broken link, page not in nav, docstring problem) fails."""
-    out = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+    out = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "WARNING" not in out.stderr + out.stdout, (out.stdout + out.stderr)[-3000:]  # griffe docstring warnings too
     assert (tmp_path / "site" / "api" / "study" / "index.html").exists()
     html = (tmp_path / "site" / "api" / "hotspot" / "index.html").read_text(encoding="utf-8")
     assert 'id="spatialq.hotspot.moran.moran"' in html and 'id="spatialq.hotspot.getis.gi_star"' in html

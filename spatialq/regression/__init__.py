@@ -123,20 +123,22 @@ def spatial_model(
 
     Raises
     ------
-    spatialq._guards.InputError (a ValueError), naming the response, column or regressors, for data whose
-    table would mislead:
+    spatialq._guards.InputError
+        A ValueError naming the response, column or regressors, for data whose table would mislead:
 
-    * a constant response;
-    * too few units: n ≥ k + p + 2, k the columns of the design (intercept and ``W*x`` included), p the
-      spatial parameters — with k regressors including the intercept, OLS needs k + 2 units, SLX 2k + 1,
-      SAR and SEM k + 3, SDM and SDEM 2k + 2, SAC k + 4 (``y ~ x``: 4, 5, 5, 6, 6);
-    * a rank-deficient or near-singular design: condition number of the design with columns scaled to
-      unit length above 1e8 (``spatialq._guards.CONDITION_LIMIT``), naming the collinear regressors;
-    * a perfect fit: residual variance below 1e-12 × var(y) (R² > 1 − 1e-12), for OLS before the fit and
-      for the model after it (standard errors would be 0 and z infinite);
-    * a column of numbers stored as text used as a number (formulaic would dummy-code it; ``C(col)``
-      dummy-codes on purpose).
+        * a constant response;
+        * too few units: n ≥ k + p + 2, k the columns of the design (intercept and ``W*x`` included), p the
+          spatial parameters — with k regressors including the intercept, OLS needs k + 2 units, SLX 2k + 1,
+          SAR and SEM k + 3, SDM and SDEM 2k + 2, SAC k + 4 (``y ~ x``: 4, 5, 5, 6, 6);
+        * a rank-deficient or near-singular design: condition number of the design with columns scaled to
+          unit length above 1e8 (``spatialq._guards.CONDITION_LIMIT``), naming the collinear regressors;
+        * a perfect fit: residual variance below 1e-12 × var(y) (R² > 1 − 1e-12), for OLS before the fit and
+          for the model after it (standard errors would be 0 and z infinite);
+        * a column of numbers stored as text used as a number (formulaic would dummy-code it; ``C(col)``
+          dummy-codes on purpose).
 
+    Notes
+    -----
     Columns with magnitudes beyond 1e30 (or below 1e-30) are divided by a power of two before the fit
     and every number is mapped back exactly, so y in yuan or in 10¹⁵⁰ yuan give the same ρ and t.
     """

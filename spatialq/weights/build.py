@@ -140,7 +140,10 @@ def knn(
     id, transform
         See :func:`contiguity`.
 
-    Needs at least 2 units.
+    Raises
+    ------
+    spatialq._guards.InputError
+        With fewer than 2 units.
     """
     check_geometries(gdf)
     ids = frame_ids(gdf, id)
@@ -214,7 +217,10 @@ def distance(
     point, id, transform, islands
         See :func:`knn` and :func:`contiguity`.
 
-    Needs at least 2 units.
+    Raises
+    ------
+    spatialq._guards.InputError
+        With fewer than 2 units.
     """
     if kind not in ("inverse", "band", "gaussian"):
         raise ValueError(f"kind must be 'inverse', 'band' or 'gaussian', got {kind!r}")
@@ -303,7 +309,10 @@ def economic(
     transform
         See :func:`contiguity`.
 
-    Needs at least 2 units.
+    Raises
+    ------
+    spatialq._guards.InputError
+        With fewer than 2 units.
     """
     if id not in df.columns and not isinstance(df.index, pd.MultiIndex) and df.index.name != id:
         df = df.rename_axis(id)
