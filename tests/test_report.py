@@ -114,8 +114,61 @@ def test_docx_table_of_300_rows_reads_back(tmp_path):
     assert [p.text for p in d.paragraphs] == ["表 2 大表", report.STAR_NOTE["zh"]]
     cells = [[c.text for c in row.cells] for row in d.tables[0].rows]
     assert cells == [list(t.columns), *t.to_numpy().tolist()]
-    assert d.tables[0].style.name == "Table Grid"
     assert d.styles["Normal"].font.name == "Times New Roman"
+    g = docx.Document(str(report.write(frame.head(3), tmp_path / "g.docx", rules="grid")))
+    assert g.tables[0].style.name == "Table Grid"
+
+
+def _docx_rules(table) -> tuple[dict, list[dict]]:
+    """(table-level borders, per-row {edge: size} of the cells' own borders — equal across each row)."""
+    from docx.oxml.ns import qn
+
+    def edges(el):
+        if el is None:
+            return {}
+        return {b.tag.split("}")[1]: (None if b.get(qn("w:val")) == "nil" else int(b.get(qn("w:sz"))))
+                for b in el}
+
+    tbl = edges(table._tbl.tblPr.find(qn("w:tblBorders")))
+    rows = []
+    for tr in table._tbl.tr_lst:
+        cells = [edges(tc.tcPr.find(qn("w:tcBorders")) if tc.tcPr is not None else None) for tc in tr.tc_lst]
+        assert all(c == cells[0] for c in cells), cells
+        rows.append(cells[0])
+    return tbl, rows
+
+
+@pytest.mark.parametrize("n_rows", [0, 1, 5])
+def test_docx_is_a_three_line_table(tmp_path, n_rows):
+    """三线表, read back with python-docx: no table-level lines, a 1.5 pt rule on top of the head, 0.75 pt under
+    it, 1.5 pt under the last row; no other cell has a line (issue 19)."""
+    docx = pytest.importorskip("docx")
+    frame = pd.DataFrame({"变量": [f"x{i}" for i in range(n_rows)], "系数": ["0.123***"] * n_rows})
+    d = docx.Document(str(report.write(frame, tmp_path / "t.docx", caption="表 3")))
+    tbl, rows = _docx_rules(d.tables[0])
+    assert tbl == dict.fromkeys(("top", "left", "bottom", "right", "insideH", "insideV"))
+    assert d.tables[0].style.name != "Table Grid"
+    if n_rows == 0:
+        assert rows == [{"top": 12, "bottom": 12}]
+    else:
+        assert rows[0] == {"top": 12, "bottom": 6}
+        assert rows[-1] == {"bottom": 12}
+        assert all(r == {} for r in rows[1:-1])
+    assert [c.text for c in d.tables[0].rows[0].cells] == ["变量", "系数"]
+
+
+def test_xlsx_is_a_three_line_table(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    frame = pd.DataFrame({"变量": ["a", "b", "c"], "系数": ["0.1", "0.2", "0.3"]})
+    ws = openpyxl.load_workbook(report.write(frame, tmp_path / "t.xlsx", caption="表 4", note="注")).active
+    rules = [[(c.border.top.style, c.border.bottom.style) for c in row] for row in ws.iter_rows(min_row=2, max_row=5)]
+    assert rules == [[("medium", "thin")] * 2, [(None, None)] * 2, [(None, None)] * 2, [(None, "medium")] * 2]
+    assert not any(c.font.bold for c in ws[2]) and all(c.alignment.horizontal == "center" for c in ws[2])
+    assert ws["A1"].border.bottom.style is None and ws["A1"].value == "表 4"
+    grid = openpyxl.load_workbook(report.write(frame, tmp_path / "g.xlsx", rules="grid")).active
+    assert grid["A1"].border.top.style != "medium" and grid["A4"].border.bottom.style != "medium"
+    with pytest.raises(ValueError, match="rules"):
+        report.write(frame, tmp_path / "x.xlsx", rules="booktabs")
 
 
 DANGEROUS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"]
