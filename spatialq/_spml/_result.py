@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._numbers import number
 from .._results import Result
 
 NAMES_ZH = {"ols": "最小二乘 (OLS)", "slx": "空间滞后自变量模型 (SLX)", "sar": "空间滞后模型 (SAR)",
@@ -152,16 +153,16 @@ def compare(results, *, names=None, stat: str = "se", digits: int = 3) -> pd.Dat
         for r in results:
             if t in r.params.index:
                 p = r.pvalues[t]
-                rows[t].append(f"{r.params[t]:.{digits}f}{stars(p)}")
+                rows[t].append(number(r.params[t], digits) + stars(p))
                 s = r.std_errors[t] if stat == "se" else r.zvalues[t]
-                rows[f"({t})"].append(f"({s:.{digits}f})")
+                rows[f"({t})"].append(f"({number(s, digits)})")
             else:
                 rows[t].append("")
                 rows[f"({t})"].append("")
-    rows["sigma2"] = [f"{r.sigma2:.{digits}f}" for r in results]
+    rows["sigma2"] = [number(r.sigma2, digits) for r in results]
     # no likelihood (GMM / 2SLS): a blank cell, not "nan"
-    rows["log L"] = [f"{r.loglik:.{digits}f}" if np.isfinite(r.loglik) else "" for r in results]
-    rows["AIC"] = [f"{r.aic:.{digits}f}" if np.isfinite(r.aic) else "" for r in results]
+    rows["log L"] = [number(r.loglik, digits) if np.isfinite(r.loglik) else "" for r in results]
+    rows["AIC"] = [number(r.aic, digits) if np.isfinite(r.aic) else "" for r in results]
     rows["n"] = [str(r.nobs) for r in results]
     out = pd.DataFrame(rows, index=names).T
     out.index = ["" if i.startswith("(") else i for i in out.index]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._guards import InputError
+from .._numbers import number
 from .._results import Result, provenance
 from .moran import moran
 
@@ -59,7 +60,7 @@ class MoranRobustnessResult(Result):
             for name in self.names:
                 r = part.loc[name]
                 stars = "" if pd.isna(r[p]) else _stars(float(r[p]))
-                row[name] = f"{r['I']:.{digits}f}{stars} ({r[zcol]:.{digits - 1}f})"
+                row[name] = f"{number(r['I'], digits)}{stars} ({number(r[zcol], digits - 1)})"
             rows.append(row)
         return pd.DataFrame(rows)
 

@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._numbers import is_pvalue_column, number, pvalue
 from .._spml._result import compare as _compare_models
 from .._spml._result import stars as _stars
 from ._docx import write_docx
@@ -78,9 +79,7 @@ def _fmt(v, digits: int) -> str:
     if isinstance(v, (int, np.integer)):
         return str(int(v))
     if isinstance(v, (float, np.floating)):
-        if v != 0 and abs(v) < 10 ** (-digits):
-            return f"{v:.{max(digits - 1, 1)}e}"
-        return f"{v:.{digits}f}"
+        return number(v, digits)
     return str(v)
 
 
@@ -99,9 +98,8 @@ def table(obj, *, lang: str = "zh", digits: int = 3, stars: bool = True,
         col = f[c]
         if c in percent:
             out[c] = [("" if pd.isna(v) else f"{100 * v:.{max(digits - 2, 1)}f}%") for v in col]
-        elif c == "p":  # p-values: fixed decimals, "<0.001" below the last digit
-            out[c] = [("" if pd.isna(v) else f"<{10 ** -digits:.{digits}f}" if v < 10 ** -digits else f"{v:.{digits}f}")
-                      for v in col]
+        elif is_pvalue_column(c) and pd.api.types.is_numeric_dtype(col):  # one style: "<0.001" below the last digit
+            out[c] = [pvalue(v, digits) for v in col]
         else:
             out[c] = [_fmt(v, digits) for v in col]
     if "term" in out.columns:  # spatial parameters by their symbols
@@ -140,10 +138,9 @@ def effects_table(result, *, lang: str = "zh", stat: str = "t", digits: int = 3)
     rows = []
     for term, part in inf.groupby("term", sort=False):
         part = part.set_index("effect")
-        est = [f"{part.loc[e, 'estimate']:.{digits}f}{_stars(part.loc[e, 'p'])}" for e in ("direct", "indirect",
-                                                                                         "total")]
-        sub = [f"({part.loc[e, 't' if stat == 't' else 'std_error']:.{digits}f})" for e in ("direct", "indirect",
-                                                                                           "total")]
+        effs = ("direct", "indirect", "total")
+        est = [number(part.loc[e, "estimate"], digits) + _stars(part.loc[e, "p"]) for e in effs]
+        sub = [f"({number(part.loc[e, 't' if stat == 't' else 'std_error'], digits)})" for e in effs]
         rows += [[str(term), *est], ["", *sub]]
     return pd.DataFrame(rows, columns=[heads["term"], *cols])
 
