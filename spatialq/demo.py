@@ -43,17 +43,12 @@ def write_demo_input(folder: str | os.PathLike) -> Path:
 def run_demo(out: str | os.PathLike, *, progress: bool = True) -> list[Path]:
     """Run the demo study into ``out`` (created if needed); returns the files written."""
     from . import study
-    from .plot.choropleth import save
-    from .plot.maps import china_map
 
     out = Path(out)
     result = study.run(write_demo_input(out / "input"), out=out, progress=progress)
     written = [p for o in result.outputs for p in o.files]
 
-    prov = geometry.provinces()
-    prov["region"] = geometry.regions("four")
-    ax = china_map(prov, "region", labels="short", title="中国省级行政区与四大区域（国家统计局 2011）")
-    written += save(ax, out / "figures" / "map_provinces_regions", formats=("png", "pdf"), dpi=200)
+    prov = geometry.provinces()  # every figure is the study's own, on its index page; the weights for reuse
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the Hainan link is listed in the study's notes
         w_prov = weights.contiguity(prov)

@@ -43,10 +43,17 @@ def test_demo_counts_and_index_links(demo, page_links):
     assert refs and all((out / r).exists() for r in refs)
     linked = {Path(r).name for r in refs}
     assert {p.name for p in figures} <= linked and {p.name for p in tables} <= linked
+    on_disk = {p.name for p in (out / "figures").iterdir() if p.suffix == ".png"}
+    assert on_disk <= linked, f"figures not on the index page: {sorted(on_disk - linked)}"
+    # the demo's [study] data_note: under the page title, every table's note, every figure's footer
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert page.count("合成数据") >= 2 and "仅演示分析流程" in page
+    md_tables = sorted((out / "tables").glob("table*.md"))
+    assert md_tables and all("仅演示分析流程" in p.read_text(encoding="utf-8") for p in md_tables)
     md = (out / "index.md").read_text(encoding="utf-8")
     assert all((out / m).exists() for m in re.findall(r"\]\(([^)]+)\)", md))
     names = {p.name for p in files}
-    assert {"map_provinces_regions.png", "map_provinces_regions.pdf", "provinces_queen.gal", "provenance.json",
+    assert {"provinces_queen.gal", "provenance.json",
             "analysis_data.csv", "demo_urbanisation.toml", "urbanisation_provinces.csv"} <= names
 
 
@@ -406,3 +413,21 @@ def test_gi_star_table_follows_the_map(tmp_path, raw, scheme):
                 assert row[f"{label} n"] == len(members)
         maps = [o for o in res.outputs if o.kind == "figure" and o.name.startswith("gi_star")]
         assert any(("置信度分箱" if s == "bins" else "自然断点") in o.caption for o in maps)
+
+
+def test_data_note_under_every_table_and_figure(tmp_path, raw):
+    """[study] data_note: the line after each table's note (DOCX read back) and a footer text of each figure (an
+    element with gid 'spatialq-data-note' in the SVG), and under the index page's title."""
+    docx = pytest.importorskip("docx")
+    note = "数据来源：《中国统计年鉴》（2012—2023）"
+    body = (BASE + f'[study]\ndata_note = "{note}"\ntable_formats = ["docx"]\nfigure_formats = ["svg"]\n'
+            "[analyses.moran]\npermutations = 0\n")
+    res = study.run(_write(tmp_path, body, raw), out=tmp_path / "o", progress=False)
+    tables = [p for o in res.outputs if o.kind == "table" for p in o.files]
+    figures = [p for o in res.outputs if o.kind == "figure" for p in o.files]
+    assert tables and figures
+    for p in tables:
+        assert docx.Document(str(p)).paragraphs[-1].text.splitlines()[-1] == note
+    for p in figures:
+        assert 'id="spatialq-data-note"' in p.read_text(encoding="utf-8")
+    assert note in (tmp_path / "o" / "index.html").read_text(encoding="utf-8")

@@ -209,7 +209,7 @@ def to_latex(t: pd.DataFrame, *, caption: str | None = None, label: str | None =
 
 def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, caption: str | None = None,
           note: str | None = None, percent: Sequence[str] = (), sheet: str = "table",
-          rules: Literal["three_line", "grid"] = "three_line") -> Path:
+          rules: Literal["three_line", "grid"] = "three_line", source: str | None = None) -> Path:
     """Write a formatted table; the format comes from the suffix (.csv .xlsx .tex .md .docx).
 
     Text from data (region and column names, captions, notes) never becomes a formula or
@@ -251,6 +251,8 @@ def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, c
         Sheet name in ``.xlsx`` (characters Excel forbids become ``_``, at most 31 characters).
     rules : {"three_line", "grid"}
         The lines of ``.docx`` and ``.xlsx`` tables.
+    source : str, optional
+        A line after the note, e.g. the data source (数据来源：…).
 
     Returns
     -------
@@ -269,6 +271,8 @@ def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, c
     if note is None and has_stars:
         _check_lang(lang)
         note = STAR_NOTE[lang]
+    if source:
+        note = f"{note}\n{source}" if note else source
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         safe = t.map(lambda v: escape(v, "csv") if isinstance(v, str) else v)

