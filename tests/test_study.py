@@ -48,6 +48,7 @@ def test_demo_counts_and_index_links(demo, page_links):
     # the demo's [study] data_note: under the page title, every table's note, every figure's footer
     page = (out / "index.html").read_text(encoding="utf-8")
     assert page.count("合成数据") >= 2 and "仅演示分析流程" in page
+    assert "没有邻居的单元" in page and "units without neighbours" not in page  # notes in the page's language
     md_tables = sorted((out / "tables").glob("table*.md"))
     assert md_tables and all("仅演示分析流程" in p.read_text(encoding="utf-8") for p in md_tables)
     md = (out / "index.md").read_text(encoding="utf-8")
@@ -431,3 +432,32 @@ def test_data_note_under_every_table_and_figure(tmp_path, raw):
     for p in figures:
         assert 'id="spatialq-data-note"' in p.read_text(encoding="utf-8")
     assert note in (tmp_path / "o" / "index.html").read_text(encoding="utf-8")
+
+
+def test_notes_in_chinese():
+    """Every note spatialq writes has a Chinese form on a zh index page; data parts are carried over unchanged."""
+    import re
+    import warnings
+
+    from spatialq import geometry, weights
+    from spatialq.study.notes_zh import note_zh
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        weights.contiguity(geometry.provinces())
+    island = next(str(w.message) for w in caught if "without neighbours" in str(w.message))
+    notes = [island,
+             '[data] missing = "drop_units": 2 region(s) with missing values left out: 西藏自治区, 新疆维吾尔自治区',
+             '[data] missing = "interpolate": 1 value(s) filled linearly within a region: 湖北省 2020 gdp = 4.3e+04',
+             "[data] id: ids written as numbers (110000.0) were read as the codes 110000",
+             "[data] id: names corrected while matching: 內蒙古 → 内蒙古自治区",
+             "the panel is unbalanced — 2 region(s) lack years: 西藏自治区 (540000) lacks 2011, 2012; 海南省 (460000) "
+             "lacks 2011 (missing per year: 2011: 2, 2012: 1); the analyses use the regions present in each year",
+             "3 missing-glyph warnings, e.g. Glyph 8722 missing"]
+    for n in notes:
+        zh = note_zh(n)
+        assert zh != n
+        prose = re.sub(r"\[data\] missing = \"\w+\"|\[data\] id|Glyph 8722 missing|gdp|e\+04", "", zh)
+        assert not re.search(r"[A-Za-z]{3,}", prose), zh  # no English words left
+    assert "海南省 (460000) -> 广东省 (440000)" in note_zh(island)
+    assert note_zh("a warning spatialq does not know") == "a warning spatialq does not know"

