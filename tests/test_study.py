@@ -49,6 +49,14 @@ def test_demo_counts_and_index_links(demo, page_links):
     page = (out / "index.html").read_text(encoding="utf-8")
     assert page.count("合成数据") >= 2 and "仅演示分析流程" in page
     assert "没有邻居的单元" in page and "units without neighbours" not in page  # notes in the page's language
+    import tomllib  # [labels]: no table heading or cell shows a labelled variable by its column name
+
+    labels = tomllib.loads((out / "input" / "demo_urbanisation.toml").read_text(encoding="utf-8"))["labels"]
+    raw = set(labels) | {f"W*{k}" for k in labels}
+    for p in tables:
+        t = pd.read_csv(p, encoding="utf-8-sig", dtype=str)
+        shown = set(t.columns) | set(t.stack().str.strip())
+        assert not shown & raw, (p.name, sorted(shown & raw))
     md_tables = sorted((out / "tables").glob("table*.md"))
     assert md_tables and all("仅演示分析流程" in p.read_text(encoding="utf-8") for p in md_tables)
     md = (out / "index.md").read_text(encoding="utf-8")

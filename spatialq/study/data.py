@@ -22,6 +22,7 @@ import pandas as pd
 
 from .analyses import REGISTRY, DataView
 from .analyses._common import gaps_text
+from .labels import check as check_labels
 from .matching import to_codes
 from .missing import apply_policy, cells
 from .output import file_sha256
@@ -45,6 +46,7 @@ class Prepared:
     inputs: tuple[dict, ...] = ()
     matches: tuple[dict, ...] = ()
     filled: tuple[dict, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()  # [labels], checked against the data's and created columns
     dropped: tuple[str, ...] = ()
     meta: dict = field(default_factory=dict)
 
@@ -334,6 +336,8 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
         if clash:
             problems.append(f"[analyses.{name}] name: {clash} already are columns of the data (or of the index); "
                             "choose another name")
+    made = created | {c for name, opts in study.analyses for c in REGISTRY[name].creates(opts)}
+    labels = check_labels(study.labels, [*map(str, df.columns), *sorted(made)], problems)
     need = _needed_columns(study, created, problems)
     text_ok = {c for name, opts in study.analyses for c in REGISTRY[name].text_columns(opts)}
     used: list[str] = []
@@ -399,7 +403,8 @@ def prepare(study: Study, *, allow_outside: bool = False) -> Prepared:
     gdf = gdf.loc[gdf.index.isin(set(df["adcode"]))]
     matched = "adcode" if log and all(m["kind"] == "code" for m in log) else "name"
     return Prepared(data=df.reset_index(drop=True), gdf=gdf, level=level, matched_from=matched, notes=tuple(notes),
-                    inputs=tuple(inputs), matches=tuple(log), filled=tuple(filled), dropped=tuple(dropped))
+                    inputs=tuple(inputs), matches=tuple(log), filled=tuple(filled), dropped=tuple(dropped),
+                    labels=tuple(labels.items()))
 
 
 def _constant_indicators(df: pd.DataFrame, study: Study) -> list[str]:

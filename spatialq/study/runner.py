@@ -16,6 +16,7 @@ import pandas as pd
 
 from .._results import Result, provenance
 from .data import Prepared, prepare
+from .labels import Relabel
 from .notes_zh import note_zh
 from .output import OutputFolder, file_sha256, slug
 from .spec import Study, StudyError, load
@@ -108,6 +109,8 @@ class Context:
         t0 = time.perf_counter()
         stem = self._stem("table", name)
         t = obj if formatted else report.table(obj, lang=self.lang, digits=self.digits, stars=stars, index=True)
+        relabel = Relabel(dict(self.prepared.labels))  # [labels]: headings and whole cells naming a variable
+        t, caption = relabel.table(t), relabel.text(caption)
         files = tuple(report.write(t, stem.with_name(f"{stem.name}.{ext}"), lang=self.lang, caption=caption,
                                    sheet=slug(name, max_len=31), note=note, source=self.study.study.get("data_note"))
                       for ext in self.study.study["table_formats"])
@@ -124,9 +127,12 @@ class Context:
 
         t0 = time.perf_counter()
         stem = self._stem("figure", name)
+        fig = getattr(fig_or_ax, "figure", fig_or_ax)
+        relabel = Relabel(dict(self.prepared.labels))  # [labels]: every text of the figure, and the caption
+        relabel.figure(fig)
+        caption = relabel.text(caption)
         data_note = self.study.study.get("data_note")
         if data_note:  # a footer below everything (the tight bounding box grows to hold it)
-            fig = getattr(fig_or_ax, "figure", fig_or_ax)
             fig.text(0.0, 0.0, data_note, ha="left", va="top", fontsize=7, color="0.3", gid="spatialq-data-note",
                      parse_math=False)  # a note from the study file is text, never mathtext
         files = save(fig_or_ax, stem, formats=self.study.study["figure_formats"], dpi=self.study.study["dpi"])
@@ -295,6 +301,7 @@ def _steps(ctx: Context, spec: Study, prepared: Prepared, say, n_jobs: int = 1) 
         ctx.indicators = list(spec.index["indicators"])
         attrs = getattr(prepared.data, "attrs", {}).get("indicators") or {}
         ctx.labels = {k: v.get("label_zh", "") for k, v in attrs.items()} if ctx.lang == "zh" else {}
+        ctx.labels.update({k: v for k, v in prepared.labels if k in ctx.indicators})  # [labels] come first
         plan.insert(0, ("index", setup.build_index, spec.index))
     timings: list[dict] = []
     warned: list[str] = []

@@ -74,7 +74,8 @@ def plain_study(spec: Study) -> Study:
         return None if m is None else dict(m)
 
     return replace(spec, study=d(spec.study), data=d(spec.data), index=d(spec.index), regions=d(spec.regions),
-                   weights=d(spec.weights), analyses=tuple((n, dict(o)) for n, o in spec.analyses))
+                   weights=d(spec.weights), analyses=tuple((n, dict(o)) for n, o in spec.analyses),
+                   labels=dict(spec.labels))
 
 
 def _frozen_study(spec: Study) -> Study:
@@ -82,7 +83,8 @@ def _frozen_study(spec: Study) -> Study:
         return None if m is None else MappingProxyType(dict(m))
 
     return replace(spec, study=f(spec.study), data=f(spec.data), index=f(spec.index), regions=f(spec.regions),
-                   weights=f(spec.weights), analyses=tuple((n, MappingProxyType(dict(o))) for n, o in spec.analyses))
+                   weights=f(spec.weights), analyses=tuple((n, MappingProxyType(dict(o))) for n, o in spec.analyses),
+                   labels=MappingProxyType(dict(spec.labels)))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -105,6 +105,7 @@ class Study:
     regions: Mapping[str, Any] | None
     weights: Mapping[str, Any]
     analyses: tuple[tuple[str, Mapping[str, Any]], ...]
+    labels: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # [labels]; prepare checks
 
 
 def _section(where: str, raw: Mapping, schema: Mapping[str, Opt], problems: list[str]) -> dict:
@@ -128,7 +129,7 @@ def _section(where: str, raw: Mapping, schema: Mapping[str, Opt], problems: list
 def parse(raw: Mapping, *, source: str = "<study>", base: Path | None = None) -> Study:
     """Check the structure of a parsed study file (keys, types, choices); see :func:`load`."""
     problems: list[str] = []
-    allowed = [*SECTIONS, "analyses"]
+    allowed = [*SECTIONS, "analyses", "labels"]
     for key in raw:
         if key not in allowed:
             problems.append(f"[{key}]: unknown section{did_you_mean(key, allowed)} (sections: {', '.join(allowed)})")
@@ -148,6 +149,10 @@ def parse(raw: Mapping, *, source: str = "<study>", base: Path | None = None) ->
                             f"(available: {', '.join(ANALYSES)})")
             continue
         analyses.append((name, MappingProxyType(_section(f"[analyses.{name}]", opts, ANALYSES[name], problems))))
+    labels = raw.get("labels", {})
+    if not isinstance(labels, Mapping):
+        problems.append(f'[labels] must be a table of column = "label", got {labels!r}')
+        labels = {}
     _check_semantics(sec, dict(analyses), problems)
     if problems:
         raise StudyError(source, problems)
@@ -155,7 +160,7 @@ def parse(raw: Mapping, *, source: str = "<study>", base: Path | None = None) ->
                  data=MappingProxyType(sec["data"]), index=None if sec["index"] is None else
                  MappingProxyType(sec["index"]), regions=None if sec["regions"] is None else
                  MappingProxyType(sec["regions"]), weights=MappingProxyType(sec["weights"]),
-                 analyses=tuple(analyses))
+                 analyses=tuple(analyses), labels=MappingProxyType(dict(labels)))
 
 
 def _check_semantics(sec: dict, analyses: dict, problems: list[str]) -> None:

@@ -73,6 +73,8 @@ def template() -> str:
                     'x3 = "-"', "", "# [index.subsystems]  # optional: sub-system = [columns]",
                     '# economic = ["x1", "x2"]', '# ecological = ["x3"]']
         out.append("")
+    out += ["# [labels]  # optional: a label per variable, used in every figure and table (column = \"label\")",
+            '# x1 = "人均GDP（元）"', ""]
     out.append("# Analyses run in the order listed; `column` defaults to the index.")
     for name, a in REGISTRY.items():
         off = a.template_off  # needs an optional extra / sub-systems: off until asked for
