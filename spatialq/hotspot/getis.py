@@ -96,6 +96,24 @@ class GiStarResult(Result):
             values = part["class"].map(lambda c: names[int(c) - 1])
         return category_map(gdf, values, colors, ax=ax, lang=lang, **kw)
 
+    def explore(self, gdf, *, period=None, scheme: Literal["bins", "breaks"] = "bins", lang: str = "zh",
+                title: str | None = None):
+        """Interactive hot-spot map of one period, the classes and colours of :meth:`plot`, in one
+        self-contained HTML page (:func:`spatialq.plot.explore`: inline SVG, nothing from the network)."""
+        from ..plot.interactive import explore
+
+        part = _select_period(self.table, period).set_index("id")
+        en = lang == "en"
+        if scheme == "bins":
+            labels = BIN_LABELS_EN if en else BIN_LABELS_ZH
+            colors = {labels[b]: _BIN_COLORS[b] for b in [3, 2, 1, 0, -1, -2, -3]}
+            values = part["gi_bin"].map(labels)
+        else:
+            names = BREAK_LABELS_EN if en else BREAK_LABELS_ZH
+            colors = dict(zip(names[::-1], ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]))
+            values = part["class"].map(lambda c: names[int(c) - 1])
+        return explore(gdf, values, colors=colors, lang=lang, title=title)
+
 
 def gi_star(
     df: pd.DataFrame,

@@ -285,6 +285,17 @@ class LocalMoranResult(Result):
         colors = dict(zip((labels[k] for k in order), ("#d7191c", "#abd9e9", "#2c7bb6", "#fdae61", "#eeeeee")))
         return category_map(gdf, part["cluster"].map(labels), colors, ax=ax, lang=lang, **kw)
 
+    def explore(self, gdf, *, period=None, lang: str = "zh", title: str | None = None):
+        """Interactive LISA cluster map of one period (the last by default), the colours of :meth:`plot`, in one
+        self-contained HTML page (:func:`spatialq.plot.explore`: inline SVG, nothing from the network)."""
+        from ..plot.interactive import explore
+
+        part = _select_period(self.table, period).set_index("id")
+        labels = QUADRANT_ZH if lang == "zh" else QUADRANT_EN
+        order = ("HH", "LH", "LL", "HL", "ns")
+        colors = dict(zip((labels[k] for k in order), ("#d7191c", "#abd9e9", "#2c7bb6", "#fdae61", "#eeeeee")))
+        return explore(gdf, part["cluster"].map(labels), colors=colors, lang=lang, title=title)
+
 
 def local_moran(
     df: pd.DataFrame,

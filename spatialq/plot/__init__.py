@@ -6,6 +6,8 @@
 * :func:`category_map` — categories in fixed colours (LISA clusters, Gi* bins, coupling grades).
 * :func:`map_panels` — a grid of maps, one per period, drawn by a function (LISA or Gi* maps by year).
 * :func:`save` — PNG / PDF / SVG at journal resolution with the font embedded.
+* :func:`explore` — an interactive map in one self-contained HTML page (inline SVG; nothing loaded from the
+  network); ``local_moran(...).explore(gdf)`` and ``gi_star(...).explore(gdf)`` likewise.
 
 Result objects draw themselves: ``local_moran(...).plot(gdf=...)`` (LISA map), ``gi_star(...).plot(gdf=...)``
 (hot-spot map), ``sde(...).plot()`` (ellipses and the centre trajectory), ``kde(...).plot(kind="surface")``,
@@ -15,8 +17,8 @@ Result objects draw themselves: ``local_moran(...).plot(gdf=...)`` (LISA map), `
 
 from .fonts import FAMILY, font_path, register_font
 
-_LAZY = {"china_map": "maps", **dict.fromkeys(["small_multiples", "category_map", "map_panels", "save", "class_bins"],
-                                              "choropleth")}
+_LAZY = {"china_map": "maps", "explore": "interactive",
+         **dict.fromkeys(["small_multiples", "category_map", "map_panels", "save", "class_bins"], "choropleth")}
 
 
 def __getattr__(name):
@@ -27,5 +29,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'spatialq.plot' has no attribute {name!r}")
 
 
-__all__ = ["FAMILY", "category_map", "china_map", "class_bins", "font_path", "map_panels", "register_font", "save",
-           "small_multiples"]
+__all__ = ["FAMILY", "category_map", "china_map", "class_bins", "explore", "font_path", "map_panels", "register_font",
+           "save", "small_multiples"]

@@ -121,6 +121,16 @@ class Context:
         self.outputs.append(Output("table", name, caption, self.current, files, preview))
         self.write_seconds += time.perf_counter() - t0
 
+    def interactive(self, name: str, explorer, caption: str) -> None:
+        """Write an interactive map (:class:`spatialq.plot.interactive.Explorer`) as ``figures/figNN_<name>.html``;
+        the index page embeds it (``[study] explore = true``)."""
+        t0 = time.perf_counter()
+        stem = self._stem("figure", name)
+        caption = Relabel(dict(self.prepared.labels)).text(caption)
+        path = explorer.save(stem.with_suffix(".html"))
+        self.outputs.append(Output("figure", name, caption, self.current, (path,)))
+        self.write_seconds += time.perf_counter() - t0
+
     def figure(self, name: str, fig_or_ax, caption: str) -> None:
         """Save and close a figure as ``figures/figNN_<name>`` in every figure format of the study."""
         from ..plot.choropleth import save
@@ -480,7 +490,9 @@ def _index_pages(out: Path, spec: Study, ctx: Context) -> Path:
     md += ["", "## 图" if zh else "## Figures", ""]
     for i, o in enumerate(figures, 1):
         png = next((p for p in o.files if p.suffix == ".png"), o.files[0])
-        md += [f"{i}. {_md(o.caption)}", "", f"![{_md(o.caption)}]({png.relative_to(out).as_posix()})", ""]
+        rel = png.relative_to(out).as_posix()
+        md += [f"{i}. {_md(o.caption)}", "", f"[{_md(o.caption)}]({rel})" if png.suffix == ".html" else
+               f"![{_md(o.caption)}]({rel})", ""]
     notes = [note_zh(n) for n in ctx.notes] if zh else list(ctx.notes)
     if notes:
         md += ["## 说明" if zh else "## Notes", "", *[f"- {_md(n)}" for n in notes], ""]
@@ -498,6 +510,10 @@ def _index_pages(out: Path, spec: Study, ctx: Context) -> Path:
     for o in figures:
         png = next((p for p in o.files if p.suffix == ".png"), o.files[0])
         src = e(png.relative_to(out).as_posix())
+        if png.suffix == ".html":  # an interactive map: embedded, self-contained (nothing from the network)
+            body.append(f'<figure><iframe src="{src}" title="{e(o.caption)}" style="width:100%;max-width:800px;'
+                        f'height:720px;border:0"></iframe><figcaption>{e(o.caption)}</figcaption></figure>')
+            continue
         body.append(f'<figure><a href="{src}"><img src="{src}" style="max-width:720px"></a>'
                     f"<figcaption>{e(o.caption)}</figcaption></figure>")
     if notes:

@@ -41,6 +41,8 @@ SECTIONS: dict[str, dict[str, Opt]] = {
         "table_formats": Opt(list, ["csv", "xlsx"], doc=f"any of {TABLE_FORMATS}", min_len=1),
         "dpi": Opt(int, 300, doc="PNG resolution (50–1200)", low=50, high=1200),
         "digits": Opt(int, 3, doc="decimals in formatted tables (0–10)", low=0, high=10),
+        "explore": Opt(bool, False, doc="interactive LISA and Gi* maps (one self-contained HTML file each: inline "
+                       "SVG, nothing loaded from the network) embedded in the index page"),
         "data_note": Opt(str, None, doc="a line under every table (after its note) and every figure, e.g. the "
                          "data source (数据来源：…) or that the data are synthetic"),
         "n_jobs": Opt(int, 1, doc="worker processes for the analyses: 1 = serial, -1 = all cores, -2 = all but one "

@@ -43,6 +43,10 @@ def step(ctx, opts) -> None:
                                                           f"Getis-Ord Gi* hot spots ({en})"), year,
                            (f"冷热点分布（{year}，{zh}）", f"Hot and cold spots ({year}, {en})"), opts["years"],
                            frame=frame, scheme=scheme)
+        if ctx.study.study.get("explore"):
+            cap = t(ctx, f"冷热点分布（{year}，{zh}，交互式）", f"Hot and cold spots ({year}, {en}, interactive)")
+            ctx.interactive(f"gi_star{suffix}_explore", res.explore(ctx.gdf, period=year, scheme=scheme,
+                                                                     lang=ctx.lang, title=cap), cap)
 
 
 ANALYSIS = Analysis(

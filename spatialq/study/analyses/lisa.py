@@ -19,6 +19,9 @@ def step(ctx, opts) -> None:
               t(ctx, "LISA 集聚类型及其地区", "Regions by LISA cluster type"))
     unit_table_and_map(ctx, res, "lisa", ("局部莫兰指数（LISA）", "Local Moran's I (LISA)"), year,
                        (f"LISA 集聚图（{year}）", f"LISA cluster map ({year})"), opts["years"])
+    if ctx.study.study.get("explore"):
+        cap = t(ctx, f"LISA 集聚图（{year}，交互式）", f"LISA cluster map ({year}, interactive)")
+        ctx.interactive("lisa_explore", res.explore(ctx.gdf, period=year, lang=ctx.lang, title=cap), cap)
 
 
 ANALYSIS = Analysis(

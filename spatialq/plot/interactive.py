@@ -1,0 +1,222 @@
+"""Interactive maps that need nothing from the network: one self-contained HTML page (inline SVG, a few lines of
+script, no tile layer, no CDN).
+
+``explore(gdf, values)`` draws each unit as an SVG path in China Albers (simplified to half a pixel at the
+page's width), coloured by category (a ``{label: colour}`` legend, as :func:`spatialq.plot.category_map`) or by
+natural breaks of a number (mapclassify's Fisher–Jenks, as :func:`spatialq.plot.china_map`); hovering a unit
+shows its name and value, the wheel zooms, dragging pans, a double click resets.  The nine-dash line of the South
+China Sea, Taiwan, Hong Kong and Macao are drawn in grey, so a national map is complete.
+``LocalMoranResult.explore`` and ``GiStarResult.explore`` use it with the colours of their static maps, and
+a study embeds the pages in its index (``[study] explore = true``).
+
+Why not folium: ``GeoDataFrame.explore`` writes pages that load Leaflet and its CSS from a CDN even with no tile
+layer, so they break offline and fetch code at view time; everything here is in the file.  Names and values from
+data are HTML-escaped; colours are checked to be ``#rrggbb``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Explorer", "explore"]
+
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+_NO_DATA = "#dddddd"
+_SCRIPT = """(function(){var s=document.getElementById('%(id)s');if(!s)return;var v0=s.getAttribute('viewBox')
+.split(' ').map(Number),v=v0.slice(),drag=null;function set(){s.setAttribute('viewBox',v.join(' '));}
+s.addEventListener('wheel',function(e){e.preventDefault();var r=s.getBoundingClientRect(),f=e.deltaY<0?0.8:1.25,
+px=v[0]+(e.clientX-r.left)/r.width*v[2],py=v[1]+(e.clientY-r.top)/r.height*v[3];v=[px-(px-v[0])*f,
+py-(py-v[1])*f,v[2]*f,v[3]*f];set();},{passive:false});s.addEventListener('mousedown',function(e){drag=[e.clientX,
+e.clientY,v[0],v[1]];});window.addEventListener('mouseup',function(){drag=null;});s.addEventListener('mousemove',
+function(e){if(!drag)return;var r=s.getBoundingClientRect();v[0]=drag[2]-(e.clientX-drag[0])/r.width*v[2];
+v[1]=drag[3]-(e.clientY-drag[1])/r.height*v[3];set();});s.addEventListener('dblclick',function(){v=v0.slice();
+set();});s.dataset.ready='1';})();"""
+
+
+@dataclass(frozen=True)
+class Explorer:
+    """A self-contained interactive map: ``fragment`` (a ``<div>`` to embed), ``html`` (a whole page),
+    ``save(path)``; shown inline in Jupyter."""
+
+    fragment: str
+    title: str
+    lang: str
+
+    @property
+    def html(self) -> str:
+        """The map as a standalone HTML page."""
+        return (f'<!doctype html>\n<html lang="{self.lang}"><head><meta charset="utf-8">'
+                f"<title>{html.escape(self.title)}</title></head><body>\n{self.fragment}\n</body></html>\n")
+
+    def save(self, path: str | Path) -> Path:
+        """Write :attr:`html` to ``path`` (UTF-8; written to a temporary file, then renamed)."""
+        import os
+        import tempfile
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.html)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    def _repr_html_(self) -> str:
+        return self.fragment
+
+
+def _rings(geom):
+    """Exterior and interior rings of a (multi)polygon, as coordinate arrays."""
+    import shapely
+
+    parts = shapely.get_parts(geom)
+    for p in parts:
+        if p.geom_type != "Polygon":
+            continue
+        yield np.asarray(p.exterior.coords)
+        for r in p.interiors:
+            yield np.asarray(r.coords)
+
+
+def _path(geom, x0: float, y1: float, scale: float) -> str:
+    out = []
+    for ring in _rings(geom):
+        xy = np.column_stack([(ring[:, 0] - x0) * scale, (y1 - ring[:, 1]) * scale]).round(1)
+        if len(xy) < 3:
+            continue
+        pts = " ".join(f"{x:g},{y:g}" for x, y in xy[:-1])
+        out.append(f"M{pts}Z")
+    return "".join(out)
+
+
+def _line_path(geom, x0: float, y1: float, scale: float) -> str:
+    import shapely
+
+    out = []
+    for p in shapely.get_parts(geom):
+        coords = np.asarray(p.coords) if p.geom_type == "LineString" else (
+            np.asarray(p.exterior.coords) if p.geom_type == "Polygon" else None)
+        if coords is None or len(coords) < 2:
+            continue
+        xy = np.column_stack([(coords[:, 0] - x0) * scale, (y1 - coords[:, 1]) * scale]).round(1)
+        out.append("M" + " ".join(f"{x:g},{y:g}" for x, y in xy))
+    return "".join(out)
+
+
+def _classes(values: pd.Series, colors: dict | None, k: int, cmap: str, lang: str):
+    """(colour per unit, legend [(label, colour)]) for categories or natural breaks of numbers."""
+    if colors is not None:
+        bad = [c for c in colors.values() if not _HEX.match(str(c))]
+        if bad:
+            raise ValueError(f"explore: colours must be '#rrggbb', got {bad[:3]}")
+        fill = values.map(lambda v: colors.get(v, _NO_DATA) if pd.notna(v) else _NO_DATA)
+        return fill, [(str(lab), col) for lab, col in colors.items()]
+    import mapclassify
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    num = pd.to_numeric(values, errors="coerce")
+    ok = num.dropna()
+    if ok.nunique() < 2:
+        raise ValueError("explore: the values need at least two distinct numbers to be classed")
+    kk = min(k, ok.nunique())
+    bins = mapclassify.FisherJenks(ok.to_numpy(), k=kk).bins
+    lows = [ok.min(), *bins[:-1]]
+    palette = [to_hex(colormaps[cmap](x)) for x in np.linspace(0.15, 0.9, kk)]
+    cls = np.searchsorted(bins, num.to_numpy(), side="left").clip(0, kk - 1)
+    fill = pd.Series([palette[c] if pd.notna(v) else _NO_DATA for c, v in zip(cls, num)], index=values.index)
+    from .._numbers import number
+
+    legend = [(f"{number(lo, 3)} – {number(hi, 3)}", col) for lo, hi, col in zip(lows, bins, palette)]
+    return fill, legend
+
+
+def explore(gdf, values: pd.Series, *, colors: dict | None = None, title: str | None = None,
+            names: pd.Series | None = None, k: int = 5, cmap: str = "YlOrRd", width: int = 760,
+            lang: str = "zh") -> Explorer:
+    """An interactive map of ``values`` (aligned to ``gdf``'s index) that works offline.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Units with geometry and a CRS (e.g. ``geometry.provinces()``), indexed by id.
+    values : pandas.Series
+        The value of each unit (index = ``gdf``'s ids): category labels with ``colors``, else numbers classed by
+        Fisher–Jenks natural breaks into ``k`` classes of the matplotlib colormap ``cmap``.
+    colors : dict, optional
+        ``{label: "#rrggbb"}`` for categories, in legend order.
+    title : str, optional
+        Shown above the map.
+    names : pandas.Series, optional
+        Name of each unit for the hover text (default: ``gdf["name_zh"]`` when present, else the id).
+    k, cmap
+        Classes and colormap for numbers.
+    width : int
+        Width in pixels; paths are simplified to half a pixel.
+    lang : {"zh", "en"}
+        Language of the legend heading.
+
+    Returns
+    -------
+    Explorer
+        ``.html``, ``.fragment``, ``.save(path)``.
+    """
+    from ..geometry import provinces, south_china_sea_line, to_albers
+
+    if gdf.crs is None:
+        raise ValueError("explore: the GeoDataFrame has no CRS")
+    g = to_albers(gdf[[gdf.geometry.name]])
+    vals = values.reindex(g.index)
+    if names is None:
+        names = gdf["name_zh"] if "name_zh" in gdf.columns else pd.Series(g.index.astype(str), index=g.index)
+    fill, legend = _classes(vals, colors, k, cmap, lang)
+    scs = south_china_sea_line(crs="albers")
+    xmin, ymin, xmax, ymax = g.total_bounds
+    sx0, sy0, sx1, sy1 = scs.total_bounds
+    national = sx0 >= xmin - 5e5 and sx1 <= xmax + 5e5 and sy1 >= ymin - 5e5
+    if national:  # the whole country: the nine-dash line and Taiwan, Hong Kong, Macao (grey) complete the map
+        xmin, ymin, xmax, ymax = min(xmin, sx0), min(ymin, sy0), max(xmax, sx1), max(ymax, sy1)
+        base = provinces(include_sar=True, crs="albers").geometry
+    else:
+        scs, base = scs.iloc[:0], g.geometry.iloc[:0]
+    scale = width / max(xmax - xmin, 1.0)
+    height = max(round((ymax - ymin) * scale), 1)
+    simple = g.geometry.simplify(0.5 / scale, preserve_topology=True)
+    paths = [f'<path d="{_path(geom, xmin, ymax, scale)}" fill="#f2f2f2" stroke="#bbb" stroke-width="0.5"/>'
+             for geom in base.simplify(0.5 / scale, preserve_topology=True)]
+    for uid, geom in simple.items():
+        v = vals.get(uid)
+        shown = "" if v is None or (isinstance(v, float) and np.isnan(v)) else (
+            v if isinstance(v, str) else f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v))
+        tip = html.escape(f"{names.get(uid, uid)} ({uid}): {shown}")
+        d = _path(geom, xmin, ymax, scale)
+        if d:
+            paths.append(f'<path d="{d}" fill="{fill.get(uid, _NO_DATA)}" data-id="{html.escape(str(uid))}">'
+                         f"<title>{tip}</title></path>")
+    line = "".join(f'<path d="{_line_path(geom, xmin, ymax, scale)}" fill="none" stroke="#888" '
+                   'stroke-width="1"/>' for geom in scs.geometry)
+    body = "".join(paths) + line
+    uid = "sqx-" + hashlib.sha1(body.encode()).hexdigest()[:10]
+    head = "图例" if lang == "zh" else "Legend"
+    items = "".join(f'<li><span style="display:inline-block;width:14px;height:10px;background:{c};'
+                    f'border:1px solid #999;margin-right:6px"></span>{html.escape(lab)}</li>' for lab, c in legend)
+    svg = (f'<svg id="{uid}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+           f'style="max-width:100%;height:auto;cursor:grab;background:#fff" xmlns="http://www.w3.org/2000/svg">'
+           f'<style>#{uid} path[data-id]{{stroke:#fff;stroke-width:0.6;vector-effect:non-scaling-stroke}}'
+           f"#{uid} path[data-id]:hover{{stroke:#000;stroke-width:1.5}}</style>{body}</svg>")
+    fragment = ('<div class="spatialq-explore">'
+                + (f"<h3>{html.escape(title)}</h3>" if title else "")
+                + f'{svg}<div><strong>{head}</strong><ul style="list-style:none;padding-left:0">{items}</ul></div>'
+                f"<script>{_SCRIPT % {'id': uid}}</script></div>")
+    return Explorer(fragment=fragment, title=title or "spatialq", lang=lang)
