@@ -277,3 +277,24 @@ def test_control_characters_do_not_break_xml_formats(tmp_path):
     assert [ws["A2"].value, ws["A3"].value] == ["ab", "c\td"]
     d = docx.Document(str(report.write(t, tmp_path / "t.docx")))
     assert [row.cells[0].text for row in d.tables[0].rows] == ["region", "ab", "c\td"]
+
+
+def test_localise_headings_and_label_pairs():
+    """Headings in the language asked for, with units; of x / x_zh / x_en one language is kept, and x itself only
+    when it holds numbers (issue 19)."""
+    from spatialq.report.headings import localise
+
+    t = pd.DataFrame({"center_x": [1.0], "p_sim": [0.01], "cluster": ["HH"], "cluster_zh": ["高-高"],
+                      "cluster_en": ["High-High"], "grade": [4], "grade_zh": ["轻度失调"], "grade_en": ["mild"],
+                      "unknown_col": [1]})
+    zh = localise(t, "zh")
+    assert list(zh.columns) == ["重心 x（m）", "p 值（置换）", "集聚类型", "协调等级（编号）", "协调等级",
+                                "unknown_col"]
+    assert zh.iloc[0].tolist() == [1.0, 0.01, "高-高", 4, "轻度失调", 1]
+    en = localise(t, "en")
+    assert list(en.columns) == ["Centre x (m)", "p (permutation)", "Cluster", "Grade (number)", "Grade",
+                                "unknown_col"]
+    assert en.iloc[0].tolist() == [1.0, 0.01, "High-High", 4, "mild", 1]
+    assert t.columns[0] == "center_x"  # not modified
+    with pytest.raises(ValueError, match="lang"):
+        localise(t, "fr")

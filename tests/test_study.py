@@ -57,6 +57,9 @@ def test_demo_counts_and_index_links(demo, page_links):
         t = pd.read_csv(p, encoding="utf-8-sig", dtype=str)
         shown = set(t.columns) | set(t.stack().str.strip())
         assert not shown & raw, (p.name, sorted(shown & raw))
+        # headings in Chinese: no column name such as p_sim, center_x or grade_en is left (issue 19)
+        english = [c for c in t.columns if re.search(r"[a-z]_[a-z]|^[a-z]{3,}$", str(c))]
+        assert not english, (p.name, english)
     md_tables = sorted((out / "tables").glob("table*.md"))
     assert md_tables and all("仅演示分析流程" in p.read_text(encoding="utf-8") for p in md_tables)
     md = (out / "index.md").read_text(encoding="utf-8")

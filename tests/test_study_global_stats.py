@@ -14,6 +14,7 @@ from studyrun import run as run_study
 from studyrun import table as study_table
 
 from spatialq import hotspot
+from spatialq.report.headings import COLUMNS
 from spatialq.study import StudyError
 
 TOL = 5.01e-4  # tables are written rounded to 3 decimals
@@ -41,11 +42,11 @@ def test_global_stats_analysis_equals_the_api(tmp_path, study_raw):
     g = hotspot.geary(res.data, "pm25", w, permutations=99, transform="b", seed=7).to_frame()
     got = _table(res, "geary")
     assert list(got.iloc[:, 0]) == [2015, 2016, 2017, 2018]  # the year column (its label is in Chinese)
-    for c in ("C", "z_rand", "p_rand", "p_sim"):
-        assert np.allclose(got[c], g[c], atol=TOL), c
+    for c in ("C", "z_rand", "p_rand", "p_sim"):  # headings in Chinese (spatialq.report.headings)
+        assert np.allclose(got[COLUMNS.get(c, (c,))[0]], g[c], atol=TOL), c
     gg = hotspot.general_g(res.data, "pm25", w, permutations=99, seed=7).to_frame()
     got = _table(res, "general_g")
-    for c, label in (("G", "G"), ("z", "z 值"), ("p", "p 值"), ("p_sim", "p_sim")):  # Chinese headers
+    for c, label in (("G", "G"), ("z", "z 值"), ("p", "p 值"), ("p_sim", "p 值（置换）")):  # Chinese headers
         assert np.allclose(got[label], gg[c], atol=TOL), c
     assert "global_stats_trend" in {o.name for o in res.outputs}
 

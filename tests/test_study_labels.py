@@ -22,7 +22,7 @@ def test_text_replaces_whole_identifiers_only():
     assert r.text("gdp and gdp_pc, W*gdp") == "地区生产总值 and 人均GDP, W*地区生产总值"
     assert r.text("gdp_pc2 ln_gdp xgdp") == "gdp_pc2 ln_gdp xgdp"  # inside a longer name: unchanged
     assert r.text("urbanisation (2022)") == "城镇化水平 (2022)"
-    assert r.cell("W*gdp_pc") == "W*人均GDP" and r.cell("gdp_pc ") == "gdp_pc " and r.cell(3.5) == 3.5
+    assert r.cell("W*gdp_pc") == "W*人均GDP" and r.cell("gdp_pc 滞后型") == "人均GDP 滞后型" and r.cell(3.5) == 3.5
     t = pd.DataFrame({"变量": ["gdp", "W*gdp_pc", "rho"], "gdp_pc": ["0.1", "0.2", "0.3"]})
     out = r.table(t)
     assert list(out.columns) == ["变量", "人均GDP"] and out["变量"].tolist() == ["地区生产总值", "W*人均GDP", "rho"]

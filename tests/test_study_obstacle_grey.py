@@ -54,13 +54,13 @@ def test_obstacle_analysis_equals_the_api(tmp_path, study_raw):
     wide = index.obstacle(ent).wide("subsystem")
     assert np.allclose(sub["econ"], (100 * wide["econ"]).round(3), atol=1e-9)
     assert np.allclose(sub["econ"] + sub["soc"], 100, atol=2e-3)
-    means = _table(res, "obstacle_indicators").set_index("indicator")
+    means = _table(res, "obstacle_indicators").set_index("指标")
     d = index.obstacle(ent).to_frame()
     assert np.allclose(means.loc[list(DIRS), "2017"],
                        (100 * d[d["year"] == 2017].groupby("indicator")["obstacle"].mean()[list(DIRS)]).round(3),
                        atol=1e-9)
     # the weights are the index's own: its weights table
-    w = _table(res, "index_weights").set_index("indicator")["weight"]
+    w = _table(res, "index_weights").set_index("指标")["权重"]
     assert np.allclose(w[list(DIRS)], ent.weights.set_index("indicator")["weight"][list(DIRS)].round(3), atol=1e-9)
     assert {"obstacle_heatmap", "obstacle_regions"} <= {o.name for o in res.outputs}
 
@@ -73,7 +73,7 @@ def test_grey_analysis_equals_the_api(tmp_path, study_raw, by):
     api = index.grey_relation(res.data, "u", ["ln_gdp_pc", "openness", "innovation"], rho=0.4, by=by).to_frame()
     if by == "pooled":
         assert np.allclose(got["degree"], api["degree"].round(3), atol=1e-9)
-        assert got["rank"].tolist() == api["rank"].tolist()
+        assert got["排序"].tolist() == api["rank"].tolist()
     else:
         key = "adcode" if by == "unit" else "year"
         wide = api.pivot(index=key, columns="factor", values="degree")

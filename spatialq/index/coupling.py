@@ -56,7 +56,7 @@ class CouplingResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """Id, time, the U_i, ``C``, ``T``, ``D``, ``grade`` (1–10), ``grade_zh``, ``grade_en`` and,
-        for two systems, ``type`` (which system lags)."""
+        for two systems, ``type`` (which system lags; ``type_zh`` 滞后型/同步型, ``type_en``)."""
         return self.table.copy()
 
     def _plot(self, ax, gdf=None, period=None, lang: str = "zh", **kw):
@@ -168,6 +168,9 @@ def coupling(
         diff = u[:, 0] - u[:, 1]
         table["type"] = np.where(diff > sync_tol, f"{systems[1]} lagging",
                                  np.where(diff < -sync_tol, f"{systems[0]} lagging", "synchronous"))
+        table["type_zh"] = np.where(diff > sync_tol, f"{systems[1]} 滞后型",
+                                    np.where(diff < -sync_tol, f"{systems[0]} 滞后型", "同步型"))
+        table["type_en"] = table["type"]
     if t == "_time":
         table = table.drop(columns="_time")
     return CouplingResult(

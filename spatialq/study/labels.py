@@ -7,7 +7,8 @@
 Figures and tables are made from column names; the study relabels them as they are written (the analyses and
 the numbers are untouched, ``analysis_data.csv`` and ``provenance.json`` keep the column names):
 
-* tables: a column heading, or a whole cell, equal to a variable (``W*x`` → ``W*label``) becomes its label;
+* tables: a variable in a column heading or a cell, standing as a whole identifier (``W*x`` → ``W*label``,
+  ``economic 滞后型`` → ``经济城镇化滞后型``), becomes its label;
 * figures: every text of the figure (titles, axis labels, legend titles and entries, tick labels, annotations)
   has each variable name replaced where it stands as a whole identifier (not inside a longer name); a space left
   between two Chinese characters (``新型城镇化水平 的空间分布``) is dropped;
@@ -73,14 +74,9 @@ class Relabel:
         return _CJK_SPACE.sub("", out) if out != s else s
 
     def cell(self, v):
-        """A whole table cell (or heading) equal to a variable, or to ``W*variable``, as its label."""
-        if not isinstance(v, str):
-            return v
-        if v in self.labels:
-            return self.labels[v]
-        if v.startswith("W*") and v[2:] in self.labels:
-            return "W*" + self.labels[v[2:]]
-        return v
+        """A table cell (or heading) with each variable in it, standing as a whole identifier (``W*x`` too),
+        replaced by its label."""
+        return self.text(v) if isinstance(v, str) else v
 
     def table(self, t: pd.DataFrame) -> pd.DataFrame:
         """A relabelled copy of ``t`` (headings and whole cells; index values too)."""

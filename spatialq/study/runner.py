@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._results import Result, provenance
+from ..report.headings import localise
 from .data import Prepared, prepare
 from .labels import Relabel
 from .notes_zh import note_zh
@@ -109,7 +110,8 @@ class Context:
         t0 = time.perf_counter()
         stem = self._stem("table", name)
         t = obj if formatted else report.table(obj, lang=self.lang, digits=self.digits, stars=stars, index=True)
-        relabel = Relabel(dict(self.prepared.labels))  # [labels]: headings and whole cells naming a variable
+        t = localise(t, self.lang)  # headings in the study's language with units; one language of label pairs
+        relabel = Relabel(dict(self.prepared.labels))  # [labels]: variables in headings and cells
         t, caption = relabel.table(t), relabel.text(caption)
         files = tuple(report.write(t, stem.with_name(f"{stem.name}.{ext}"), lang=self.lang, caption=caption,
                                    sheet=slug(name, max_len=31), note=note, source=self.study.study.get("data_note"))
