@@ -48,6 +48,18 @@ def _breaks(z: np.ndarray, period=None) -> np.ndarray:
     return classify(z, fisher_jenks_bins(z, 5)).astype(int)
 
 
+def _classes(part: pd.DataFrame, scheme: str, lang: str) -> tuple[pd.Series, dict]:
+    """(label of each unit, label → colour) of the Gi* maps (static and interactive): ArcGIS bins or the five
+    natural-breaks classes."""
+    en = lang == "en"
+    if scheme == "bins":
+        labels = BIN_LABELS_EN if en else BIN_LABELS_ZH
+        return part["gi_bin"].map(labels), {labels[b]: _BIN_COLORS[b] for b in [3, 2, 1, 0, -1, -2, -3]}
+    names = BREAK_LABELS_EN if en else BREAK_LABELS_ZH
+    colors = dict(zip(names[::-1], ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]))
+    return part["class"].map(lambda c: names[int(c) - 1]), colors
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class GiStarResult(Result):
     """Gi* per unit and period (see :func:`gi_star`)."""
@@ -84,16 +96,7 @@ class GiStarResult(Result):
             return ax
         from ..plot.choropleth import category_map
 
-        en = lang == "en"
-        if scheme == "bins":
-            order = [3, 2, 1, 0, -1, -2, -3]
-            labels = BIN_LABELS_EN if en else BIN_LABELS_ZH
-            colors = {labels[b]: _BIN_COLORS[b] for b in order}
-            values = part["gi_bin"].map(labels)
-        else:
-            names = BREAK_LABELS_EN if en else BREAK_LABELS_ZH
-            colors = dict(zip(names[::-1], ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]))
-            values = part["class"].map(lambda c: names[int(c) - 1])
+        values, colors = _classes(part, scheme, lang)
         return category_map(gdf, values, colors, ax=ax, lang=lang, **kw)
 
     def explore(self, gdf, *, period=None, scheme: Literal["bins", "breaks"] = "bins", lang: str = "zh",
@@ -103,15 +106,7 @@ class GiStarResult(Result):
         from ..plot.interactive import explore
 
         part = _select_period(self.table, period).set_index("id")
-        en = lang == "en"
-        if scheme == "bins":
-            labels = BIN_LABELS_EN if en else BIN_LABELS_ZH
-            colors = {labels[b]: _BIN_COLORS[b] for b in [3, 2, 1, 0, -1, -2, -3]}
-            values = part["gi_bin"].map(labels)
-        else:
-            names = BREAK_LABELS_EN if en else BREAK_LABELS_ZH
-            colors = dict(zip(names[::-1], ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]))
-            values = part["class"].map(lambda c: names[int(c) - 1])
+        values, colors = _classes(part, scheme, lang)
         return explore(gdf, values, colors=colors, lang=lang, title=title)
 
 

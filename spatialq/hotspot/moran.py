@@ -246,6 +246,13 @@ def moran(
                        table=table, scatter=scatter, time=None if t == "_time" else t)
 
 
+def _cluster_colours(lang: str) -> tuple[dict, dict]:
+    """(cluster code → label, label → colour) of the LISA maps (static and interactive)."""
+    labels = QUADRANT_ZH if lang == "zh" else QUADRANT_EN
+    colours = ("#d7191c", "#abd9e9", "#2c7bb6", "#fdae61", "#eeeeee")
+    return labels, dict(zip((labels[k] for k in ("HH", "LH", "LL", "HL", "ns")), colours))
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class LocalMoranResult(Result):
     """Local Moran's I per unit and period (see :func:`local_moran`)."""
@@ -280,9 +287,7 @@ class LocalMoranResult(Result):
         from ..plot.choropleth import category_map
 
         part = _select_period(self.table, period).set_index("id")
-        labels = QUADRANT_ZH if lang == "zh" else QUADRANT_EN
-        order = ("HH", "LH", "LL", "HL", "ns")
-        colors = dict(zip((labels[k] for k in order), ("#d7191c", "#abd9e9", "#2c7bb6", "#fdae61", "#eeeeee")))
+        labels, colors = _cluster_colours(lang)
         return category_map(gdf, part["cluster"].map(labels), colors, ax=ax, lang=lang, **kw)
 
     def explore(self, gdf, *, period=None, lang: str = "zh", title: str | None = None):
@@ -291,9 +296,7 @@ class LocalMoranResult(Result):
         from ..plot.interactive import explore
 
         part = _select_period(self.table, period).set_index("id")
-        labels = QUADRANT_ZH if lang == "zh" else QUADRANT_EN
-        order = ("HH", "LH", "LL", "HL", "ns")
-        colors = dict(zip((labels[k] for k in order), ("#d7191c", "#abd9e9", "#2c7bb6", "#fdae61", "#eeeeee")))
+        labels, colors = _cluster_colours(lang)
         return explore(gdf, part["cluster"].map(labels), colors=colors, lang=lang, title=title)
 
 
