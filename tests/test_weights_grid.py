@@ -226,3 +226,46 @@ def test_row_sums_equal_scipy_bit_for_bit(monkeypatch):
         monkeypatch.setattr(wm, "ROW_BLOCK", block)
         np.testing.assert_array_equal(row_sums(a), np.asarray(a.sum(axis=1)).ravel())
         np.testing.assert_array_equal(row_sums(a, 2), np.asarray(a.multiply(a).sum(axis=1)).ravel())
+
+
+def _arrays(m):
+    return [a.copy() for a in (m.data, m.indices, m.indptr)]
+
+
+@pytest.mark.parametrize("transform", ["o", "b", "r"])
+def test_aligned_copies_only_what_it_changes_and_never_the_callers_matrix(transform):
+    """Copy-on-write: a clean CSR (no diagonal, no zeros, canonical) is used as it is for "o" (and for "b" when
+    every weight is already 1), a matrix with a stored diagonal, explicit zeros or duplicates is cleaned on a copy;
+    the caller's arrays never change, and the result equals the cleaned matrix (issue 18: no copy of W at 9.6M)."""
+    rng = np.random.default_rng(3)
+    dense = (rng.uniform(size=(40, 40)) < 0.15) * rng.uniform(1, 2, (40, 40))
+    np.fill_diagonal(dense, 0.0)
+    dense[np.flatnonzero(dense.sum(1) == 0), 0] = 1.0  # no islands
+    dense[0, 0] = 0.0
+    if dense[0].sum() == 0:
+        dense[0, 1] = 1.0
+    clean = sp.csr_matrix(dense)
+    clean.indices = clean.indices.astype(np.int32)
+    clean.indptr = clean.indptr.astype(np.int32)
+    ones = clean.copy()
+    ones.data[:] = 1.0
+    dirty = sp.csr_matrix(dense + np.eye(40))  # a stored diagonal
+    zeros = clean.copy()
+    zeros.data[0] = 0.0  # an explicit zero
+    ids = np.arange(40)
+    for given in (clean, ones, dirty, zeros):
+        before = _arrays(given)
+        got = aligned(given, ids, transform=transform)
+        assert all(np.array_equal(a, b) for a, b in zip(before, _arrays(given)))  # the caller's matrix unchanged
+        want = sp.csr_matrix(given.toarray() * (1 - np.eye(40)))
+        want.eliminate_zeros()
+        if transform == "b":
+            want.data[:] = 1.0
+        elif transform == "r":
+            want = sp.diags(1.0 / np.asarray(want.sum(1)).ravel()) @ want
+        np.testing.assert_allclose(got.toarray(), want.toarray(), rtol=1e-15)
+        shares = np.may_share_memory(got.data, given.data)
+        if (transform == "o" and given is clean) or (transform == "b" and given is ones):
+            assert shares  # no copy of W
+        if given is dirty or given is zeros or transform == "r":
+            assert not shares
