@@ -56,20 +56,13 @@ class Explorer:
                 f"<title>{html.escape(self.title)}</title></head><body>\n{self.fragment}\n</body></html>\n")
 
     def save(self, path: str | Path) -> Path:
-        """Write :attr:`html` to ``path`` (UTF-8; written to a temporary file, then renamed)."""
-        import os
-        import tempfile
+        """Write :attr:`html` to ``path`` (UTF-8, atomically; a symbolic link at ``path`` is refused), as a study
+        writes its files (:func:`spatialq.study.output.atomic_write_text`)."""
+        from ..study.output import atomic_write_text
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.html)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(path, self.html)
         return path
 
     def _repr_html_(self) -> str:
@@ -89,10 +82,15 @@ def _rings(geom):
             yield np.asarray(r.coords)
 
 
+def _screen(coords: np.ndarray, x0: float, y1: float, scale: float) -> np.ndarray:
+    """Map coordinates (metres) as SVG pixels: x from the left edge, y down from the top, 0.1 px."""
+    return np.column_stack([(coords[:, 0] - x0) * scale, (y1 - coords[:, 1]) * scale]).round(1)
+
+
 def _path(geom, x0: float, y1: float, scale: float) -> str:
     out = []
     for ring in _rings(geom):
-        xy = np.column_stack([(ring[:, 0] - x0) * scale, (y1 - ring[:, 1]) * scale]).round(1)
+        xy = _screen(ring, x0, y1, scale)
         if len(xy) < 3:
             continue
         pts = " ".join(f"{x:g},{y:g}" for x, y in xy[:-1])
@@ -109,37 +107,33 @@ def _line_path(geom, x0: float, y1: float, scale: float) -> str:
             np.asarray(p.exterior.coords) if p.geom_type == "Polygon" else None)
         if coords is None or len(coords) < 2:
             continue
-        xy = np.column_stack([(coords[:, 0] - x0) * scale, (y1 - coords[:, 1]) * scale]).round(1)
-        out.append("M" + " ".join(f"{x:g},{y:g}" for x, y in xy))
+        out.append("M" + " ".join(f"{x:g},{y:g}" for x, y in _screen(coords, x0, y1, scale)))
     return "".join(out)
 
 
-def _classes(values: pd.Series, colors: dict | None, k: int, cmap: str, lang: str):
-    """(colour per unit, legend [(label, colour)]) for categories or natural breaks of numbers."""
+def _classes(values: pd.Series, colors: dict | None, k: int, cmap: str):
+    """(colour per unit, legend [(label, colour)]) for categories, or Fisher–Jenks classes of numbers with the
+    static maps' bins and legend labels (:func:`spatialq.plot.choropleth.class_bins`, ``class_labels``)."""
     if colors is not None:
         bad = [c for c in colors.values() if not _HEX.match(str(c))]
         if bad:
             raise ValueError(f"explore: colours must be '#rrggbb', got {bad[:3]}")
         fill = values.map(lambda v: colors.get(v, _NO_DATA) if pd.notna(v) else _NO_DATA)
         return fill, [(str(lab), col) for lab, col in colors.items()]
-    import mapclassify
     from matplotlib import colormaps
     from matplotlib.colors import to_hex
+
+    from .choropleth import class_bins, class_labels
 
     num = pd.to_numeric(values, errors="coerce")
     ok = num.dropna()
     if ok.nunique() < 2:
         raise ValueError("explore: the values need at least two distinct numbers to be classed")
-    kk = min(k, ok.nunique())
-    bins = mapclassify.FisherJenks(ok.to_numpy(), k=kk).bins
-    lows = [ok.min(), *bins[:-1]]
-    palette = [to_hex(colormaps[cmap](x)) for x in np.linspace(0.15, 0.9, kk)]
-    cls = np.searchsorted(bins, num.to_numpy(), side="left").clip(0, kk - 1)
+    bins = class_bins(ok, "fisherjenks", k=min(k, ok.nunique()))  # refuses infinite values, as the static maps
+    palette = [to_hex(colormaps[cmap](x)) for x in np.linspace(0.15, 0.9, len(bins))]
+    cls = np.searchsorted(bins, num.to_numpy(), side="left").clip(0, len(bins) - 1)
     fill = pd.Series([palette[c] if pd.notna(v) else _NO_DATA for c, v in zip(cls, num)], index=values.index)
-    from .._numbers import number
-
-    legend = [(f"{number(lo, 3)} – {number(hi, 3)}", col) for lo, hi, col in zip(lows, bins, palette)]
-    return fill, legend
+    return fill, list(zip(class_labels(bins, float(ok.min())), palette))
 
 
 def explore(gdf, values: pd.Series, *, colors: dict | None = None, title: str | None = None,
@@ -180,7 +174,7 @@ def explore(gdf, values: pd.Series, *, colors: dict | None = None, title: str | 
     vals = values.reindex(g.index)
     if names is None:
         names = gdf["name_zh"] if "name_zh" in gdf.columns else pd.Series(g.index.astype(str), index=g.index)
-    fill, legend = _classes(vals, colors, k, cmap, lang)
+    fill, legend = _classes(vals, colors, k, cmap)
     scs = south_china_sea_line(crs="albers")
     xmin, ymin, xmax, ymax = g.total_bounds
     sx0, sy0, sx1, sy1 = scs.total_bounds
