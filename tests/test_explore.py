@@ -45,6 +45,12 @@ def test_refusals(prov):
         plot.explore(prov, pd.Series("a", index=prov.index), colors={"a": "red; background:url(x)"})
     with pytest.raises(ValueError, match="two distinct"):
         plot.explore(prov, pd.Series(1.0, index=prov.index))
+    with pytest.raises(ValueError, match="infinite"):
+        plot.explore(prov, pd.Series(np.r_[np.inf, np.arange(30.0)], index=prov.index))
+    one = prov.iloc[:1]  # a single unit: nothing to class
+    with pytest.raises(ValueError, match="two distinct"):
+        plot.explore(one, pd.Series([1.0], index=one.index))
+    assert plot.explore(prov, pd.Series(np.r_[np.nan, np.arange(30.0)], index=prov.index)).html.count("#dddddd") >= 1
     with pytest.raises(ValueError, match="no CRS"):
         plot.explore(prov.set_crs(None, allow_override=True), pd.Series(np.arange(31.0), index=prov.index))
 
