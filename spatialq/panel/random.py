@@ -158,8 +158,7 @@ def _hessian(f, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, d: float
     """
     x = np.asarray(x, float)
     p = len(x)
-    h0 = d * np.maximum(np.abs(x), 1e-2)
-    h0 = np.minimum(h0, 0.5 * np.minimum(x - lower, upper - x))
+    h0 = _first_steps(x, lower, upper, d)
     f0 = f(x)
     est = []
     for k in range(r):
@@ -172,7 +171,17 @@ def _hessian(f, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, d: float
                 H[i, j] = H[j, i] = (f(x + E[i] + E[j]) - f(x + E[i] - E[j]) - f(x - E[i] + E[j])
                                      + f(x - E[i] - E[j])) / (4 * h[i] * h[j])
         est.append(H)
-    for m in range(1, r):
+    return _richardson(est)
+
+
+def _first_steps(x: np.ndarray, lower: np.ndarray, upper: np.ndarray, d: float) -> np.ndarray:
+    """h₀ = d·|xᵢ| (at least d·0.01), at most half the distance to the bounds."""
+    return np.minimum(d * np.maximum(np.abs(x), 1e-2), 0.5 * np.minimum(x - lower, upper - x))
+
+
+def _richardson(est: list) -> np.ndarray:
+    """Richardson extrapolation of central differences at steps h₀ / 2^k: each pass removes the next even power."""
+    for m in range(1, len(est)):
         c = 4.0 ** m
         est = [(c * est[k + 1] - est[k]) / (c - 1) for k in range(len(est) - 1)]
     return est[0]
@@ -181,16 +190,12 @@ def _hessian(f, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, d: float
 def _gradient(f, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, d: float = 0.05, r: int = 5) -> np.ndarray:
     """Gradient of f at x by central differences with Richardson extrapolation (the steps of :func:`_hessian`)."""
     x = np.asarray(x, float)
-    h0 = d * np.maximum(np.abs(x), 1e-2)
-    h0 = np.minimum(h0, 0.5 * np.minimum(x - lower, upper - x))
+    h0 = _first_steps(x, lower, upper, d)
     est = []
     for k in range(r):
         h = h0 / 2.0 ** k
         est.append(np.array([(f(x + h[i] * e) - f(x - h[i] * e)) / (2 * h[i]) for i, e in enumerate(np.eye(len(x)))]))
-    for m in range(1, r):
-        c = 4.0 ** m
-        est = [(c * est[k + 1] - est[k]) / (c - 1) for k in range(len(est) - 1)]
-    return est[0]
+    return _richardson(est)
 
 
 def _polish(f, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, steps: int = 4) -> np.ndarray:
