@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import json
 import os
@@ -90,6 +91,11 @@ class Context:
 
         return new_axes(figsize=figsize)
 
+    @functools.cached_property
+    def relabel(self) -> Relabel:
+        """``[labels]`` as applied to every table, figure and caption of the study."""
+        return Relabel(dict(self.prepared.labels))
+
     def _next(self, kind: str) -> int:
         return sum(o.kind == kind for o in self.outputs) + 1
 
@@ -111,8 +117,7 @@ class Context:
         stem = self._stem("table", name)
         t = obj if formatted else report.table(obj, lang=self.lang, digits=self.digits, stars=stars, index=True)
         t = localise(t, self.lang)  # headings in the study's language with units; one language of label pairs
-        relabel = Relabel(dict(self.prepared.labels))  # [labels]: variables in headings and cells
-        t, caption = relabel.table(t), relabel.text(caption)
+        t, caption = self.relabel.table(t), self.relabel.text(caption)  # [labels]: variables in headings and cells
         files = tuple(report.write(t, stem.with_name(f"{stem.name}.{ext}"), lang=self.lang, caption=caption,
                                    sheet=slug(name, max_len=31), note=note, source=self.study.study.get("data_note"))
                       for ext in self.study.study["table_formats"])
@@ -128,7 +133,7 @@ class Context:
         the index page embeds it (``[study] explore = true``)."""
         t0 = time.perf_counter()
         stem = self._stem("figure", name)
-        caption = Relabel(dict(self.prepared.labels)).text(caption)
+        caption = self.relabel.text(caption)
         path = explorer.save(stem.with_suffix(".html"))
         self.outputs.append(Output("figure", name, caption, self.current, (path,)))
         self.write_seconds += time.perf_counter() - t0
@@ -140,9 +145,8 @@ class Context:
         t0 = time.perf_counter()
         stem = self._stem("figure", name)
         fig = getattr(fig_or_ax, "figure", fig_or_ax)
-        relabel = Relabel(dict(self.prepared.labels))  # [labels]: every text of the figure, and the caption
-        relabel.figure(fig)
-        caption = relabel.text(caption)
+        self.relabel.figure(fig)  # [labels]: every text of the figure, and the caption
+        caption = self.relabel.text(caption)
         data_note = self.study.study.get("data_note")
         if data_note:  # a footer below everything (the tight bounding box grows to hold it)
             fig.text(0.0, 0.0, data_note, ha="left", va="top", fontsize=7, color="0.3", gid="spatialq-data-note",
