@@ -48,32 +48,49 @@ def _shuffle(arr, state):
 
 
 @nb.njit(nogil=True, cache=True)
-def global_block(upper_ptr, upper_idx, upper_val, diag, lin, x, count, state):
+def global_block(upper_ptr, upper_idx, upper_val, diag, lin, x, count, state, width):
     """``count`` random permutations x_π of ``x`` (successive Fisher–Yates passes, each uniform and
     independent of the last); row p holds (Σ_{i<j} s_ij x_πi x_πj + Σ_i d_i x_πi², Σ_i c_i x_πi,
-    Σ_i e_i x_πi²) with s the strict upper triangle, d = ``diag`` and (c, e) the columns of ``lin``."""
+    Σ_i e_i x_πi²) with s the strict upper triangle, d = ``diag`` and (c, e) the columns of ``lin``.
+
+    The permutations are laid side by side ``width`` at a time (an (n, width) array), so one pass over the
+    sparse pattern serves ``width`` of them: the pattern is read count/width times instead of count times
+    (it is memory traffic, not arithmetic, that bounds this loop).  Each permutation's sums are formed in
+    the same order as one at a time, so the numbers do not depend on ``width``."""
     n = x.shape[0]
     xp = x.copy()
     out = np.empty((count, 3))
-    for p in range(count):
-        state = _shuffle(xp, state)
-        quad = 0.0
+    cols = np.empty((n, width))
+    acc = np.empty(width)
+    quad = np.empty(width)
+    for first in range(0, count, width):
+        w = min(width, count - first)
+        for b in range(w):
+            state = _shuffle(xp, state)
+            for i in range(n):
+                cols[i, b] = xp[i]
+        quad[:] = 0.0
         for i in range(n):
-            acc = 0.0
+            acc[:] = 0.0
             for q in range(upper_ptr[i], upper_ptr[i + 1]):
-                acc += upper_val[q] * xp[upper_idx[q]]
-            quad += xp[i] * acc
-        dq = 0.0
-        lc = 0.0
-        ld = 0.0
-        for i in range(n):
-            v = xp[i]
-            dq += diag[i] * v * v
-            lc += lin[i, 0] * v
-            ld += lin[i, 1] * v * v
-        out[p, 0] = quad + dq
-        out[p, 1] = lc
-        out[p, 2] = ld
+                v = upper_val[q]
+                j = upper_idx[q]
+                for b in range(w):
+                    acc[b] += v * cols[j, b]
+            for b in range(w):
+                quad[b] += cols[i, b] * acc[b]
+        for b in range(w):
+            dq = 0.0
+            lc = 0.0
+            ld = 0.0
+            for i in range(n):
+                v = cols[i, b]
+                dq += diag[i] * v * v
+                lc += lin[i, 0] * v
+                ld += lin[i, 1] * v * v
+            out[first + b, 0] = quad[b] + dq
+            out[first + b, 1] = lc
+            out[first + b, 2] = ld
     return out
 
 

@@ -45,6 +45,10 @@ def folded_pvalue(sims: np.ndarray, observed, permutations: int) -> np.ndarray:
 UNIT_BLOCK = 128
 #: Permutations per block of the global engine.
 PERM_BLOCK = 32
+#: At most this many permutations side by side in one pass of the global kernel, and at most
+#: :data:`WIDTH_BYTES` for them (32 MB per thread; the width changes speed only, never the numbers).
+MAX_WIDTH = 8
+WIDTH_BYTES = 1 << 25
 
 
 def period_seed(seed, k: int) -> np.random.SeedSequence:
@@ -137,8 +141,9 @@ def permuted_forms(
     General G, join counts and bivariate Moran.
 
     The quadratic form runs over the upper triangle of M + M′ (half the gathers), with units in reverse
-    Cuthill–McKee order of that pattern so that neighbours sit close in memory; neither changes the
-    distribution.  Permutations come in blocks of :data:`PERM_BLOCK`, each from its own stream of ``seed``,
+    Cuthill–McKee order of that pattern so that neighbours sit close in memory, and up to :data:`MAX_WIDTH`
+    permutations side by side so that one pass over the pattern serves all of them; none of this changes
+    the numbers.  Permutations come in blocks of :data:`PERM_BLOCK`, each from its own stream of ``seed``,
     so the result is the same for every ``n_jobs``.  :func:`permutation_indices` gives the permutations.
     """
     from .._parallel import blocks, pmap
@@ -156,10 +161,11 @@ def permuted_forms(
     states = _states(seed, len(spans))
     ptr, idx = upper.indptr.astype(np.int64), upper.indices.astype(np.int64)
     val = np.ascontiguousarray(upper.data, dtype=float)
+    width = int(max(1, min(MAX_WIDTH, WIDTH_BYTES // (8 * max(n, 1)))))
 
     def run(k):
         lo, hi = spans[k]
-        return global_block(ptr, idx, val, diag, lin, xs, hi - lo, states[k])
+        return global_block(ptr, idx, val, diag, lin, xs, hi - lo, states[k], width)
 
     parts = pmap(run, range(len(spans)), n_jobs=n_jobs, prefer="threads")
     return np.concatenate(parts, axis=0) if parts else np.empty((0, 3))
