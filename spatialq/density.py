@@ -143,10 +143,7 @@ class KdeResult(Result):
             ax.legend(fontsize=7)
             return ax
         if kind == "surface":
-            fig = ax.figure
-            pos = ax.get_position()
-            ax.remove()
-            ax3 = fig.add_axes(pos, projection="3d")
+            ax3 = _surface_axes(ax)
             xs = c[c["period"] == periods[0]]["x"].to_numpy()
             yy = np.array([float(p) if isinstance(p, (int, float, np.integer, np.floating)) else i
                            for i, p in enumerate(periods)])
@@ -165,10 +162,10 @@ class KdeResult(Result):
             ax3.tick_params(labelsize=7, pad=1)
             for axis in (ax3.xaxis, ax3.yaxis, ax3.zaxis):
                 axis.labelpad = 9
-            ax3.set_box_aspect(None, zoom=0.88)  # room for the axis labels inside the figure
             ax3.set_xlabel(self.value)
             ax3.set_ylabel("period")
             ax3.set_zlabel("density")
+            _fit_box(ax3)
             return ax3
         raise ValueError(f"kind must be 'curves' or 'surface', got {kind!r}")
 
@@ -179,6 +176,59 @@ class KdeResult(Result):
         is not drawn below 0; ``bounds=(low, high)`` gives the range, ``bounds=None`` the whole grid
         (± cut bandwidths).  The densities are not renormalised to the range.  Returns the Axes."""
         return super().plot(ax=ax, **kw)
+
+
+def _surface_axes(ax):
+    """A 3-D Axes in place of ``ax`` (which is removed).  When ``ax`` is alone in its figure the 3-D axes takes
+    the whole figure, its square drawing area on the left, 8 % of the height free below for the axis labels (a 3-D Axes
+    draws in the largest square of its position, centred by default: in a landscape subplot that left a wide
+    white band on the left of the figure)."""
+    fig = ax.figure
+    pos = ax.get_position()
+    alone = len(fig.axes) == 1
+    ax.remove()
+    if alone:
+        ax3 = fig.add_axes((0.02, 0.08, 0.9, 0.9), projection="3d")
+        ax3.set_anchor("W")
+        return ax3
+    return fig.add_axes(pos, projection="3d")
+
+
+def _fit_box(ax3, *, margin: float = 0.02, rounds: int = 3) -> None:
+    """Fit the drawn 3-D box to ``ax3``'s square drawing area: the panes, axis lines and tick labels (not the axis
+    labels, which sit outside the box and are set afterwards, e.g. translated) fill the square with ``margin`` (a
+    fraction of the square) on each side of the longer extent, centred across and at the top of the square (a box
+    seen from above is wider than tall: the free band is left at the bottom, where the axis labels are).
+
+    Matplotlib maps a fixed window of the projected view (about ±0.09 of the viewing distance) onto the square
+    whatever the box looks like, which leaves white bands around a box seen from the default angle; this
+    sets the window (``ax3.viewLim``) to the box's projected extent instead.  Tick labels keep their size in
+    points while the box scales, so the fit is repeated ``rounds`` times (it settles in two or three).
+
+    Parameters
+    ----------
+    ax3 : mpl_toolkits.mplot3d.Axes3D
+        The 3-D Axes, with its data drawn and its limits and ticks set.
+    margin : float
+        Free space on each side of the longer extent, as a fraction of the square.
+    rounds : int
+        Measure-and-set passes.
+    """
+    from matplotlib.transforms import Bbox
+
+    fig = ax3.figure
+    for _ in range(rounds):
+        fig.draw_without_rendering()
+        r = fig.canvas.get_renderer()
+        parts = []
+        for axis in (ax3.xaxis, ax3.yaxis, ax3.zaxis):
+            parts += [axis.pane.get_window_extent(r), axis.get_tightbbox(r, for_layout_only=True)]  # no label
+        box = Bbox.union(parts).transformed(ax3.transData.inverted())  # in the projected view's coordinates
+        side = max(box.width, box.height) / (1 - 2 * margin)
+        left, top = box.x0 + box.width / 2 - side / 2, box.y1 + margin * side
+        ax3.viewLim.intervalx = (left, left + side)
+        ax3.viewLim.intervaly = (top - side, top)
+        ax3.stale = True
 
 
 def kde(

@@ -91,15 +91,18 @@ class StochasticKernelResult(Result):
             ax.set_aspect("equal")
             return ax
         if kind == "surface":
-            fig = ax.figure
-            pos = ax.get_position()
-            ax.remove()
-            ax3 = fig.add_axes(pos, projection="3d")
+            from .density import _fit_box, _surface_axes
+
+            ax3 = _surface_axes(ax)
             ax3.plot_surface(xg, yg, z, cmap=cmap, linewidth=0, antialiased=True, **kw)
             ax3.plot([lo, hi], [lo, hi], [0, 0], color="grey", linestyle="--", linewidth=0.8)
+            ax3.tick_params(labelsize=7, pad=1)
+            for axis in (ax3.xaxis, ax3.yaxis, ax3.zaxis):
+                axis.labelpad = 9
             ax3.set_xlabel(self.labels[0])
             ax3.set_ylabel(self.labels[1])
             ax3.set_zlabel("f(y | x)" if density == "conditional" else "f(x, y)")
+            _fit_box(ax3)
             return ax3
         raise ValueError(f"kind must be 'contour' or 'surface', got {kind!r}")
 
