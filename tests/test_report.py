@@ -298,3 +298,61 @@ def test_localise_headings_and_label_pairs():
     assert t.columns[0] == "center_x"  # not modified
     with pytest.raises(ValueError, match="lang"):
         localise(t, "fr")
+
+
+def test_xlsx_chinese_in_simsun_latin_in_times(tmp_path):
+    """Read back with openpyxl: in a three-line table every run of Chinese (ideographs and full-width
+    punctuation) is in 宋体 with GB 2312's charset and every other run in Times New Roman, in the head, the body,
+    the caption and the note; the plain text of each cell is unchanged; the grid style keeps pandas' fonts
+    (issue 19)."""
+    import re
+
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.cell.rich_text import CellRichText
+
+    frame = pd.DataFrame({"变量 x": ["Moran's I 指数 ", "东部（沿海）", "北京\n市", " 2011年"],
+                          "系数": ["0.123***", "(0.045)", "=区域", "-0.5"]})
+    path = report.write(frame, tmp_path / "t.xlsx", caption="表 4 Moran 检验", note="注：*** p<0.01", stars=False)
+    plain = openpyxl.load_workbook(path).active
+    rich = openpyxl.load_workbook(path, rich_text=True).active
+    texts = {c.coordinate: c.value for row in plain.iter_rows() for c in row if c.value is not None}
+    assert texts["A1"] == "表 4 Moran 检验" and texts["A2"] == "变量 x" and texts["A8"] == "注：*** p<0.01"
+    assert [texts[f"A{i}"] for i in range(3, 7)] == list(frame["变量 x"])
+    assert plain["B5"].quotePrefix and texts["B5"] == "=区域"  # still text, never a formula
+    runs = 0
+    for coord, text in texts.items():
+        cell = rich[coord]
+        assert cell.font.name == "Times New Roman", coord
+        if not re.search(r"[\u4e00-\u9fff\uff08\uff09\uff1a]", text):
+            assert not isinstance(cell.value, CellRichText), coord
+            continue
+        assert isinstance(cell.value, CellRichText) and str(cell.value) == text, coord
+        for block in cell.value:
+            runs += 1
+            if re.search(r"[\u4e00-\u9fff\uff08\uff09\uff1a]", block.text):
+                assert (block.font.rFont, block.font.charset) == ("宋体", 134), (coord, block.text)
+                assert not re.search(r"[A-Za-z0-9*]", block.text), (coord, block.text)
+            else:
+                assert block.font.rFont == "Times New Roman", (coord, block.text)
+    assert runs >= 14
+    grid = openpyxl.load_workbook(report.write(frame, tmp_path / "g.xlsx", rules="grid"), rich_text=True).active
+    assert not any(isinstance(c.value, CellRichText) for row in grid.iter_rows() for c in row)
+
+
+def test_docx_chinese_in_simsun_latin_in_times(tmp_path):
+    """Read back with python-docx: the Normal style has Times New Roman for Latin text and 宋体 as its East Asian
+    font (``w:eastAsia``), and no run of the caption, table or note overrides them."""
+    docx = pytest.importorskip("docx")
+    from docx.oxml.ns import qn
+
+    frame = pd.DataFrame({"变量": ["城镇化 x", "Moran's I"], "系数": ["0.1", "0.2"]})
+    d = docx.Document(str(report.write(frame, tmp_path / "t.docx", caption="表 1 城镇化", note="注：合成数据")))
+    fonts = d.styles["Normal"].element.rPr.rFonts
+    assert (fonts.get(qn("w:ascii")), fonts.get(qn("w:hAnsi")), fonts.get(qn("w:eastAsia"))) == (
+        "Times New Roman", "Times New Roman", "宋体")
+    paragraphs = [*d.paragraphs, *(p for row in d.tables[0].rows for c in row.cells for p in c.paragraphs)]
+    runs = [r for p in paragraphs for r in p.runs]
+    assert len(runs) >= 8
+    assert all(p.style.name == "Normal" for p in paragraphs)
+    assert all(r.style.name == "Default Paragraph Font" and (r._element.rPr is None or r._element.rPr.rFonts is None)
+               for r in runs)
