@@ -5,7 +5,7 @@ frame's ids, untransformed unless ``transform=`` is given.  See :mod:`spatialq.w
 """
 
 from ._common import IslandError
-from .build import contiguity, distance, economic, knn, knn_sparse, nested, standardize
+from .build import contiguity, distance, economic, knn, knn_sparse, lattice_sparse, nested, standardize
 from .describe import WeightsSummary, describe
 from .io import load, save
 
@@ -18,6 +18,7 @@ __all__ = [
     "economic",
     "knn",
     "knn_sparse",
+    "lattice_sparse",
     "load",
     "nested",
     "save",
