@@ -23,6 +23,22 @@ def sort_rows(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
         return frame.sort_values(keys, kind="stable", key=lambda s: s.astype(str) if s.dtype == object else s)
 
 
+def _strictly_sorted(frame: pd.DataFrame, keys: Sequence[str]) -> bool:
+    """True when numeric ``keys`` already increase strictly (lexicographically) down the rows: then the rows
+    are sorted and no key repeats, and :func:`sort_rows` would leave them where they are (a grid of millions of
+    cells in id order skips a sort and a duplicate search).  False for any other key type (they take the
+    general path)."""
+    cols = [frame[k].to_numpy() for k in keys]
+    if len(frame) < 2 or not all(c.dtype.kind in "iuf" for c in cols):
+        return False
+    ahead = np.zeros(len(frame) - 1, dtype=bool)  # row r + 1 is ahead of row r on an earlier key
+    level = np.ones(len(frame) - 1, dtype=bool)  # rows r and r + 1 tie on the keys so far
+    for c in cols:
+        ahead |= level & (c[1:] > c[:-1])
+        level &= c[1:] == c[:-1]
+    return bool(ahead.all())
+
+
 def long_frame(df: pd.DataFrame, *, id: str, time: str | None, columns: Sequence[str],
                extra: Sequence[str] = (), row: str | None = None) -> pd.DataFrame:
     """A copy with ``id`` (from the column or the index), optional ``time`` and numeric ``columns``,
@@ -79,11 +95,13 @@ def long_frame(df: pd.DataFrame, *, id: str, time: str | None, columns: Sequence
         if inf.any():
             raise InputError(f"column {c!r} has infinite values at {_keys(out[inf], key)} — fix or drop them first")
         out[c] = vals.astype(float)
-    dup = out.duplicated(key, keep=False)
-    if dup.any():
-        raise InputError(f"{int(dup.sum())} rows share an ({', '.join(key)}) key, e.g. {_keys(out[dup], key, 4)}"
-                         + (f" (periods in {time!r} are compared as years)" if use_time else ""))
-    out = sort_rows(out, key)
+    if not _strictly_sorted(out, key):  # already in (id, time) order without repeats: nothing to check or move
+        dup = out.duplicated(key, keep=False)
+        if dup.any():
+            raise InputError(f"{int(dup.sum())} rows share an ({', '.join(key)}) key, e.g. "
+                             f"{_keys(out[dup], key, 4)}"
+                             + (f" (periods in {time!r} are compared as years)" if use_time else ""))
+        out = sort_rows(out, key)
     if not use_time:
         out["_time"] = 0
     return out

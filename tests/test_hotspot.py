@@ -10,6 +10,7 @@ import pytest
 from libpysal import examples
 
 from spatialq import geometry, hotspot, weights
+from spatialq._guards import InputError
 from spatialq.hotspot._perm import conditional_pvalues, fdr
 
 REF = Path(__file__).parent / "reference" / "hotspot"
@@ -340,3 +341,31 @@ def test_sparse_weights_follow_the_input_rows():
     got = hotspot.gi_star(df.iloc[order], "y", m[order][:, order], by=None, id="id", breaks=None).table
     assert got["id"].is_monotonic_increasing
     assert np.allclose(got.set_index("id").loc[ref.index, "z"], ref["z"], atol=1e-12)
+
+
+def test_sorted_input_takes_no_shortcut_in_the_numbers():
+    """Input already in (id, period) order skips the sort and the duplicate search (the 9.6M-cell grid path):
+    the tables equal those of the same data shuffled, and a repeated key in sorted input is still an error."""
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(0, 100, (80, 2))
+    m = weights.knn_sparse(xy, k=5)
+    df = pd.DataFrame({"id": np.arange(80), "y": rng.normal(size=80)})
+    fast = hotspot.gi_star(df, "y", m, by=None, id="id", permutations=49, seed=3, breaks=None).table
+    order = rng.permutation(80)
+    slow = hotspot.gi_star(df.iloc[order], "y", m[order][:, order], by=None, id="id", permutations=49, seed=3,
+                           breaks=None).table
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["bin_zh"].dtype == "category" and fast["gi_bin"].dtype == np.int8
+    assert fast["bin_zh"].tolist() == [hotspot.getis.BIN_LABELS_ZH[b] for b in fast["gi_bin"]]
+    panel = pd.DataFrame({"id": np.repeat(np.arange(80), 2), "year": np.tile([2020, 2021], 80),
+                          "y": rng.normal(size=160)})
+    from libpysal.weights import KNN
+
+    w = KNN(xy, k=5)
+    sorted_panel = hotspot.local_moran(panel, "y", w, id="id", permutations=49, seed=2).table
+    shuffled = hotspot.local_moran(panel.iloc[rng.permutation(160)], "y", w, id="id", permutations=49, seed=2).table
+    pd.testing.assert_frame_equal(sorted_panel, shuffled)
+    dup = panel.copy()
+    dup.loc[1, "year"] = 2020  # (0, 2020) twice, still in sorted order
+    with pytest.raises(InputError, match=r"2 rows share an \(id, year\) key"):
+        hotspot.local_moran(dup, "y", w, id="id")

@@ -70,13 +70,15 @@ def _by_period(df: pd.DataFrame, column: str, w, *, by, id: str, transform: str,
         values = data[column].to_numpy(dtype=float)
         for k, (period, rows) in enumerate(_periods(data, t)):
             label = None if t == "_time" else period
-            ids = data[id].to_numpy()[rows]
+            ids = take(data[id].to_numpy(), rows)
             check_min_units(len(rows), MIN_UNITS[method], method=method, period=label, why=_WHY[method])
-            x = values[rows]
+            x = take(values, rows)
             check_not_constant(x, column=column, method=method, period=label)
             if sparse:
-                rank = np.argsort(np.argsort(data["_row"].to_numpy()[rows], kind="stable"), kind="stable")
-                ordered = w.shape != (len(rows),) * 2 or np.array_equal(rank, np.arange(len(rows)))
+                given = data["_row"].to_numpy()[rows]
+                ordered = w.shape != (len(rows),) * 2 or bool(np.all(given[1:] > given[:-1]))
+                if not ordered:
+                    rank = np.argsort(np.argsort(given, kind="stable"), kind="stable")
                 m = aligned(w if ordered else sp.csr_matrix(w)[rank][:, rank], ids, transform=transform,
                             method=method, period=label)
             else:
@@ -86,17 +88,31 @@ def _by_period(df: pd.DataFrame, column: str, w, *, by, id: str, transform: str,
     return data, t, periods()
 
 
+def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]``, as a view when ``rows`` is a run of consecutive positions (a single cross-section:
+    no copy of a 9.6M-row column).  Callers only read the result."""
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and bool(np.all(np.diff(rows) == 1)):
+        return values[rows[0]:rows[-1] + 1]
+    return values[rows]
+
+
 def _periods(data: pd.DataFrame, t: str):
     """Periods in order with the positions of their rows; the frame is sorted by (id, period), so each
     period's rows are sorted by id and results do not depend on the input's row order."""
+    if t == "_time" and (data[t].to_numpy() == 0).all():  # one cross-section: every row, in order
+        yield 0, np.arange(len(data))
+        return
     for period, idx in data.groupby(t, sort=True).indices.items():
         yield period, np.sort(idx)
 
 
 def _finish(frames: list[pd.DataFrame], t: str) -> pd.DataFrame:
     """Per-unit tables concatenated and sorted by (id, period) — the order of the sorted input rows."""
-    table = pd.concat(frames, ignore_index=True).sort_values("_pos", kind="stable")
-    table = table.drop(columns="_pos").reset_index(drop=True)
+    if len(frames) == 1 and bool(np.all(np.diff(frames[0]["_pos"].to_numpy()) > 0)):
+        table = frames[0].drop(columns="_pos")  # one period already in row order (a grid): no copy of the table
+    else:
+        table = pd.concat(frames, ignore_index=True).sort_values("_pos", kind="stable")
+        table = table.drop(columns="_pos").reset_index(drop=True)
     if t == "_time":
         table["period"] = None
     return table
