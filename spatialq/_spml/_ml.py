@@ -72,9 +72,29 @@ class Problem:
         lo, hi = self.logdet.interval
         h = min(1e-3, (hi - r) / 2.5, (r - lo) / 2.5)
         f = [self.logdet(r + i * h) for i in (-2, -1, 0, 1, 2)]
+        self.extra.setdefault("stencils", []).append((r, h, f))
         d1 = (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * h)
         d2 = (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * h * h)
         return self.m * (d1 + c), self.m * (d2 + c * c)
+
+    def jac_d12_near(self, r: float) -> tuple[float, float] | None:
+        """J'(r), J''(r) from the quartic through the five log-determinants of the last stencil of
+        :meth:`jac_d12` (LU path) whose centre is within one step h of ``r``, else None.
+
+        At the centre this is the five-point formula itself; within h of it the truncation order is the same
+        (the interpolant's derivative error is O(h^4 f^(5)) there).  Newton's later steps, which move ~1e-5 from
+        the first stencil, so need no new factorisations."""
+        if self.logdet.method != "lu":
+            return None
+        for centre, h, f in reversed(self.extra.get("stencils", [])):
+            t = (r - centre) / h
+            if abs(t) <= 1.0:
+                a = np.linalg.solve(np.vander(np.arange(-2.0, 3.0), 5, increasing=True), f)
+                d1 = (a[1] + 2 * a[2] * t + 3 * a[3] * t * t + 4 * a[4] * t ** 3) / h
+                d2 = (2 * a[2] + 6 * a[3] * t + 12 * a[4] * t * t) / (h * h)
+                c = 1.0 / (1 - r) if self.centre else 0.0
+                return self.m * (d1 + c), self.m * (d2 + c * c)
+        return None
 
     def jac_d2(self, r: float) -> float:
         """J''(r) = −m [tr((W(I − rW)⁻¹)²) − c/(1 − r)²]."""
@@ -101,11 +121,13 @@ def polish(p: Problem, f, gs, x0, *, reach: float = 1e-3) -> np.ndarray:
     x0 = np.atleast_1d(np.asarray(x0, float))
     lo, hi = p.logdet.interval
     # Newton's error after a step δ is about Kδ² (K = f'''/2f'' = O(1)): 1e-12 after δ = 1e-6, accepted on the
-    # LU path (five factorisations per step); with eigenvalues steps are cheap
+    # LU path (five factorisations for the first step; later steps within h of it reuse them through the quartic
+    # of Problem.jac_d12_near); with eigenvalues steps are cheap
     tol = 1e-6 if p.logdet.method == "lu" else 1e-13
     x = x0.copy()
+    p.extra.pop("stencils", None)
     for _ in range(8):
-        jd = [p.jac_d12(v) for v in x]
+        jd = [p.jac_d12_near(v) or p.jac_d12(v) for v in x]
         g = np.asarray(gs(x)) + [a for a, _ in jd]
         h = 1e-6
         H = np.column_stack([(np.asarray(gs(x + h * e)) - np.asarray(gs(x - h * e))) / (2 * h)
