@@ -7,6 +7,10 @@ These are research figures, not officially approved maps (no 审图号).
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Literal
 
@@ -70,22 +74,219 @@ def auto_edgecolor(cmap, categorical: bool) -> str:
 INSET_LONLAT = (106.0, 2.5, 123.5, 24.5)
 
 
+@functools.cache
 def _albers_box(lonlat: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     box = shapely.segmentize(shapely.box(*lonlat), 0.5)
     return tuple(gpd.GeoSeries([box], crs=4326).to_crs(ALBERS_CHINA).total_bounds)
 
 
+# -- geometry work done once per process ----------------------------------------------------------------------------
+#
+# Every map of a study draws the same boundaries: the units (projected to China Albers), the grey provinces under
+# them and, in the inset, both again.  Projecting them and turning every polygon into a matplotlib path is most of
+# the time of a map, so both are cached here, keyed on the geometry's content (sha256 of each geometry's WKB, and of
+# the source CRS), never on object identity: a cached value is exactly what would be computed again, so no result
+# depends on what was drawn before.  The caches are bounded (least recently used entries go first).
+
+PROJECTED_CACHE = 8
+"""Frames whose projected geometry is kept (a frame is a sequence of geometries in one CRS)."""
+PATH_CACHE = 20_000
+"""Polygons whose matplotlib path is kept."""
+
+_LOCK = threading.Lock()
+_PROJECTED: OrderedDict = OrderedDict()  # frame digest -> (projected geometries, their digests)
+_PATHS: OrderedDict = OrderedDict()  # geometry digest -> matplotlib Path
+
+
+def _cache_get(cache: OrderedDict, key):
+    with _LOCK:
+        value = cache.get(key)
+        if value is not None:
+            cache.move_to_end(key)
+        return value
+
+
+def _cache_put(cache: OrderedDict, key, value, limit: int) -> None:
+    with _LOCK:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > limit:
+            cache.popitem(last=False)
+
+
+def geometry_digests(geoms) -> np.ndarray:
+    """sha256 of each geometry's WKB (``b""`` for a missing geometry): equal digests, equal geometries.
+
+    Parameters
+    ----------
+    geoms : array-like of shapely geometries
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of 32-byte digests, aligned with ``geoms``.
+    """
+    wkb = shapely.to_wkb(np.asarray(geoms, dtype=object))
+    return np.array([b"" if w is None else hashlib.sha256(w).digest() for w in wkb], dtype=object)
+
+
+def albers_frame(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """``gdf.to_crs(ALBERS_CHINA)`` and the digests of its geometries (:func:`geometry_digests`).
+
+    The projected geometries of a frame are kept (:data:`PROJECTED_CACHE` frames), keyed on the source CRS and the
+    digests of the source geometries, so a second map of the same boundaries does not project them again.  The
+    result is the frame ``to_crs`` returns (a new frame; its geometries are immutable shapely objects).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Any CRS (a frame without one is an error, as in ``to_crs``).
+
+    Returns
+    -------
+    (GeoDataFrame, numpy.ndarray)
+        The projected frame and the digests of its geometries.
+    """
+    if gdf.crs is None or gdf.crs.is_exact_same(_albers_crs()):
+        frame = gdf.to_crs(ALBERS_CHINA)
+        return frame, geometry_digests(frame.geometry.to_numpy())
+    source = geometry_digests(gdf.geometry.to_numpy())
+    h = hashlib.sha256(gdf.crs.to_wkt().encode())
+    for d in source:
+        h.update(d or b"-")
+    key = h.digest()
+    hit = _cache_get(_PROJECTED, key)
+    if hit is None:
+        projected = gdf.geometry.to_crs(ALBERS_CHINA).to_numpy()
+        hit = (projected, geometry_digests(projected))
+        _cache_put(_PROJECTED, key, hit, PROJECTED_CACHE)
+    frame = gdf.copy()
+    frame.geometry = gpd.GeoSeries(hit[0].copy(), index=gdf.index, crs=ALBERS_CHINA, name=gdf.geometry.name)
+    return frame, hit[1]
+
+
+@functools.cache
+def _albers_crs():
+    from pyproj import CRS
+
+    return CRS.from_user_input(ALBERS_CHINA)
+
+
+@functools.cache
+def _base() -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The grey provinces under every map (with Hong Kong, Macao, Taiwan) in China Albers, and their digests.
+    Internal and read-only."""
+    frame = provinces(include_sar=True, crs="albers")
+    return frame, geometry_digests(frame.geometry.to_numpy())
+
+
+@functools.cache
+def _maritime_line() -> gpd.GeoDataFrame:
+    """The South China Sea line in China Albers (internal, read-only)."""
+    return south_china_sea_line(crs=ALBERS_CHINA)
+
+
+def _polygon_path(geom):
+    """The path geopandas draws for a (Multi)Polygon: its normalised rings, each closed, as one compound path."""
+    from matplotlib.path import Path
+
+    geom = shapely.normalize(geom)
+    parts = [geom] if geom.geom_type == "Polygon" else geom.geoms
+    rings = []
+    for part in parts:
+        rings.append(Path(np.asarray(part.exterior.coords)[:, :2], closed=True))
+        rings.extend(Path(np.asarray(ring.coords)[:, :2], closed=True) for ring in part.interiors)
+    path = Path.make_compound_path(*rings)
+    return Path(path.vertices, path.codes, readonly=True)
+
+
+def _paths(geoms: np.ndarray, keys: np.ndarray) -> list:
+    out = []
+    for geom, key in zip(geoms, keys):
+        path = _cache_get(_PATHS, key)
+        if path is None:
+            path = _polygon_path(geom)
+            _cache_put(_PATHS, key, path, PATH_CACHE)
+        out.append(path)
+    return out
+
+
+def _plain_polygons(geoms: np.ndarray) -> bool:
+    """Only non-empty Polygons and MultiPolygons (what :func:`_polygons` draws as geopandas does)."""
+    if len(geoms) == 0:
+        return False
+    kinds = shapely.get_type_id(geoms)  # -1 for a missing geometry
+    return bool(np.isin(kinds, (3, 6)).all() and not shapely.is_empty(geoms).any())
+
+
+def _polygons(ax, frame: gpd.GeoDataFrame, keys: np.ndarray, *, color=None, facecolor=None, edgecolor, linewidth,
+              hatch=None, view=None) -> None:
+    """``frame.plot(ax=ax, color=…, edgecolor=…, linewidth=…, hatch=…)`` for a frame of polygons in China Albers,
+    with the paths from the cache: the same collection (normalised rings, one compound path per unit, the same
+    colours, axis labels, aspect and data limits), so the same pixels.  Frames with other geometries (missing,
+    empty, collections, lines) go to geopandas.
+
+    ``view`` (x0, y0, x1, y1): leave out units whose bounds lie wholly outside this box widened by a quarter of
+    its size on every side — for an axes whose limits are that box (the inset), they draw no pixel."""
+    geoms = frame.geometry.to_numpy()
+    if not _plain_polygons(geoms):
+        style = {"edgecolor": edgecolor, "linewidth": linewidth}
+        if color is not None:
+            style["color"] = color
+        if facecolor is not None:
+            style["facecolor"] = facecolor
+        if hatch is not None:
+            style["hatch"] = hatch
+        frame.plot(ax=ax, **style)
+        return
+    from matplotlib.collections import PathCollection
+
+    many = color is not None and not isinstance(color, str) and len(color) == len(geoms)
+    fill = (np.asarray(color) if many else color) if color is not None else facecolor
+    keep = np.ones(len(geoms), dtype=bool)
+    if view is not None:
+        x0, y0, x1, y1 = view
+        mx, my = 0.25 * (x1 - x0), 0.25 * (y1 - y0)
+        b = shapely.bounds(geoms)
+        keep = (b[:, 2] >= x0 - mx) & (b[:, 0] <= x1 + mx) & (b[:, 3] >= y0 - my) & (b[:, 1] <= y1 + my)
+        if many:
+            fill = fill[keep]
+    _axis_labels(ax, frame.crs)
+    ax.set_aspect("equal")  # geopandas' aspect="auto" for a projected CRS
+    kw = {"facecolor": fill, "edgecolor": edgecolor, "linewidth": linewidth}
+    if hatch is not None:
+        kw["hatch"] = hatch
+    coll = PathCollection(_paths(geoms[keep], keys[keep]), **kw)
+    ax.add_collection(coll, autolim=True)
+    ax.autoscale_view()
+
+
+def _axis_labels(ax, crs) -> None:
+    """The axis labels geopandas gives a map from its CRS (later set to "" by the map; kept so the axes is the
+    same)."""
+    x_label = f"{crs.axis_info[0].name} [{crs.axis_info[0].unit_name}]"
+    y_label = f"{crs.axis_info[1].name} [{crs.axis_info[1].unit_name}]"
+    if crs.axis_info[0].direction == "north":
+        x_label, y_label = y_label, x_label
+    if ax.get_xlabel() == "":
+        ax.set_xlabel(x_label, fontsize="small")
+    if ax.get_ylabel() == "":
+        ax.set_ylabel(y_label, fontsize="small")
+
+
 def _draw(ax, frame: gpd.GeoDataFrame, column, *, cmap, scheme, k, categorical, edgecolor, linewidth,
-          missing_color, legend, legend_kwds, missing_label="无数据", facecolor="#dfe8f1"):
-    base = provinces(include_sar=True, crs="albers")
-    base.plot(ax=ax, color="#f2f2f2", edgecolor="#bbbbbb", linewidth=0.3)
+          missing_color, legend, legend_kwds, missing_label="无数据", facecolor="#dfe8f1", keys=None, view=None):
+    base, base_keys = _base()
+    _polygons(ax, base, base_keys, color="#f2f2f2", edgecolor="#bbbbbb", linewidth=0.3, view=view)
+    if keys is None:
+        keys = geometry_digests(frame.geometry.to_numpy())
     if column is None:
-        frame.plot(ax=ax, color=facecolor, edgecolor=edgecolor, linewidth=linewidth)
+        _polygons(ax, frame, keys, color=facecolor, edgecolor=edgecolor, linewidth=linewidth, view=view)
         return
     if isinstance(cmap, dict):  # explicit colour per category, legend in the mapping's order
         _draw_categories(ax, frame, column, cmap, edgecolor=edgecolor, linewidth=linewidth,
                          missing_color=missing_color, missing_label=missing_label, legend=legend,
-                         legend_kwds=legend_kwds)
+                         legend_kwds=legend_kwds, keys=keys, view=view)
         return
     kw = dict(ax=ax, column=column, cmap=cmap, edgecolor=edgecolor, linewidth=linewidth, legend=legend,
               missing_kwds={"facecolor": missing_color, "edgecolor": edgecolor, "linewidth": linewidth,
@@ -101,7 +302,7 @@ def _draw(ax, frame: gpd.GeoDataFrame, column, *, cmap, scheme, k, categorical, 
 
 
 def _draw_categories(ax, frame, column, colors: dict, *, edgecolor, linewidth, missing_color, missing_label, legend,
-                     legend_kwds) -> None:
+                     legend_kwds, keys, view=None) -> None:
     from matplotlib.patches import Patch
 
     values = frame[column].astype(object)
@@ -112,11 +313,11 @@ def _draw_categories(ax, frame, column, colors: dict, *, edgecolor, linewidth, m
     lookup = {str(k): c for k, c in colors.items()}
     known = values.notna().to_numpy()
     fill = [lookup[str(v)] for v in values[known]]
-    if known.any():
-        frame[known].plot(ax=ax, color=fill, edgecolor=edgecolor, linewidth=linewidth)  # one colour per unit
+    if known.any():  # one colour per unit
+        _polygons(ax, frame[known], keys[known], color=fill, edgecolor=edgecolor, linewidth=linewidth, view=view)
     if not known.all():
-        frame[~known].plot(ax=ax, facecolor=missing_color, edgecolor=edgecolor, linewidth=linewidth,
-                           hatch=MISSING_HATCH)
+        _polygons(ax, frame[~known], keys[~known], facecolor=missing_color, edgecolor=edgecolor, linewidth=linewidth,
+                  hatch=MISSING_HATCH, view=view)
     handles = [Patch(facecolor=c, edgecolor="#8c8c8c", linewidth=0.4, label=str(k)) for k, c in colors.items()]
     if not known.all():
         handles.append(Patch(facecolor=missing_color, edgecolor="#8c8c8c", linewidth=0.4, hatch=MISSING_HATCH,
@@ -224,7 +425,7 @@ def china_map(
     if missing_label is None:
         missing_label = "无数据" if lang == "zh" else "No data"
     plt = pyplot()
-    frame = provinces(crs="albers") if gdf is None else gdf.to_crs(ALBERS_CHINA)
+    frame, keys = albers_frame(provinces() if gdf is None else gdf)
     if column is not None and column not in frame.columns:
         raise KeyError(f"column {column!r} not in the frame; columns: {list(frame.columns)}")
     if column is not None:
@@ -240,7 +441,7 @@ def china_map(
     with _no_idle_redraw(ax.figure):
         _draw(ax, frame, column, cmap=cmap, scheme=scheme, k=k, categorical=bool(categorical), edgecolor=edgecolor,
               linewidth=linewidth, missing_color=missing_color, missing_label=missing_label, legend=legend,
-              facecolor=facecolor,
+              facecolor=facecolor, keys=keys,
               legend_kwds=legend_kwds or ({"fontsize": 8}
                                           if (categorical or scheme) else {"shrink": 0.6}))
         x0, y0, x1, y1 = _albers_box(MAIN_LONLAT)
@@ -260,7 +461,7 @@ def china_map(
         if title:
             ax.set_title(title)
         if inset:
-            ax.spatialq_inset = _inset(ax, frame, column, cmap=cmap, scheme=scheme, k=k,
+            ax.spatialq_inset = _inset(ax, frame, column, keys=keys, cmap=cmap, scheme=scheme, k=k,
                                        categorical=bool(categorical), edgecolor=edgecolor, linewidth=linewidth,
                                        missing_color=missing_color, lang=lang, facecolor=facecolor)
         layout.scale_bar_km = scale_bar_km or None
@@ -297,9 +498,9 @@ def _check_column(frame: gpd.GeoDataFrame, column: str) -> None:
 
 def _inset(ax, frame, column, lang="zh", **kw):
     iax = ax.inset_axes([0.80, 0.0, 0.2, 0.3])
-    _draw(iax, frame, column, legend=False, legend_kwds=None, **kw)
-    south_china_sea_line(crs=ALBERS_CHINA).plot(ax=iax, color="#555555", linewidth=0.8)
     x0, y0, x1, y1 = _albers_box(INSET_LONLAT)
+    _draw(iax, frame, column, legend=False, legend_kwds=None, view=(x0, y0, x1, y1), **kw)  # its limits: the view
+    _maritime_line().plot(ax=iax, color="#555555", linewidth=0.8)
     iax.set_xlim(x0, x1)
     iax.set_ylim(y0, y1)
     iax.set_aspect("equal")
