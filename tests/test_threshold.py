@@ -195,7 +195,7 @@ def test_result_convention(single):
     del f["term"]
     assert "term" in single.to_frame().columns
     ax = single.plot()
-    assert ax.get_lines() and ax.get_ylabel() == "LR(γ)"
+    assert ax.get_lines() and ax.get_ylabel() == r"LR($\gamma$)"  # mathtext: γ is not in the bundled font subset
     _, ax2 = plt.subplots()
     assert single.plot(ax=ax2) is ax2
     plt.close("all")

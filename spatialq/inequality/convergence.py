@@ -55,10 +55,14 @@ class ConvergenceResult(Result):
         """σ: one row per year (``n``, ``sd_log``, ``cv``); β: one row per term (``coef``, ``se``, ``t``, ``p``)."""
         return self.table.copy()
 
-    def _plot(self, ax, **kw):
+    def _plot(self, ax, lang: str = "zh", **kw):
+        """σ: the standard deviation of logs and the coefficient of variation by year (legend in ``lang``);
+        β: growth on the initial level with the fitted line."""
         if self.kind == "sigma":
-            self.table.set_index("year")[["sd_log", "cv"]].plot(ax=ax, marker="o", **kw)
-            ax.set_ylabel("dispersion")
+            names = {"sd_log": "对数标准差", "cv": "变异系数"} if lang == "zh" else {"sd_log": "SD of logs",
+                                                                                 "cv": "CV"}
+            self.table.set_index("year")[["sd_log", "cv"]].rename(columns=names).plot(ax=ax, marker="o", **kw)
+            ax.set_ylabel("离散程度" if lang == "zh" else "dispersion")
         else:
             x, y = self.xy["x"].to_numpy(), self.xy["y"].to_numpy()
             ax.scatter(x, y, s=kw.pop("s", 12), color=kw.pop("color", "#4477aa"), **kw)

@@ -183,7 +183,7 @@ def warn_collinear(cn: np.ndarray, ids, method: str) -> None:
     bad = cn > CN_LIMIT
     if bad.any():
         warnings.warn(f"{method}: local condition number > {CN_LIMIT:.0f} at {int(bad.sum())} of {len(cn)} units "
-                      f"(e.g. {list(np.asarray(ids)[bad][:5])}); their local coefficients are unreliable "
+                      f"(e.g. {np.asarray(ids)[bad][:5].tolist()}); their local coefficients are unreliable "
                       "(local collinearity) — see to_frame()['condition_number']", UserWarning, stacklevel=3)
 
 

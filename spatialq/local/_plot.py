@@ -37,6 +37,11 @@ def _columns(result, term: str, period=None) -> tuple[pd.Series, pd.Series]:
     return frame[term], frame[f"{term}_sig"].astype(bool)
 
 
+def _term_title(term: str, lang: str) -> str:
+    """A panel's title: the term, with the intercept named in the figure's language (截距)."""
+    return "截距" if term == "Intercept" and lang == "zh" else term
+
+
 def coefficient_map(result, term: str, *, ax=None, geometry="county", period=None, style: str = "hatch",
                     cmap: str = "RdBu_r", scheme: str | None = "quantiles", k: int = 5, title: str | None = None,
                     lang: str = "zh", **map_kw):
@@ -57,7 +62,7 @@ def coefficient_map(result, term: str, *, ax=None, geometry="county", period=Non
     g["_coef"] = values.to_numpy()
     if style == "grey":
         g.loc[~sig.to_numpy(), "_coef"] = np.nan
-    ax = china_map(g, "_coef", ax=ax, cmap=cmap, scheme=scheme, k=k, title=title or term, lang=lang,
+    ax = china_map(g, "_coef", ax=ax, cmap=cmap, scheme=scheme, k=k, title=title or _term_title(term, lang), lang=lang,
                    missing_label="n.s." if style == "grey" else None, **map_kw)
     if style == "hatch" and (~sig).any():
         crs = g.crs
@@ -76,8 +81,13 @@ def coefficient_maps(result, *, geometry="county", terms: Sequence[str] | None =
     terms = list(result.terms if terms is None else terms)
     geo = _geometry(geometry)
 
-    def draw(ax, term, i):
-        coefficient_map(result, term, ax=ax, geometry=geo, period=period, title=term,
+    lang = kw.get("lang", "zh")
+
+    def draw(ax, _title, i):
+        term = terms[i]
+        coefficient_map(result, term, ax=ax, geometry=geo, period=period, title=_term_title(term, lang),
                         north_arrow=i == 0, scale_bar_km=kw.pop("scale_bar_km", 1000) if i == 0 else None, **kw)
 
-    return map_panels(draw, terms, ncols=ncols, panel_width=panel_width, title=title)
+    # map_panels titles each panel with its item: the terms as the figure shows them (截距 for the intercept)
+    return map_panels(draw, [_term_title(t, lang) for t in terms], ncols=ncols, panel_width=panel_width,
+                      title=title)

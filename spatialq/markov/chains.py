@@ -261,19 +261,22 @@ class SpatialMarkovResult(Result):
             blocks.append(t)
         return pd.concat(blocks, ignore_index=True)
 
-    def _plot(self, ax, lag: int | None = None, **kw):
+    def _plot(self, ax, lag: int | None = None, lang: str = "zh", **kw):
+        """Heat maps of the transition matrices, one per class of the neighbours (``lag=`` picks one); panel
+        titles 邻域：低 … (``lang="en"``: neighbours: …)."""
         from ..plot.charts import heatmap
 
+        head = "邻域：" if lang == "zh" else "neighbours: "
         if lag is not None:
             heatmap(ax, self.probabilities[lag], self.labels, self.labels,
-                    row_note=self.counts[lag].sum(axis=1).astype(int), title=f"lag: {self.lag_labels[lag]}", **kw)
+                    row_note=self.counts[lag].sum(axis=1).astype(int), title=f"{head}{self.lag_labels[lag]}", **kw)
             return ax
         m = len(self.lag_labels)
         ax.set_axis_off()
         for g in range(m):
             sub = ax.inset_axes([g / m + 0.02, 0.05, 1 / m - 0.06, 0.85])
             heatmap(sub, self.probabilities[g], self.labels, self.labels,
-                    row_note=self.counts[g].sum(axis=1).astype(int), title=f"lag: {self.lag_labels[g]}", **kw)
+                    row_note=self.counts[g].sum(axis=1).astype(int), title=f"{head}{self.lag_labels[g]}", **kw)
         return ax
 
 

@@ -148,19 +148,23 @@ class ThresholdResult(Result):
             self._plot(a, which=[j], **kw)
         return axes[0]
 
-    def _plot(self, ax, which: Sequence[int] | None = None, **kw):
+    def _plot(self, ax, which: Sequence[int] | None = None, lang: str = "zh", **kw):
+        """LR(γ) of each threshold with the critical value (Hansen 1999, fig. 1); labels in ``lang``.  γ is
+        set in mathtext, which every font can show."""
         which = list(self.thresholds["threshold"]) if which is None else list(which)
+        zh = lang == "zh"
         for j in which:
             c = self.lr[self.lr["threshold"] == j]
-            ax.plot(c["gamma"], c["lr"], label=f"LR(γ{j})", **kw)
+            ax.plot(c["gamma"], c["lr"], label=rf"LR($\gamma_{j}$)", **kw)
             est = float(self.thresholds.loc[self.thresholds["threshold"] == j, "estimate"].iloc[0])
             ax.axvline(est, color="grey", linewidth=0.6, linestyle=":")
         ax.axhline(self.crit, color="black", linestyle="--", linewidth=1,
-                   label=f"{round(self.level * 100)} % critical value {self.crit:.2f}")
-        ax.set_xlabel(f"threshold γ ({self.q})")
-        ax.set_ylabel("LR(γ)")
+                   label=(f"{round(self.level * 100)}% 临界值 {self.crit:.2f}" if zh
+                          else f"{round(self.level * 100)} % critical value {self.crit:.2f}"))
+        ax.set_xlabel(rf"门槛值 $\gamma$（{self.q}）" if zh else rf"threshold $\gamma$ ({self.q})")
+        ax.set_ylabel(r"LR($\gamma$)")
         if len(which) == 1:
-            ax.set_title(f"γ{which[0]}")
+            ax.set_title(rf"$\gamma_{which[0]}$")
         ax.legend(fontsize="small")
         return ax
 

@@ -16,7 +16,7 @@ def step(ctx, opts) -> None:
         ctx.table(f"{kind}_convergence", res.to_frame(), t(ctx, f"{'σ' if kind == 'sigma' else 'β'} 收敛检验",
                                                            f"{kind}-convergence"))
         if kind == "sigma":
-            ax = labels(ctx, res.plot(), x=("年份", "year"), y=("离散程度", "dispersion"))
+            ax = labels(ctx, res.plot(lang=ctx.lang), x=("年份", "year"), y=("离散程度", "dispersion"))
             ctx.figure("sigma_convergence", ax, t(ctx, "σ 收敛", "σ-convergence"))
 
 

@@ -19,7 +19,8 @@ def step(ctx, opts) -> None:
                                                      "Spatial Markov transition matrices"))
     k = res.probabilities.shape[0]
     ax = ctx.axes(figsize=(3.2 * k, 3.2))
-    ctx.figure("spatial_markov", res.plot(ax=ax), t(ctx, "空间马尔可夫转移概率", "Spatial Markov probabilities"))
+    ctx.figure("spatial_markov", res.plot(ax=ax, lang=ctx.lang),
+               t(ctx, "空间马尔可夫转移概率", "Spatial Markov probabilities"))
 
 
 ANALYSIS = Analysis(

@@ -26,7 +26,7 @@ def step(ctx, opts) -> None:
     ctx.table("threshold_estimates", res.thresholds, t(ctx, f"门槛值估计与 {opts['level']:.0%} 置信区间",
                                                          f"Threshold estimates and {opts['level']:.0%} intervals"))
     ctx.table("threshold_coefficients", res.to_frame(), t(ctx, "门槛模型参数估计", "Threshold model coefficients"))
-    ax = res.plot()
+    ax = res.plot(lang=ctx.lang)
     ctx.figure("threshold_lr", ax, t(ctx, "门槛值的似然比函数", "Likelihood ratio of the threshold"))
 
 
