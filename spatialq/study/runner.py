@@ -371,7 +371,7 @@ def _run_analyses(ctx: Context, spec: Study, timings: list, warned: list, say, n
     """The analyses, level by level (:func:`spatialq.study.schedule.levels`); within a level concurrently
     when ``n_jobs > 1``; results adopted in study-file order."""
     from .._parallel import pmap
-    from .schedule import Job, Shared, adopt, levels, pack, plain_study, rc_snapshot, run_one
+    from .schedule import Job, Shared, adopt, dispatch_order, levels, pack, plain_study, rc_snapshot, run_one
 
     total = first + len(spec.analyses)
     shared = Shared(study=plain_study(spec), prepared=ctx.prepared, folder=ctx.folder, lang=ctx.lang,
@@ -402,7 +402,10 @@ def _run_analyses(ctx: Context, spec: Study, timings: list, warned: list, say, n
             continue
         say(f"[{first + level[0] + 1:>2}–{first + level[-1] + 1}/{total}] {', '.join(j.name for j in jobs)} "
             f"(in {n_jobs} processes) …")
-        for done in pmap(run_one, pack(jobs), n_jobs=n_jobs, prefer="processes"):
+        order = dispatch_order(spec.analyses, level)  # longest first; adopted in study-file order below
+        by_pos = {job.pos: job for job in jobs}
+        finished = pmap(run_one, pack([by_pos[pos] for pos in order]), n_jobs=n_jobs, prefer="processes")
+        for done in sorted(finished, key=lambda d: d.pos):
             take(done)
             say(_done_line(done.name, done.seconds, done.writing))
 

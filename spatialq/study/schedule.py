@@ -3,7 +3,9 @@
 The set-up steps (index, regions, weights) run in the main process, in order.  The analyses are then
 cut into *levels* by their data dependencies (:func:`levels`): an analysis that reads a column another
 analysis creates (``Analysis.creates``), or creates the same column, runs in a later level than it; all
-analyses of one level run concurrently (:func:`spatialq._parallel.pmap`, joblib's loky processes).
+analyses of one level run concurrently (:func:`spatialq._parallel.pmap`, joblib's loky processes), handed
+to joblib longest first (:func:`dispatch_order`, by :data:`COST_HINT`) so that a long analysis does not start
+last and leave the other workers idle; joblib does the scheduling.
 
 Each analysis runs in :func:`run_one` on a private :class:`~spatialq.study.runner.Context` that writes
 into its own scratch folder inside the staging folder, numbering its tables and figures from 1.  Back in
@@ -42,7 +44,7 @@ from .analyses import REGISTRY
 from .output import slug
 from .spec import Study
 
-__all__ = ["Done", "Job", "Shared", "adopt", "levels", "pack", "plain_study", "run_one"]
+__all__ = ["COST_HINT", "Done", "Job", "Shared", "adopt", "dispatch_order", "levels", "pack", "plain_study", "run_one"]
 
 _RC_SKIP = frozenset({"backend", "backend_fallback", "interactive"})
 
@@ -66,6 +68,46 @@ def levels(analyses: Sequence[tuple[str, Mapping]]) -> list[list[int]]:
         touch = reads(name, opts) | made[j]
         lv.append(max((lv[i] + 1 for i in range(j) if made[i] & touch), default=0))
     return [[j for j, v in enumerate(lv) if v == k] for k in range(max(lv, default=-1) + 1)]
+
+
+COST_HINT = MappingProxyType({
+    "lisa": 5.0, "gi_star": 5.0, "coupling": 4.0, "kde": 1.5, "maps": 1.0, "describe": 0.6, "ellipse": 0.5,
+    "regression": 0.4, "detector": 0.3, "dagum": 0.3, "spatial_markov": 0.3, "moran": 0.25, "convergence": 0.15,
+    "markov": 0.1, "theil": 0.05})
+"""Rough relative cost of an analysis of the demo study at prefecture level (seconds, serial, measured with
+``benchmarks/bench_study.py``); an analysis not listed counts 1.  Only the order in which a level's analyses are
+handed to the workers depends on it, never an output."""
+
+PANEL_HINT = 0.5
+"""Added to :data:`COST_HINT` for each year of an analysis's ``years`` (one more map panel to draw)."""
+
+
+def dispatch_order(analyses: Sequence[tuple[str, Mapping]], level: Sequence[int]) -> list[int]:
+    """The positions of ``level`` longest first (:data:`COST_HINT` plus :data:`PANEL_HINT` per year of
+    ``years``), ties in study-file order.
+
+    joblib hands tasks to free workers in the order given; starting the longest first keeps a long analysis
+    from running alone at the end (longest-processing-time-first).  The results are adopted in study-file
+    order whatever this order is (:func:`adopt`).
+
+    Parameters
+    ----------
+    analyses : sequence of (name, options)
+        The study's analyses.
+    level : sequence of int
+        Positions in ``analyses`` (one level of :func:`levels`).
+
+    Returns
+    -------
+    list of int
+        ``level`` reordered.
+    """
+    def cost(pos: int) -> float:
+        name, opts = analyses[pos]
+        years = opts.get("years") or ()
+        return COST_HINT.get(name, 1.0) + PANEL_HINT * (len(years) if isinstance(years, list | tuple) else 0)
+
+    return sorted(level, key=lambda pos: (-cost(pos), pos))
 
 
 def plain_study(spec: Study) -> Study:
