@@ -78,71 +78,58 @@ def _axis(v: np.ndarray, step: float | None, name: str) -> np.ndarray:
     return idx - idx.min()
 
 
+@nb.njit(inline="always", cache=True)
+def _push(buf, k, j):
+    """Insert ``j`` into the sorted ``buf[:k]`` (at most eight links); returns k + 1."""
+    q = k
+    while q > 0 and buf[q - 1] > j:
+        buf[q] = buf[q - 1]
+        q -= 1
+    buf[q] = j
+    return k + 1
+
+
+@nb.njit(inline="always", cache=True)
+def _emit(i, k, buf, indptr, indices, fill):
+    """Counting pass: record row i's link count; filling pass: copy its sorted links into place."""
+    if fill:
+        start = indptr[i]
+        for q in range(k):
+            indices[start + q] = buf[q]
+    else:
+        indptr[i + 1] = k
+
+
 @nb.njit(nogil=True, cache=True)
 def _dense_links(rows, cols, table, ncol, dr, dc, indptr, indices, fill):
     """Count (``fill`` False) or write (True) the links of every cell, columns ascending per row."""
-    n = rows.shape[0]
     nrow = table.shape[0] // ncol
     buf = np.empty(dr.shape[0], dtype=indices.dtype)
-    for i in range(n):
-        r = rows[i]
-        c = cols[i]
+    for i in range(rows.shape[0]):
         k = 0
         for o in range(dr.shape[0]):
-            rr = r + dr[o]
-            cc = c + dc[o]
-            if rr < 0 or rr >= nrow or cc < 0 or cc >= ncol:
-                continue
-            j = table[rr * ncol + cc]
-            if j < 0:
-                continue
-            # insertion into the sorted buffer (at most eight links)
-            q = k
-            while q > 0 and buf[q - 1] > j:
-                buf[q] = buf[q - 1]
-                q -= 1
-            buf[q] = j
-            k += 1
-        if fill:
-            start = indptr[i]
-            for q in range(k):
-                indices[start + q] = buf[q]
-        else:
-            indptr[i + 1] = k
+            rr = rows[i] + dr[o]
+            cc = cols[i] + dc[o]
+            if 0 <= rr < nrow and 0 <= cc < ncol and table[rr * ncol + cc] >= 0:
+                k = _push(buf, k, table[rr * ncol + cc])
+        _emit(i, k, buf, indptr, indices, fill)
 
 
 @nb.njit(nogil=True, cache=True)
 def _sorted_links(rows, cols, keys, order, ncol, dr, dc, indptr, indices, fill):
     """As :func:`_dense_links` with the cells found by binary search in the sorted ``keys``
     (key = row · (ncol + 2) + column, ``order`` their positions)."""
-    n = rows.shape[0]
     buf = np.empty(dr.shape[0], dtype=indices.dtype)
     width = ncol + 2
-    for i in range(n):
-        r = rows[i]
-        c = cols[i]
+    for i in range(rows.shape[0]):
         k = 0
         for o in range(dr.shape[0]):
-            cc = c + dc[o]
-            if cc < 0 or cc >= ncol:
-                continue
-            key = (r + dr[o]) * width + cc
+            cc = cols[i] + dc[o]
+            key = (rows[i] + dr[o]) * width + cc
             q = np.searchsorted(keys, key)
-            if q >= keys.shape[0] or keys[q] != key:
-                continue
-            j = order[q]
-            q = k
-            while q > 0 and buf[q - 1] > j:
-                buf[q] = buf[q - 1]
-                q -= 1
-            buf[q] = j
-            k += 1
-        if fill:
-            start = indptr[i]
-            for q in range(k):
-                indices[start + q] = buf[q]
-        else:
-            indptr[i + 1] = k
+            if 0 <= cc < ncol and q < keys.shape[0] and keys[q] == key:
+                k = _push(buf, k, order[q])
+        _emit(i, k, buf, indptr, indices, fill)
 
 
 def lattice_csr(xy: np.ndarray, *, criterion: str, cell_size=None) -> sp.csr_matrix:
