@@ -140,3 +140,31 @@ def test_caches_are_bounded(provinces, monkeypatch):
     maps._polygons(ax, frame, keys, color="#cccccc", edgecolor="k", linewidth=0.4)
     plt.close(fig)
     assert len(maps._PATHS) == 10
+
+
+def _points_along_loop(xy, step_px=4.0):
+    """The segment-by-segment definition (the implementation before it was vectorised)."""
+    from itertools import pairwise
+
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) < 2:
+        return xy
+    out = [xy[:1]]
+    for a, b in pairwise(xy):
+        n = max(int(np.ceil(np.hypot(*(b - a)) / step_px)), 1)
+        out.append(a + np.linspace(0, 1, n + 1)[1:, None] * (b - a))
+    return np.vstack(out)
+
+
+def test_points_along_equals_the_loop_bit_for_bit():
+    from spatialq.plot._layout import _points_along
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 3, 50, 500):
+        xy = rng.normal(scale=rng.choice([0.5, 30.0, 400.0]), size=(size, 2)).cumsum(axis=0)
+        if size > 3:
+            xy[5 % size] = np.nan  # a gap in a line
+            xy[2] = xy[1]  # a zero-length segment
+        for step in (4.0, 2.5):
+            want, got = _points_along_loop(xy, step), _points_along(xy, step)
+            assert want.shape == got.shape and np.array_equal(want, got)

@@ -20,7 +20,6 @@ Rules (what a journal's production editor asks for):
 from __future__ import annotations
 
 import functools
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -358,15 +357,20 @@ def refresh(ax) -> None:
 # -- charts -------------------------------------------------------------------------------------------------------
 
 def _points_along(xy: np.ndarray, step_px: float = 4.0) -> np.ndarray:
-    """Points every ``step_px`` pixels along a polyline (display coordinates)."""
+    """Points every ``step_px`` pixels along a polyline (display coordinates): the first point, then on each
+    segment ``a → b`` cut into ``n = max(ceil(|b − a| / step_px), 1)`` pieces the points ``a + (k / n)(b − a)``,
+    ``k = 1 … n`` (the last exactly ``b``), all segments at once (the numbers of ``np.linspace(0, 1, n + 1)``)."""
     xy = xy[np.isfinite(xy).all(axis=1)]
     if len(xy) < 2:
         return xy
-    out = [xy[:1]]
-    for a, b in itertools.pairwise(xy):
-        n = max(int(np.ceil(np.hypot(*(b - a)) / step_px)), 1)
-        out.append(a + np.linspace(0, 1, n + 1)[1:, None] * (b - a))
-    return np.vstack(out)
+    d = xy[1:] - xy[:-1]
+    n = np.maximum(np.ceil(np.hypot(d[:, 0], d[:, 1]) / step_px).astype(np.int64), 1)
+    seg = np.repeat(np.arange(len(d)), n)
+    ends = np.cumsum(n)
+    k = np.arange(ends[-1]) - np.repeat(ends - n, n) + 1  # 1 … n within each segment
+    t = k.astype(float) * (1.0 / n)[seg]
+    t[ends - 1] = 1.0
+    return np.vstack([xy[:1], xy[:-1][seg] + t[:, None] * d[seg]])
 
 
 def _data_boxes(ax, renderer) -> list:
