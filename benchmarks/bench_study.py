@@ -3,13 +3,17 @@
 Baseline (same process, same data): the demo study's computations called directly — entropy index,
 weights, KDE, Moran, LISA, Gi*, ellipses, Dagum, Theil, convergence, Markov, spatial Markov, coupling,
 detector, three panel models — without writing anything. The study run adds validation, tables in three
-formats, 18 figures and the index page; the ratio is the cost of the publication output.
+formats, ~20 figures, 2 interactive maps and the index page; the ratio is the cost of the publication output.
 Also: the demo study at prefecture level (367 units) to show how the maps scale, and the same study with
 ``n_jobs=2`` (analyses drawn and written in two loky worker processes; the files are byte-identical).
 
 Every case runs in a fresh Python process (benchmarks/_subprocess.py) after a warm-up (the province study,
 serial: imports, font cache), so its peak RSS is its own; for ``n_jobs=2`` the workers start inside the timed
 run (as they do for ``spatialq run --n-jobs 2``) and the peak RSS of the largest worker is shown too.
+
+CPU seconds are printed next to the wall times (this process, its loky workers and any reaped child): on a
+shared machine a wall time far above the CPU time means the run waited for the cores, and the CPU time of
+``n_jobs=2`` against the serial one is the cost of the workers (start-up, imports, cold caches).
 
 Run: python benchmarks/bench_study.py [--repeat 3] [--levels province,prefecture]
 (prints a table of medians; nothing is asserted)
@@ -86,26 +90,70 @@ def study_run(level: str, tmp: Path, n_jobs: int = 1) -> tuple[float, object]:
     return time.perf_counter() - t0, res
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process, its live child processes (loky workers) and reaped children."""
+    own = time.process_time()
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = 0.0
+    try:
+        import psutil
+
+        for child in psutil.Process().children(recursive=True):
+            try:
+                t = child.cpu_times()
+                live += t.user + t.system
+            except psutil.Error:  # ended meanwhile (then counted as reaped, or lost: a small undercount)
+                pass
+    except ImportError:  # pragma: no cover - psutil is optional here
+        pass
+    return own + done.ru_utime + done.ru_stime + live
+
+
+def worker_peak_mb() -> float:
+    """Largest peak RSS (MB) of this process's children: reaped ones (``RUSAGE_CHILDREN``) and live ones (loky
+    keeps its workers; Linux ``VmHWM``)."""
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    try:
+        import psutil
+
+        children = psutil.Process().children(recursive=True)
+    except ImportError:  # pragma: no cover - psutil is optional here
+        return peak
+    for child in children:
+        try:
+            status = Path(f"/proc/{child.pid}/status").read_text()
+        except OSError:  # not Linux, or ended meanwhile
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
+
+
 def case(name: str, repeat: int) -> dict:
-    """One case (``<level>:api`` or ``<level>:<n_jobs>``) in this process: median seconds, peak RSS (MB)."""
+    """One case (``<level>:api`` or ``<level>:<n_jobs>``) in this process: median seconds and CPU seconds, peak
+    RSS (MB)."""
     level, what = name.split(":")
-    times, extra = [], {}
+    times, cpus, extra = [], [], {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         study_run("province", tmp / "warm")  # warm-up: imports, mapclassify, font cache
         for _ in range(repeat):
+            c0 = cpu_seconds()
             if what == "api":
                 times.append(api_baseline(level))
+                cpus.append(cpu_seconds() - c0)
                 continue
             secs, res = study_run(level, tmp, n_jobs=int(what))
+            cpus.append(cpu_seconds() - c0)
             times.append(secs)
             extra = {"tables": sum(o.kind == "table" for o in res.outputs),
                      "figures": sum(o.kind == "figure" for o in res.outputs),
                      "slowest": ", ".join(f"{r.step} {r.seconds:.1f}s" for r in
                                           res.timings.sort_values("seconds", ascending=False).head(3).itertuples())}
-    return {"seconds": statistics.median(times), "first": times[0],
+    return {"seconds": statistics.median(times), "first": times[0], "cpu": statistics.median(cpus),
             "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, **extra}
+            "child_mb": worker_peak_mb(), **extra}
 
 
 def main() -> None:
@@ -119,15 +167,17 @@ def main() -> None:
     if args.case:
         print(json.dumps(case(args.case, args.repeat)))
         return
-    keys = ("seconds", "first", "maxrss_mb", "child_mb")
+    keys = ("seconds", "first", "cpu", "maxrss_mb", "child_mb")
     print(f"median of {args.repeat} run(s) per case, each case in a fresh process; the machine may be shared "
           "(timings noisy)")
     print(f"{'level':<11}{'API s':>7}{'study s':>9}{'n_jobs=2 s':>11}{'study/API':>10}{'n2/API':>8}{'n1/n2':>7}"
+          f"{'CPU API':>9}{'CPU n1':>8}{'CPU n2':>8}"
           f"{'MB API':>8}{'MB n1':>7}{'MB n2':>7}{'MB worker':>10}  outputs; slowest steps (serial)")
     for level in args.levels.split(","):
         r = {w: in_subprocess(__file__, f"{level}:{w}", args.repeat, keys) for w in ("api", "1", "2")}
         a, s1, s2 = r["api"]["seconds"], r["1"]["seconds"], r["2"]["seconds"]
         print(f"{level:<11}{a:>7.2f}{s1:>9.2f}{s2:>11.2f}{s1 / a:>10.1f}{s2 / a:>8.1f}{s1 / s2:>7.2f}"
+              f"{r['api']['cpu']:>9.2f}{r['1']['cpu']:>8.2f}{r['2']['cpu']:>8.2f}"
               f"{r['api']['maxrss_mb']:>8.0f}{r['1']['maxrss_mb']:>7.0f}{r['2']['maxrss_mb']:>7.0f}"
               f"{r['2']['child_mb']:>10.0f}  {r['1'].get('tables', '?')} tables, {r['1'].get('figures', '?')} "
               f"figures; {r['1'].get('slowest', r['1'].get('error', ''))}")
