@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from pathlib import Path
 
@@ -35,26 +37,64 @@ def sheet_title(name: str) -> str:
     return title or "table"
 
 
-def _three_line(ws, first: int, last: int, ncol: int) -> None:
-    """The three-line table on rows ``first`` (head) to ``last`` (1-based): a medium rule above the head, a thin
-    one under it, a medium one under the last row, no other lines; centred text, as the DOCX table
-    (:mod:`spatialq.report._docx`); the fonts are set by :func:`_fonts`."""
-    from openpyxl.styles import Alignment, Border, Side
+def _rule_kind(r: int, first: int, last: int) -> str | None:
+    """Which rules row ``r`` has in the three-line table on rows ``first`` (head) to ``last``: "head", "last",
+    "only" (a head without rows), "body", or None outside the table."""
+    if not first <= r <= last:
+        return None
+    return "only" if first == last else "head" if r == first else "last" if r == last else "body"
 
-    medium, thin = Side(style="medium", color="000000"), Side(style="thin", color="000000")
-    centre = Alignment(horizontal="center", vertical="center")
-    for r in range(first, last + 1):
-        for c in range(1, ncol + 1):
-            cell = ws.cell(row=r, column=c)
-            top = medium if r == first else Side()
-            bottom = medium if r == last else thin if r == first else Side()
+
+def _style_cell(cell, kind: str | None, three_line: bool) -> None:
+    """Set the style of a cell of a three-line sheet: outside the table (``kind`` None) Times New Roman only; in
+    it a medium rule above the head, a thin one under it, a medium one under the last row, no other lines,
+    centred text, as the DOCX table (:mod:`spatialq.report._docx`).  Text that a spreadsheet could take for a
+    formula gets Excel's quote prefix (in every style)."""
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    if three_line:
+        if cell.value is not None:
+            cell.font = Font(name=LATIN_FONT, bold=False)
+        if kind is not None:
+            medium, thin = Side(style="medium", color="000000"), Side(style="thin", color="000000")
+            top = medium if kind in ("head", "only") else Side()
+            bottom = medium if kind in ("last", "only") else thin if kind == "head" else Side()
             cell.border = Border(top=top, bottom=bottom)
-            cell.alignment = centre
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+    if isinstance(cell.value, str) and formula_like(cell.value):
+        cell.quotePrefix = True
+
+
+@functools.lru_cache(maxsize=4096)
+def _runs(text: str) -> tuple[tuple[bool, str], ...]:
+    """``text`` cut into (is Chinese, part) runs; a run of white space alone joins its neighbour (a reader may
+    drop a run that is only white space, since openpyxl does not mark it preserved).  Empty when ``text`` has no
+    Chinese."""
+    if not CJK.search(text):
+        return ()
+    runs, at = [], 0  # [is Chinese, text]
+    for m in CJK.finditer(text):
+        if m.start() > at:
+            runs.append([False, text[at:m.start()]])
+        runs.append([True, m.group()])
+        at = m.end()
+    if at < len(text):
+        runs.append([False, text[at:]])
+    merged: list[list] = []
+    for run in runs:
+        if merged and (not run[1].strip() or not merged[-1][1].strip()):
+            merged[-1][1] += run[1]
+            if not run[1].strip():
+                continue
+            merged[-1][0] = run[0]
+        else:
+            merged.append(run)
+    return tuple((zh, part) for zh, part in merged)
 
 
 def _fonts(cell) -> None:
-    """Times New Roman for ``cell``; when its text has Chinese, the text becomes rich text whose Chinese runs are
-    in 宋体 (SimSun) and the others in Times New Roman, the convention of Chinese journals (the DOCX writer's
+    """When the text of ``cell`` has Chinese, it becomes rich text whose Chinese runs are in 宋体 (SimSun) and the
+    others in Times New Roman (the cell font), the convention of Chinese journals (the DOCX writer's
     ``w:eastAsia`` font).
 
     A spreadsheet cell has one font name and no East Asian slot (SpreadsheetML's ``<font>`` has none), so with
@@ -65,32 +105,13 @@ def _fonts(cell) -> None:
     """
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
-    from openpyxl.styles import Font
 
-    cell.font = Font(name=LATIN_FONT, bold=False)
     text = cell.value
-    if not isinstance(text, str) or not CJK.search(text):
-        return
-    zh = InlineFont(rFont=EAST_ASIAN_FONT, charset=134, family=3)
-    latin = InlineFont(rFont=LATIN_FONT, family=1)
-    runs, at = [], 0  # [font, text]
-    for m in CJK.finditer(text):
-        if m.start() > at:
-            runs.append([latin, text[at:m.start()]])
-        runs.append([zh, m.group()])
-        at = m.end()
-    if at < len(text):
-        runs.append([latin, text[at:]])
-    merged: list[list] = []  # a run of white space alone joins its neighbour (a reader may drop it, unpreserved)
-    for run in runs:
-        if merged and (not run[1].strip() or not merged[-1][1].strip()):
-            merged[-1][1] += run[1]
-            if not run[1].strip():
-                continue
-            merged[-1][0] = run[0]
-        else:
-            merged.append(run)
-    cell.value = CellRichText([TextBlock(font, part) for font, part in merged])
+    runs = _runs(text) if isinstance(text, str) else ()
+    if runs:
+        zh = InlineFont(rFont=EAST_ASIAN_FONT, charset=134, family=3)
+        latin = InlineFont(rFont=LATIN_FONT, family=1)
+        cell.value = CellRichText([TextBlock(zh if is_zh else latin, part) for is_zh, part in runs])
 
 
 def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | None, sheet: str,
@@ -135,14 +156,24 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
             ws.cell(row=1, column=1, value=escape(caption, "xlsx"))
         if note:
             ws.cell(row=start + len(t) + 3, column=1, value=escape(note, "xlsx"))
-        if rules == "three_line":
-            _three_line(ws, start + 1, start + 1 + len(t), t.shape[1])
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
+        three_line, first, last = rules == "three_line", start + 1, start + 1 + len(t)
+        styles: dict = {}  # (rules kind, quote prefix) -> the style of the first such cell, copied to the others
+        nrow, ncol = ws.max_row, ws.max_column  # (each is a scan of every cell)
+        for r in range(1, nrow + 1):
+            for c in range(1, ncol + 1):
+                kind = _rule_kind(r, first, last) if three_line and c <= t.shape[1] else None
+                cell = ws.cell(row=r, column=c)
+                if cell.value is None and kind is None:
+                    continue
+                text = isinstance(cell.value, str)
+                if text:
                     cell.data_type = "s"  # text, even when it starts with "="
-                    if formula_like(cell.value):
-                        cell.quotePrefix = True
-                if rules == "three_line" and cell.value is not None:
+                key = (kind, cell.value is None, text and formula_like(cell.value))
+                if key in styles:
+                    cell._style = copy.copy(styles[key])  # one style per kind of cell, not one per cell
+                else:
+                    _style_cell(cell, kind, three_line)
+                    styles[key] = copy.copy(cell._style)
+                if three_line and text:
                     _fonts(cell)  # (a rich-text cell is text too: never a formula)
     pin_zip(path)  # reproducible times when SOURCE_DATE_EPOCH is set
