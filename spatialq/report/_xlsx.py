@@ -103,15 +103,24 @@ def _fonts(cell) -> None:
     Read back with ``openpyxl.load_workbook(path, rich_text=True)`` the cell is a ``CellRichText``; without
     ``rich_text`` its value is the plain text, unchanged.
     """
-    from openpyxl.cell.rich_text import CellRichText, TextBlock
-    from openpyxl.cell.text import InlineFont
+    from openpyxl.cell.rich_text import CellRichText
 
     text = cell.value
-    runs = _runs(text) if isinstance(text, str) else ()
-    if runs:
-        zh = InlineFont(rFont=EAST_ASIAN_FONT, charset=134, family=3)
-        latin = InlineFont(rFont=LATIN_FONT, family=1)
-        cell.value = CellRichText([TextBlock(zh if is_zh else latin, part) for is_zh, part in runs])
+    blocks = _blocks(text) if isinstance(text, str) else ()
+    if blocks:
+        cell.value = CellRichText(list(blocks))
+
+
+@functools.lru_cache(maxsize=4096)
+def _blocks(text: str) -> tuple:
+    """The rich-text runs of ``text`` (:func:`_runs`) as openpyxl ``TextBlock`` objects, made once per distinct
+    text (a label repeated in every row shares them; nothing writes into a block)."""
+    from openpyxl.cell.rich_text import TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    zh = InlineFont(rFont=EAST_ASIAN_FONT, charset=134, family=3)
+    latin = InlineFont(rFont=LATIN_FONT, family=1)
+    return tuple(TextBlock(zh if is_zh else latin, part) for is_zh, part in _runs(text))
 
 
 def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | None, sheet: str,
