@@ -116,11 +116,17 @@ def _blocks(text: str) -> tuple:
     """The rich-text runs of ``text`` (:func:`_runs`) as openpyxl ``TextBlock`` objects, made once per distinct
     text (a label repeated in every row shares them; nothing writes into a block)."""
     from openpyxl.cell.rich_text import TextBlock
+
+    zh, latin = _inline_fonts()
+    return tuple(TextBlock(zh if is_zh else latin, part) for is_zh, part in _runs(text))
+
+
+@functools.cache
+def _inline_fonts() -> tuple:
+    """The two inline fonts of the rich text: 宋体 with GB 2312's charset (134), and Times New Roman."""
     from openpyxl.cell.text import InlineFont
 
-    zh = InlineFont(rFont=EAST_ASIAN_FONT, charset=134, family=3)
-    latin = InlineFont(rFont=LATIN_FONT, family=1)
-    return tuple(TextBlock(zh if is_zh else latin, part) for is_zh, part in _runs(text))
+    return InlineFont(rFont=EAST_ASIAN_FONT, charset=134, family=3), InlineFont(rFont=LATIN_FONT, family=1)
 
 
 def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | None, sheet: str,
