@@ -72,7 +72,7 @@ def long_frame(df: pd.DataFrame, *, id: str, time: str | None, columns: Sequence
     keep = list(dict.fromkeys([id, *([time] if use_time else []), *columns, *extra]))
     out = data[keep].copy()
     if row is not None:
-        out[row] = np.arange(len(out))
+        out[row] = np.arange(len(out), dtype=np.int32 if len(out) < np.iinfo(np.int32).max else np.int64)
     key = [id, *([time] if use_time else [])]
     if out[id].isna().any():
         raise InputError(f"column {id!r} (the id) is missing in {int(out[id].isna().sum())} rows "

@@ -369,3 +369,11 @@ def test_sorted_input_takes_no_shortcut_in_the_numbers():
     dup.loc[1, "year"] = 2020  # (0, 2020) twice, still in sorted order
     with pytest.raises(InputError, match=r"2 rows share an \(id, year\) key"):
         hotspot.local_moran(dup, "y", w, id="id")
+
+
+def test_increasing_in_blocks_equals_diff():
+    from spatialq.hotspot.moran import _increasing
+
+    for a in ([], [1], [1, 2], [2, 1], list(range(10)), [0, 1, 1, 2], [0, 1, 2, 3, 2], [5, 6, 7, 8, 9, 10, 11, 0]):
+        for block in (1, 2, 3, 4, 1 << 20):
+            assert _increasing(np.array(a), block=block) == bool(np.all(np.diff(a) > 0)), (a, block)

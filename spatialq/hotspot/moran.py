@@ -106,9 +106,16 @@ def _periods(data: pd.DataFrame, t: str):
         yield period, np.sort(idx)
 
 
+def _increasing(a: np.ndarray, block: int = 1 << 20) -> bool:
+    """True when ``a`` increases strictly, checked in blocks (no temporary the size of ``a``)."""
+    last = len(a) - 1  # pairs (i, i + 1) for i < last
+    return all(bool(np.all(a[i + 1:min(i + block, last) + 1] > a[i:min(i + block, last)]))
+               for i in range(0, max(last, 0), block))
+
+
 def _finish(frames: list[pd.DataFrame], t: str) -> pd.DataFrame:
     """Per-unit tables concatenated and sorted by (id, period) — the order of the sorted input rows."""
-    if len(frames) == 1 and bool(np.all(np.diff(frames[0]["_pos"].to_numpy()) > 0)):
+    if len(frames) == 1 and _increasing(frames[0]["_pos"].to_numpy()):
         table = frames[0].drop(columns="_pos")  # one period already in row order (a grid): no copy of the table
     else:
         table = pd.concat(frames, ignore_index=True).sort_values("_pos", kind="stable")
