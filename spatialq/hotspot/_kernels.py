@@ -63,6 +63,9 @@ def global_block(upper_ptr, upper_idx, upper_val, diag, lin, x, count, state, wi
     cols = np.empty((n, width))
     acc = np.empty(width)
     quad = np.empty(width)
+    dq = np.empty(width)
+    lc = np.empty(width)
+    ld = np.empty(width)
     for first in range(0, count, width):
         w = min(width, count - first)
         for b in range(w):
@@ -79,18 +82,20 @@ def global_block(upper_ptr, upper_idx, upper_val, diag, lin, x, count, state, wi
                     acc[b] += v * cols[j, b]
             for b in range(w):
                 quad[b] += cols[i, b] * acc[b]
-        for b in range(w):
-            dq = 0.0
-            lc = 0.0
-            ld = 0.0
-            for i in range(n):
+        dq[:] = 0.0
+        lc[:] = 0.0
+        ld[:] = 0.0
+        for i in range(n):  # one pass over the block (each permutation's sums still in the order of i)
+            d, c0, c1 = diag[i], lin[i, 0], lin[i, 1]
+            for b in range(w):
                 v = cols[i, b]
-                dq += diag[i] * v * v
-                lc += lin[i, 0] * v
-                ld += lin[i, 1] * v * v
-            out[first + b, 0] = quad[b] + dq
-            out[first + b, 1] = lc
-            out[first + b, 2] = ld
+                dq[b] += d * v * v
+                lc[b] += c0 * v
+                ld[b] += c1 * v * v
+        for b in range(w):
+            out[first + b, 0] = quad[b] + dq[b]
+            out[first + b, 1] = lc[b]
+            out[first + b, 2] = ld[b]
     return out
 
 
