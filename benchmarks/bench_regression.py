@@ -230,6 +230,25 @@ def _run(case: str, repeat: int, *, pythonpath: str | None = None, compete: bool
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+#: A single-threaded loop that touches almost no memory: how much any one-thread job slows down beside COMPETITOR
+#: (the floor of the contended/quiet ratio on this machine; with two cores and a two-thread rival it is ≥ 1.5).
+SPIN = ("import time\nt = time.perf_counter()\ns = 0\nfor i in range(60_000_000):\n    s += i % 7\n"
+        "print(time.perf_counter() - t)\n")
+
+
+def _spin(compete: bool) -> float:
+    rival = subprocess.Popen([sys.executable, "-c", COMPETITOR]) if compete else None
+    try:
+        if rival is not None:
+            time.sleep(2.0)  # let the rival's threads start
+        out = subprocess.run([sys.executable, "-c", SPIN], capture_output=True, text=True, check=True)
+    finally:
+        if rival is not None:
+            rival.terminate()
+            rival.wait()
+    return float(out.stdout.strip())
+
+
 def large(args) -> None:
     tree = _anchor_tree(args.anchor_rev)
     print(f"\nissue 18 rows — anchor: spatialq at {args.anchor_rev} (previous engine: LU ordering per ρ, ARPACK "
@@ -252,6 +271,9 @@ def large(args) -> None:
               f"{ratio:6.2f}  {a['rho']:.5f} / {b['rho']:.5f}{extra} {a.get('error', '')}{b.get('error', '')}")
         if a.get("logdet"):
             print(f"{'':52s} {a['logdet']}")
+    quiet_spin, busy_spin = _spin(False), _spin(True)
+    print(f"floor: a one-thread Python loop, quiet {quiet_spin:.2f} s, with the competing job {busy_spin:.2f} s — "
+          f"contended/quiet {busy_spin / quiet_spin:.2f}× (no single-threaded fit can do better)")
 
 
 def main() -> None:
