@@ -92,11 +92,13 @@ def conditional_pvalues(
 
     n = len(values)
     m = sp.csr_matrix(m)
-    values = np.ascontiguousarray(values, dtype=float)
-    slope = np.ascontiguousarray(np.broadcast_to(slope, (n,)), dtype=float)
-    intercept = np.zeros(n) if intercept is None else np.ascontiguousarray(np.broadcast_to(intercept, (n,)),
-                                                                          dtype=float)
-    observed = np.ascontiguousarray(observed, dtype=float)
+    # contiguous, writable float arrays (a read-only view, e.g. of a pandas column, would make numba compile a
+    # second specialisation of the kernel)
+    values = np.require(values, dtype=float, requirements=["C", "W"])
+    slope = np.require(np.broadcast_to(slope, (n,)), dtype=float, requirements=["C", "W"])
+    intercept = np.zeros(n) if intercept is None else np.require(np.broadcast_to(intercept, (n,)), dtype=float,
+                                                                 requirements=["C", "W"])
+    observed = np.require(observed, dtype=float, requirements=["C", "W"])
     p_sim, mean, sd = np.ones(n), np.full(n, np.nan), np.full(n, np.nan)
     nblocks = -(-n // UNIT_BLOCK)
     states = _states(seed, nblocks)
