@@ -76,7 +76,7 @@ def _by_period(df: pd.DataFrame, column: str, w, *, by, id: str, transform: str,
             check_not_constant(x, column=column, method=method, period=label)
             if sparse:
                 given = data["_row"].to_numpy()[rows]
-                ordered = w.shape != (len(rows),) * 2 or bool(np.all(given[1:] > given[:-1]))
+                ordered = w.shape != (len(rows),) * 2 or _increasing(given)
                 if not ordered:
                     rank = np.argsort(np.argsort(given, kind="stable"), kind="stable")
                 m = aligned(w if ordered else sp.csr_matrix(w)[rank][:, rank], ids, transform=transform,
@@ -91,7 +91,7 @@ def _by_period(df: pd.DataFrame, column: str, w, *, by, id: str, transform: str,
 def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``values[rows]``, as a view when ``rows`` is a run of consecutive positions (a single cross-section:
     no copy of a 9.6M-row column).  Callers only read the result."""
-    if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and bool(np.all(np.diff(rows) == 1)):
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and _increasing(rows):  # (then consecutive)
         return values[rows[0]:rows[-1] + 1]
     return values[rows]
 

@@ -65,11 +65,10 @@ def _style_cell(cell, kind: str | None, three_line: bool) -> None:
         cell.quotePrefix = True
 
 
-@functools.lru_cache(maxsize=4096)
 def _runs(text: str) -> tuple[tuple[bool, str], ...]:
     """``text`` cut into (is Chinese, part) runs; a run of white space alone joins its neighbour (a reader may
     drop a run that is only white space, since openpyxl does not mark it preserved).  Empty when ``text`` has no
-    Chinese."""
+    Chinese.  (Cached through :func:`_blocks`, its only caller.)"""
     if not CJK.search(text):
         return ()
     runs, at = [], 0  # [is Chinese, text]
