@@ -70,13 +70,10 @@ def levels(analyses: Sequence[tuple[str, Mapping]]) -> list[list[int]]:
     return [[j for j, v in enumerate(lv) if v == k] for k in range(max(lv, default=-1) + 1)]
 
 
-COST_HINT = MappingProxyType({
-    "lisa": 5.0, "gi_star": 5.0, "coupling": 4.0, "kde": 1.5, "maps": 1.0, "describe": 0.6, "ellipse": 0.5,
-    "regression": 0.4, "detector": 0.3, "dagum": 0.3, "spatial_markov": 0.3, "moran": 0.25, "convergence": 0.15,
-    "markov": 0.1, "theil": 0.05})
-"""Rough relative cost of an analysis of the demo study at prefecture level (seconds, serial, measured with
-``benchmarks/bench_study.py``); an analysis not listed counts 1.  Only the order in which a level's analyses are
-handed to the workers depends on it, never an output."""
+COST_HINT = MappingProxyType({name: a.cost for name, a in REGISTRY.items()})
+"""Rough relative cost of each analysis (``Analysis.cost``, declared in its module: serial seconds of the demo
+study at prefecture level, measured with ``benchmarks/bench_study.py``).  Only the order in which a level's
+analyses are handed to the workers depends on it, never an output."""
 
 PANEL_HINT = 0.5
 """Added to :data:`COST_HINT` for each year of an analysis's ``years`` (one more map panel to draw)."""

@@ -91,6 +91,11 @@ class Analysis:
         file may read them (checked up front: a column read before it is created is a problem).
     template_off : bool
         Commented out in ``spatialq template`` (needs an optional extra or sub-systems).
+    cost : float
+        Rough serial seconds of the step on the demo study at prefecture level (measured with
+        ``benchmarks/bench_study.py``; 1 when not measured).  Only the order in which a parallel run hands the
+        analyses of one level to its workers depends on it (:func:`spatialq.study.schedule.dispatch_order`),
+        never an output.
     """
 
     name: str
@@ -107,6 +112,7 @@ class Analysis:
     template_off: bool = False
     creates: Callable[[Mapping], list[str]] = _none
     examples: Mapping[str, str] = field(default_factory=dict)
+    cost: float = 1.0
 
 
 def _discover() -> Mapping[str, Analysis]:

@@ -33,6 +33,7 @@ def _check_data(opts, view) -> list[str]:
 
 
 ANALYSIS = Analysis(
+    cost=0.15,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="convergence", order=100, summary="σ-convergence (CV by year) and absolute β-convergence",
     options={"column": COLUMN, "kind": Opt(list, ["sigma", "beta"], doc='any of "sigma", "beta"', max_len=2),
              "panel": Opt(bool, True, doc="β from the panel of annual growth (else first-to-last year)")},

@@ -35,6 +35,7 @@ def _check_data(opts, view) -> list[str]:
 
 
 ANALYSIS = Analysis(
+    cost=4.0,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="coupling", order=130, summary="coupling coordination degree C, T, D and the ten grades, with maps",
     options={"systems": Opt(list, REQUIRED, doc="sub-systems of the index (or 0–1 columns)", max_len=20),
              "year": YEAR, "years": YEARS},

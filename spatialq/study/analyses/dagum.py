@@ -34,6 +34,7 @@ def step(ctx, opts) -> None:
 
 
 ANALYSIS = Analysis(
+    cost=0.3,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="dagum", order=80, summary="Dagum Gini and its decomposition (within, between, transvariation) by region",
     options={"column": COLUMN,
              "years": Opt(list, None, doc="years (default: all)", low=1000, high=3000, max_len=200),

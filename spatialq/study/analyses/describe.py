@@ -28,6 +28,7 @@ def _check(opts, sections) -> list[str]:
 
 
 ANALYSIS = Analysis(
+    cost=0.6,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="describe", order=10, summary="descriptive statistics (n, mean, sd, min, max)",
     options={"columns": Opt(list, None, doc="variables (default: indicators and the index)", max_len=500)},
     step=step, columns=lambda opts: list(opts.get("columns") or []), check=_check)

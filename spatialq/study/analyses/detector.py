@@ -52,6 +52,7 @@ def _check_data(opts, view) -> list[str]:
 
 
 ANALYSIS = Analysis(
+    cost=0.3,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="detector", order=140, summary="geographical detector: factor q with p-values and interaction types",
     options={"column": COLUMN, "factors": Opt(list, REQUIRED, doc="explanatory variables", max_len=50),
              "year": Opt((int, str), None, doc='a year, or "pooled" (default: the last year)'),

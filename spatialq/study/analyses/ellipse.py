@@ -24,6 +24,7 @@ def step(ctx, opts) -> None:
 
 
 ANALYSIS = Analysis(
+    cost=0.5,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="ellipse", order=70, summary="standard deviational ellipses (China Albers) and the centre's migration",
     options={"column": COLUMN,
              "years": Opt(list, None, doc="years (default: up to four, evenly spaced)", low=1000, high=3000,

@@ -50,6 +50,7 @@ def step(ctx, opts) -> None:
 
 
 ANALYSIS = Analysis(
+    cost=5.0,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="gi_star", order=60, summary="Getis-Ord Gi* hot and cold spots: membership table, per-region table, maps",
     options={"column": COLUMN, "year": YEAR, "years": YEARS,
              "scheme": Opt(str, "bins", ("bins", "breaks", "both"),

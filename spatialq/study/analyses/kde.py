@@ -45,6 +45,7 @@ def _check(opts, sections) -> list[str]:
 
 
 ANALYSIS = Analysis(
+    cost=1.5,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="kde", order=30, summary="kernel density curves by year, national and by region, and a 3-D surface",
     options={"column": COLUMN,
              "bandwidth": Opt((str, float, int), "silverman", doc='"silverman", "scott" or a number'),

@@ -25,6 +25,7 @@ def step(ctx, opts) -> None:
 
 
 ANALYSIS = Analysis(
+    cost=5.0,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="lisa", order=50, summary="LISA cluster types per year: membership table, per-region table, maps",
     options={"column": COLUMN, "year": YEAR, "years": YEARS, "permutations": PERMUTATIONS, "alpha": ALPHA,
              "fdr": Opt(bool, False, doc="false-discovery-rate threshold instead of alpha")},

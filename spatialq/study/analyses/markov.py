@@ -23,6 +23,7 @@ def step(ctx, opts) -> None:
 
 
 ANALYSIS = Analysis(
+    cost=0.1,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="markov", order=110, summary="classic Markov transition probabilities of quantile classes",
     options={"column": COLUMN, "classes": CLASSES, "step": STEP,
              "cutpoints": Opt(str, "pooled", ("pooled", "per_year"), doc="quantiles of all years or of each year")},

@@ -28,6 +28,7 @@ def step(ctx, opts) -> None:
 
 
 ANALYSIS = Analysis(
+    cost=0.25,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="moran", order=40, summary="global Moran's I per year, trend chart and Moran scatter plot",
     options={"column": COLUMN, "permutations": PERMUTATIONS,
              "transform": Opt(str, "r", ("r", "b"), doc="row-standardised or binary weights")},

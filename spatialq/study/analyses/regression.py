@@ -218,6 +218,7 @@ def _check_domain(opts, view) -> list[str]:
 
 
 ANALYSIS = Analysis(
+    cost=0.4,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="regression", order=160,
     summary="spatial regressions (two-way FE panel or one cross-section) with LM tests and effects",
     options={"formula": Opt(str, REQUIRED, doc='e.g. "index ~ x1 + log(x2)" (spatialq formula grammar)'),

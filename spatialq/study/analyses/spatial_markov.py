@@ -24,6 +24,7 @@ def step(ctx, opts) -> None:
 
 
 ANALYSIS = Analysis(
+    cost=0.3,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
     name="spatial_markov", order=120, summary="spatial Markov matrices conditioned on the spatial lag's class",
     options={"column": COLUMN, "classes": CLASSES,
              "lag_classes": Opt(int, None, doc="classes of the spatial lag (default: classes)", low=2, high=10),

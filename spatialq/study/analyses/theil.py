@@ -36,7 +36,9 @@ def _check_data(opts, view) -> list[str]:
     return []
 
 
-ANALYSIS = Analysis(name="theil", order=90, summary="Theil index, within- and between-region parts",
+ANALYSIS = Analysis(
+    cost=0.05,  # rough serial seconds at prefecture level (dispatch order of parallel runs only)
+    name="theil", order=90, summary="Theil index, within- and between-region parts",
                     options={"column": COLUMN,
                              "weight": Opt(str, None, doc="population column: the population-weighted Theil "
                                            "(column per capita × weight = the aggregate; default: unweighted)")},
