@@ -151,3 +151,20 @@ def test_gi_star_on_lattice_weights_equals_gi_star_on_the_polygon_w():
     b = hotspot.gi_star(df, "y", w, by=None, id="id").table
     np.testing.assert_allclose(a["z"], b["z"], rtol=1e-12, atol=1e-12)
     assert (a["gi_bin"] == b["gi_bin"]).all()
+
+
+def test_few_cells_an_isolated_cell_and_a_single_cell():
+    """Degenerate lattices: a 2 × 2 block and a far cell (the median gap, 2,500, is no cell size: the smallest
+    gap is tried next and places every point); the far cell has no neighbour, which Gi* refuses as an island
+    naming it; one cell is too few units."""
+    from spatialq.weights import IslandError
+
+    xy = np.array([[0.0, 0.0], [1000.0, 0.0], [0.0, 1000.0], [1000.0, 1000.0], [5000.0, 5000.0]])
+    m = weights.lattice_sparse(xy)
+    assert np.diff(m.indptr).tolist() == [3, 3, 3, 3, 0]
+    assert _same(m[:4, :4], lat2SW(2, 2, criterion="rook", row_st=False) + sp.csr_matrix(np.fliplr(np.eye(4))))
+    df = pd.DataFrame({"id": np.arange(5), "y": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    with pytest.raises(IslandError, match="unit without neighbours in the weights: 4"):
+        hotspot.gi_star(df, "y", m, by=None, id="id", breaks=None)
+    with pytest.raises(InputError, match="lattice_sparse needs at least 2 units; there is 1"):
+        weights.lattice_sparse(np.array([[0.0, 0.0]]))

@@ -45,29 +45,26 @@ def _axis(v: np.ndarray, step: float | None, name: str) -> np.ndarray:
     (robust to a stray point and to columns missing from a mask; gaps below 1e-9 of the range are float
     noise), made exact by the whole range (range / round(range / median)), then refined with the origin by
     least squares of the coordinates on their indices, so that rounding in exported coordinates does not
-    accumulate across thousands of cells."""
+    accumulate across thousands of cells.  When the median does not place every point (a few distinct values
+    whose gaps are unequal multiples of the cell: 0, 1000, 5000) the smallest gap is tried too."""
     lo, hi = float(v.min()), float(v.max())
     if hi == lo:
         return np.zeros(len(v), dtype=np.int64)
-    given = step is not None
-    if given:
+    if step is not None:
         if not np.isfinite(step) or step <= 0:
             raise InputError(f"lattice_sparse: the cell size along {name} must be a positive number, got {step!r}")
+        idx, off, step = _place(v, lo, float(step), refine=False)
     else:
         gaps = np.diff(np.unique(v))
-        step = float(np.median(gaps[gaps > 1e-9 * (hi - lo)]))
-        step = (hi - lo) / max(1.0, float(np.rint((hi - lo) / step)))
-    idx = np.rint((v - lo) / step)
-    if not given and idx.max() > 0:
-        near = np.abs((v - lo) / step - idx) <= 0.25  # a stray point must not move the lattice
-        vi, ii = v[near], idx[near]
-        if ii.size and np.ptp(ii) > 0:
-            mi = ii.mean()
-            dev = ii - mi
-            step = float(dev @ (vi - vi.mean()) / (dev @ dev))
-            lo = float(vi.mean() - step * mi)
-            idx = np.rint((v - lo) / step)
-    off = np.abs((v - lo) / step - idx)
+        gaps = gaps[gaps > 1e-9 * (hi - lo)]
+        for k, guess in enumerate((float(np.median(gaps)), float(gaps.min()))):
+            guess = (hi - lo) / max(1.0, float(np.rint((hi - lo) / guess)))
+            placed = _place(v, lo, guess, refine=True)
+            if k == 0:
+                idx, off, step = placed
+            if not (placed[1] > SNAP_TOL).any():
+                idx, off, step = placed
+                break
     bad = np.flatnonzero(off > SNAP_TOL)
     if bad.size:
         show = ", ".join(f"row {i} ({name} = {float(v[i])!r}, {float(off[i]):.2f} of a cell off)" for i in bad[:5])
@@ -76,6 +73,23 @@ def _axis(v: np.ndarray, step: float | None, name: str) -> np.ndarray:
                          "wrongly, or use knn_sparse for points that are not grid cells")
     idx = idx.astype(np.int64)
     return idx - idx.min()
+
+
+def _place(v: np.ndarray, lo: float, step: float, *, refine: bool) -> tuple[np.ndarray, np.ndarray, float]:
+    """(nearest node index, distance to it in cells, step) of coordinates ``v`` on the lattice lo + k·step; with
+    ``refine`` the origin and step are first fitted by least squares to the points within a quarter cell of a
+    node (a stray point must not move the lattice)."""
+    idx = np.rint((v - lo) / step)
+    if refine and idx.max() > 0:
+        near = np.abs((v - lo) / step - idx) <= 0.25
+        vi, ii = v[near], idx[near]
+        if ii.size and np.ptp(ii) > 0:
+            mi = ii.mean()
+            dev = ii - mi
+            step = float(dev @ (vi - vi.mean()) / (dev @ dev))
+            lo = float(vi.mean() - step * mi)
+            idx = np.rint((v - lo) / step)
+    return idx, np.abs((v - lo) / step - idx), step
 
 
 @nb.njit(inline="always", cache=True)
