@@ -165,10 +165,42 @@ def test_xlsx_is_a_three_line_table(tmp_path):
     assert rules == [[("medium", "thin")] * 2, [(None, None)] * 2, [(None, None)] * 2, [(None, "medium")] * 2]
     assert not any(c.font.bold for c in ws[2]) and all(c.alignment.horizontal == "center" for c in ws[2])
     assert ws["A1"].border.bottom.style is None and ws["A1"].value == "表 4"
-    grid = openpyxl.load_workbook(report.write(frame, tmp_path / "g.xlsx", rules="grid")).active
-    assert grid["A1"].border.top.style != "medium" and grid["A4"].border.bottom.style != "medium"
+    grid = openpyxl.load_workbook(report.write(frame, tmp_path / "g.xlsx", rules="grid", caption="表 4")).active
+    boxed = [[(c.border.left.style, c.border.right.style, c.border.top.style, c.border.bottom.style)
+              for c in row] for row in grid.iter_rows(min_row=2, max_row=5)]
+    assert boxed == [[("thin",) * 4] * 2] * 4  # every cell of the table boxed, as Word's "Table Grid"
+    assert grid["A1"].value == "表 4" and grid["A1"].border.bottom.style is None
     with pytest.raises(ValueError, match="rules"):
         report.write(frame, tmp_path / "x.xlsx", rules="booktabs")
+
+
+def test_xlsx_cell_values_as_pandas_writes_them(tmp_path):
+    """Numbers stay numbers (numpy scalars become Python numbers), a missing value is an empty cell that
+    keeps its rules, ±inf is the text pandas writes, dates stay dates, a timedelta is days, other objects are
+    their text; a table without rows is a head with both rules."""
+    import datetime
+
+    openpyxl = pytest.importorskip("openpyxl")
+    from spatialq.report._xlsx import write_xlsx  # (report.write formats numbers first: the writer itself here)
+
+    def write(t, path):
+        write_xlsx(t, path, caption=None, note=None, sheet="s")
+        return path
+
+    frame = pd.DataFrame({"i": np.array([1, 2], dtype=np.int64), "f": [0.5, np.nan], "b": [True, False],
+                          "inf": [np.inf, -np.inf], "d": pd.to_datetime(["2020-01-31", None]),
+                          "dt": [pd.Timedelta(days=1.5), pd.NaT], "o": [("a", 1), None]})
+    ws = openpyxl.load_workbook(write(frame, tmp_path / "t.xlsx")).active
+    assert [c.value for c in ws[1]] == list(frame.columns)
+    assert [c.value for c in ws[2]] == [1, 0.5, True, "inf", datetime.datetime(2020, 1, 31), 1.5, "('a', 1)"]
+    assert [c.value for c in ws[3]] == [2, None, False, "-inf", None, None, None]
+    assert type(ws["A2"].value) is int and ws["B3"].border.bottom.style == "medium"
+    labels = pd.DataFrame({"类型": ["高-高"] * 3 + ["H-H"]})  # one rich-text value shared by repeated labels
+    rich = openpyxl.load_workbook(write(labels, tmp_path / "r.xlsx"), rich_text=True).active
+    assert [str(c.value) for c in rich["A"]] == ["类型", "高-高", "高-高", "高-高", "H-H"]
+    assert [[b.font.rFont for b in rich[f"A{i}"].value] for i in (2, 4)] == [["宋体", "Times New Roman", "宋体"]] * 2
+    empty = openpyxl.load_workbook(write(frame.iloc[:0], tmp_path / "e.xlsx")).active
+    assert [(c.border.top.style, c.border.bottom.style) for c in empty[1]] == [("medium", "medium")] * 7
 
 
 DANGEROUS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"]

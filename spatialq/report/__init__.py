@@ -232,7 +232,7 @@ def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, c
     Tables are three-line tables (三线表, the form Chinese journals print) by default: in ``.docx`` and
     ``.xlsx`` a thick rule above the head, a thin rule under it and a thick rule under the last row, nothing
     else; ``.tex`` uses booktabs' ``\\toprule``/``\\midrule``/``\\bottomrule`` in any case.  ``rules="grid"``
-    is Word's "Table Grid" in ``.docx`` (every cell boxed) and pandas' own style in ``.xlsx``.
+    boxes every cell of the table with thin lines (Word's "Table Grid" in ``.docx``).
 
     Parameters
     ----------

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import datetime
+import decimal
 import functools
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ._safe import escape, formula_like
@@ -37,19 +40,15 @@ def sheet_title(name: str) -> str:
     return title or "table"
 
 
-def _rule_kind(r: int, first: int, last: int) -> str | None:
-    """Which rules row ``r`` has in the three-line table on rows ``first`` (head) to ``last``: "head", "last",
-    "only" (a head without rows), "body", or None outside the table."""
-    if not first <= r <= last:
-        return None
-    return "only" if first == last else "head" if r == first else "last" if r == last else "body"
+def _style_cell(cell, kind: str | None, three_line: bool, grid: bool = False) -> None:
+    """Set the style of a cell whose place in the table is ``kind`` ("head", "body", "last", "only" for a head
+    without rows, None outside the table).
 
-
-def _style_cell(cell, kind: str | None, three_line: bool) -> None:
-    """Set the style of a cell of a three-line sheet: outside the table (``kind`` None) Times New Roman only; in
-    it a medium rule above the head, a thin one under it, a medium one under the last row, no other lines,
-    centred text, as the DOCX table (:mod:`spatialq.report._docx`).  Text that a spreadsheet could take for a
-    formula gets Excel's quote prefix (in every style)."""
+    Three-line: outside the table Times New Roman only; in it a medium rule above the head, a thin one under
+    it, a medium one under the last row, no other lines, centred text, as the DOCX table
+    (:mod:`spatialq.report._docx`).  Grid: every cell of the table boxed with thin lines (Word's "Table Grid"
+    in the DOCX table), fonts left as they are.  Text that a spreadsheet could take for a formula gets Excel's
+    quote prefix (in every style)."""
     from openpyxl.styles import Alignment, Border, Font, Side
 
     if three_line:
@@ -61,6 +60,9 @@ def _style_cell(cell, kind: str | None, three_line: bool) -> None:
             bottom = medium if kind in ("last", "only") else thin if kind == "head" else Side()
             cell.border = Border(top=top, bottom=bottom)
             cell.alignment = Alignment(horizontal="center", vertical="center")
+    elif grid and kind is not None:
+        thin = Side(style="thin", color="000000")
+        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
     if isinstance(cell.value, str) and formula_like(cell.value):
         cell.quotePrefix = True
 
@@ -68,7 +70,7 @@ def _style_cell(cell, kind: str | None, three_line: bool) -> None:
 def _runs(text: str) -> tuple[tuple[bool, str], ...]:
     """``text`` cut into (is Chinese, part) runs; a run of white space alone joins its neighbour (a reader may
     drop a run that is only white space, since openpyxl does not mark it preserved).  Empty when ``text`` has no
-    Chinese.  (Cached through :func:`_blocks`, its only caller.)"""
+    Chinese.  (Cached through :func:`_rich`, its only caller.)"""
     if not CJK.search(text):
         return ()
     runs, at = [], 0  # [is Chinese, text]
@@ -91,10 +93,11 @@ def _runs(text: str) -> tuple[tuple[bool, str], ...]:
     return tuple((zh, part) for zh, part in merged)
 
 
-def _fonts(cell) -> None:
-    """When the text of ``cell`` has Chinese, it becomes rich text whose Chinese runs are in 宋体 (SimSun) and the
-    others in Times New Roman (the cell font), the convention of Chinese journals (the DOCX writer's
-    ``w:eastAsia`` font).
+@functools.lru_cache(maxsize=4096)
+def _rich(text: str):
+    """``text`` as rich text whose Chinese runs are in 宋体 (SimSun) and the others in Times New Roman (the cell
+    font), the convention of Chinese journals (the DOCX writer's ``w:eastAsia`` font); None when it has no
+    Chinese.
 
     A spreadsheet cell has one font name and no East Asian slot (SpreadsheetML's ``<font>`` has none), so with
     the cell font alone Excel draws Chinese in whatever font it falls back to; runs of an inline font
@@ -102,22 +105,32 @@ def _fonts(cell) -> None:
     Read back with ``openpyxl.load_workbook(path, rich_text=True)`` the cell is a ``CellRichText``; without
     ``rich_text`` its value is the plain text, unchanged.
     """
-    from openpyxl.cell.rich_text import CellRichText
-
-    text = cell.value
-    blocks = _blocks(text) if isinstance(text, str) else ()
-    if blocks:
-        cell.value = CellRichText(list(blocks))
-
-
-@functools.lru_cache(maxsize=4096)
-def _blocks(text: str) -> tuple:
-    """The rich-text runs of ``text`` (:func:`_runs`) as openpyxl ``TextBlock`` objects, made once per distinct
-    text (a label repeated in every row shares them; nothing writes into a block)."""
     from openpyxl.cell.rich_text import TextBlock
 
+    runs = _runs(text)
+    if not runs:
+        return None
     zh, latin = _inline_fonts()
-    return tuple(TextBlock(zh if is_zh else latin, part) for is_zh, part in _runs(text))
+    # one value per distinct text (the cache), shared by every cell that shows it: nothing writes into it
+    return _shared_rich_text()([TextBlock(zh if is_zh else latin, part) for is_zh, part in runs])
+
+
+@functools.cache
+def _shared_rich_text() -> type:
+    """openpyxl's ``CellRichText`` whose XML is built once: openpyxl serialises a rich-text cell through
+    ``to_tree()`` (an ``<is>`` element that it writes and never attaches), so a label repeated in every row
+    is built once, not once per cell.  (A class made once, on first use: openpyxl is imported lazily.)"""
+    from openpyxl.cell.rich_text import CellRichText
+
+    class SharedRichText(CellRichText):
+        _tree = None
+
+        def to_tree(self):
+            if self._tree is None:
+                self._tree = super().to_tree()
+            return self._tree
+
+    return SharedRichText
 
 
 @functools.cache
@@ -135,8 +148,8 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
     The caption goes in A1 (the table starts below it), the note two rows under the table.  With
     ``rules="three_line"`` (default) the table has the three-line style of the DOCX table (medium rules above
     and below, a thin rule under the head, no boxes, regular centred text) and, in the table, caption and note,
-    Times New Roman with Chinese runs in 宋体 (SimSun) (see :func:`_fonts`); ``rules="grid"`` leaves pandas' own
-    header style and fonts.  Strings, in the header, the cells, the caption and
+    Times New Roman with Chinese runs in 宋体 (SimSun) (see :func:`_rich`); ``rules="grid"`` boxes every cell of
+    the table with thin lines and leaves the fonts.  Strings, in the header, the cells, the caption and
     the note, are stored as text cells (openpyxl would otherwise store a string starting with
     ``=`` as a formula); those a spreadsheet could take for a formula also get Excel's quote
     prefix, so that editing the cell keeps it text.  Numbers stay numbers.  With ``SOURCE_DATE_EPOCH``
@@ -156,38 +169,66 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
         The table's lines.
     """
     try:
-        import openpyxl  # noqa: F401
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
     except ImportError as err:  # pragma: no cover - depends on the environment
         raise ImportError("writing .xlsx needs openpyxl: pip install 'spatialq[excel]'") from err
-    safe = t.map(lambda v: escape(v, "xlsx") if isinstance(v, str) else v)
-    safe.columns = [escape(c, "xlsx") if isinstance(c, str) else c for c in t.columns]
-    title = sheet_title(sheet)
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        start = 1 if caption else 0
-        safe.to_excel(xw, sheet_name=title, index=False, startrow=start)
-        ws = xw.sheets[title]
-        if caption:
-            ws.cell(row=1, column=1, value=escape(caption, "xlsx"))
-        if note:
-            ws.cell(row=start + len(t) + 3, column=1, value=escape(note, "xlsx"))
-        three_line, first, last = rules == "three_line", start + 1, start + 1 + len(t)
-        styles: dict = {}  # (rules kind, quote prefix) -> the style of the first such cell, copied to the others
-        nrow, ncol = ws.max_row, ws.max_column  # (each is a scan of every cell)
-        for r in range(1, nrow + 1):
-            for c in range(1, ncol + 1):
-                kind = _rule_kind(r, first, last) if three_line and c <= t.shape[1] else None
-                cell = ws.cell(row=r, column=c)
-                if cell.value is None and kind is None:
-                    continue
-                text = isinstance(cell.value, str)
-                if text:
-                    cell.data_type = "s"  # text, even when it starts with "="
-                key = (kind, cell.value is None, text and formula_like(cell.value))
-                if key in styles:
-                    cell._style = copy.copy(styles[key])  # one style per kind of cell, not one per cell
-                else:
-                    _style_cell(cell, kind, three_line)
-                    styles[key] = copy.copy(cell._style)
-                if three_line and text:
-                    _fonts(cell)  # (a rich-text cell is text too: never a formula)
+    wb = Workbook(write_only=True)  # rows stream to the file: no grid of cell objects, no pandas layer
+    ws = wb.create_sheet(sheet_title(sheet))
+    three_line, grid = rules == "three_line", rules == "grid"
+    styles: dict = {}  # (rules kind, empty, formula-like, date type) -> the first such cell's style, shared
+
+    def cell(value, kind: str | None):
+        if value is None and kind is None:
+            return None
+        text = isinstance(value, str)
+        if text:
+            value = escape(value, "xlsx")
+        when = type(value) if isinstance(value, datetime.date | datetime.time) else None  # its number format
+        key = (kind, value is None, text and formula_like(value), when)
+        c = WriteOnlyCell(ws, value)
+        if key in styles:
+            c._style = copy.copy(styles[key])
+        else:
+            _style_cell(c, kind, three_line, grid)
+            styles[key] = copy.copy(c._style)
+        if text:
+            c.data_type = "s"  # text, even when it starts with "="
+            rich = _rich(value) if three_line else None
+            if rich is not None:
+                c.value = rich  # (a rich-text cell is text too: never a formula)
+        return c
+
+    if caption:
+        ws.append([cell(caption, None)])
+    table = three_line or grid
+    ncol, nrow = t.shape[1], len(t)
+    head = "only" if nrow == 0 else "head"
+    ws.append([cell(_cell_value(v), head if table else None) for v in t.columns])
+    columns = [t.iloc[:, j].to_numpy(dtype=object) for j in range(ncol)]
+    for i in range(nrow):
+        kind = ("last" if i == nrow - 1 else "body") if table else None
+        ws.append([cell(_cell_value(col[i]), kind) for col in columns])
+    if note:
+        ws.append([])
+        ws.append([cell(note, None)])
+    wb.save(path)
     pin_zip(path)  # reproducible times when SOURCE_DATE_EPOCH is set
+
+
+def _cell_value(v):
+    """A cell value as pandas' ``to_excel`` writes it: missing → None (an empty cell), ±inf → "inf"/"-inf",
+    numpy scalars → Python numbers, dates and times as they are, a timedelta → days; anything else → str."""
+    if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)):
+        return None
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        return "inf" if v == np.inf else "-inf" if v == -np.inf else float(v)
+    if isinstance(v, datetime.datetime | datetime.date | decimal.Decimal):
+        return v
+    if isinstance(v, datetime.timedelta):
+        return v.total_seconds() / 86400
+    return v if isinstance(v, str) else str(v)
