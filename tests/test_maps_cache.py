@@ -168,3 +168,28 @@ def test_points_along_equals_the_loop_bit_for_bit():
         for step in (4.0, 2.5):
             want, got = _points_along_loop(xy, step), _points_along(xy, step)
             assert want.shape == got.shape and np.array_equal(want, got)
+
+
+def test_mapclassify_is_imported_without_its_import_time_compile():
+    """In a fresh interpreter: spatialq's import of mapclassify compiles nothing (mapclassify's Fisher–Jenks
+    kernel has no compiled signature afterwards), ``numba.njit`` is numba's own again, and the kernel, compiled
+    on its first call, gives the breaks of its pure-Python self; the maps' classes are mapclassify's."""
+    import subprocess
+    import sys
+
+    code = """
+import numba, numpy as np
+eager = numba.njit
+from spatialq.plot._mpl import mapclassify
+from spatialq.plot.choropleth import class_bins
+mc = mapclassify()
+kernel = mc.classifiers._fisher_jenks_means
+assert numba.njit is eager and kernel.signatures == [], kernel.signatures
+x = np.sort(np.random.default_rng(0).normal(size=300))
+assert np.array_equal(mc.FisherJenks(x, k=5).bins, kernel.py_func(x, 5))
+assert len(kernel.signatures) == 1
+assert np.array_equal(class_bins(x, "quantiles", 4), mc.Quantiles(x, k=4).bins)
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -1,8 +1,10 @@
-"""Lazy matplotlib access with the bundled CJK font registered."""
+"""Lazy access to the plotting libraries: matplotlib with the bundled CJK font registered, and mapclassify
+without its import-time compilation."""
 
 from __future__ import annotations
 
 import functools
+import sys
 
 
 @functools.cache
@@ -19,3 +21,45 @@ def new_axes(figsize=(6.4, 4.8)):
     plt = pyplot()
     _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+@functools.cache
+def mapclassify():
+    """The ``mapclassify`` module, imported without compiling anything at import time.
+
+    mapclassify (2.x) declares its Fisher–Jenks kernel with an explicit numba signature
+    (``@njit("f8[:](f8[:], u2)")``), which numba compiles when the decorator runs: ``import mapclassify``
+    takes ~2.8 s, ~2.3 s of it that compilation, in every process — each ``spatialq run``, and again in
+    every worker of a parallel study.  spatialq's maps use the other schemes (its natural breaks come from
+    :mod:`spatialq._jenks`), so while mapclassify is imported a signature-taking ``numba.njit`` compiles
+    lazily instead, on the kernel's first call, and caches the machine code on disk (``cache=True``); the
+    kernel, its arguments and its results are unchanged.  ``numba.njit`` is restored after the import.
+    When mapclassify is already imported, or numba is not installed, this is a plain import.
+    """
+    if "mapclassify" in sys.modules:
+        return sys.modules["mapclassify"]
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba comes with libpysal/esda
+        import mapclassify as mc
+
+        return mc
+    eager = numba.njit
+
+    def lazy(*args, **kwargs):
+        if len(args) == 1 and isinstance(args[0], str) and not kwargs:  # njit("signature"): compile on first call
+            def decorate(func):
+                try:
+                    return eager(cache=True)(func)
+                except RuntimeError:  # no writable cache location: compile on first call, uncached
+                    return eager(func)
+
+            return decorate
+        return eager(*args, **kwargs)
+
+    numba.njit = lazy
+    try:
+        import mapclassify as mc
+    finally:
+        numba.njit = eager
+    return mc

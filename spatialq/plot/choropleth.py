@@ -34,10 +34,10 @@ def class_bins(values, scheme: str = "quantiles", k: int = 5, *, bins: Sequence[
         if b[-1] < v.max():
             b = np.append(b, v.max())
         return b
-    import mapclassify
+    from ._mpl import mapclassify
 
     try:
-        c = mapclassify.classify(v, scheme, k=k)
+        c = mapclassify().classify(v, scheme, k=k)
     except (KeyError, ValueError) as err:
         raise ValueError(f"unknown or unusable classification scheme {scheme!r} ({err}); use e.g. 'quantiles', "
                          "'equalinterval', 'naturalbreaks', 'fisherjenks' or bins=[...]") from err

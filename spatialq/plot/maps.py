@@ -23,7 +23,7 @@ from .._guards import InputError
 from ..geometry._load import provinces, south_china_sea_line
 from ..geometry.coords import ALBERS_CHINA
 from ._layout import _legend_spec, label_anchor, land_albers, layout_for, refresh
-from ._mpl import pyplot
+from ._mpl import mapclassify, pyplot
 
 __all__ = ["china_map"]
 
@@ -296,6 +296,7 @@ def _draw(ax, frame: gpd.GeoDataFrame, column, *, cmap, scheme, k, categorical, 
     if categorical:
         kw["categorical"] = True
     elif scheme is not None:
+        mapclassify()  # (geopandas classifies through mapclassify: imported here without its import-time compile)
         kw["scheme"] = scheme
         kw["k"] = k
     frame.plot(**kw)
