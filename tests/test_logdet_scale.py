@@ -196,3 +196,26 @@ def test_newton_reuses_its_stencil_with_the_same_answer(model, monkeypatch):
     assert abs(new.params.iloc[-1] - old.params.iloc[-1]) < 1e-11
     np.testing.assert_allclose(new.params, old.params, rtol=1e-10, atol=1e-12)
     assert counts[0] <= counts[1] - 4, counts
+
+
+def test_trace_series_order_follows_rho_within_its_tail_bound(lattices):
+    """The power series of the effects' traces stops where its tail is under 1e-10 per unit (tr(Wʲ) ≤ N for a
+    row-standardised W, so the tail past m is at most |ρ|^(m+1)/(1 − |ρ|)): 19 terms at ρ = 0.3, 34 at 0.5,
+    the cap of 100 from ρ ≈ 0.8.  The Monte Carlo tr(Wʲ) are the same draws however far they were extended,
+    so the series differs from the fixed 100-term one only by the dropped tail; a fixed order is kept."""
+    W, C = lattices[3000]
+    n = W.shape[0]
+    adaptive, fixed = LogDet(W, base=C, method="lu"), LogDet(W, base=C, method="lu", order=100)
+    assert [adaptive.series_order(r) for r in (0.0, 0.3, 0.5, 0.9)] == [10, 19, 34, 100]
+    assert adaptive.series_order([-0.6, 0.2]) == adaptive.series_order(0.6) and fixed.series_order(0.3) == 100
+    first = adaptive.traces(5).copy()  # extended later: the same estimates
+    np.testing.assert_array_equal(adaptive.traces(60)[:6], first)
+    np.testing.assert_array_equal(adaptive.traces(60), fixed.traces(60))
+    for r in (0.3, 0.5, -0.5):
+        for power in (0, 1, 2):
+            m = adaptive.series_order(r, power)
+            a, b = adaptive.trace_series(r, power), fixed.trace_series(r, power)
+            assert m < 100 and abs(a - b) <= 1e-10 * n, (r, power, m, a - b)
+            assert a != b or m == 100
+    A = np.linalg.inv(np.eye(n) - 0.5 * W.toarray())  # and the series is the trace, to its Monte Carlo error
+    assert abs(adaptive.trace_series(0.5, 0) - np.trace(A)) / np.trace(A) < 1e-3

@@ -161,7 +161,7 @@ def spatial_panel(
     n_draws: int = 1000,
     seed: int | None = 0,
     tests: bool = True,
-    trace_order: int = 100,
+    trace_order: int | None = None,
 ) -> SpatialRegressionResult:
     """Fixed-effects spatial panel by maximum likelihood (Elhorst 2014, ch. 3; Lee & Yu 2010).
 
