@@ -219,3 +219,39 @@ def test_trace_series_order_follows_rho_within_its_tail_bound(lattices):
             assert a != b or m == 100
     A = np.linalg.inv(np.eye(n) - 0.5 * W.toarray())  # and the series is the trace, to its Monte Carlo error
     assert abs(adaptive.trace_series(0.5, 0) - np.trace(A)) / np.trace(A) < 1e-3
+
+
+def test_restricted_fits_of_lr_tests_use_three_point_stencils(monkeypatch):
+    """The restricted fits of the LR tests (SDM against SAR and SEM) need log L at the maximum, not ρ to 1e-12:
+    from the Monte Carlo locator (as from 50,000 units) Newton runs on three-point differences — the LR
+    statistics equal those of the exact eigenvalue fits to 1e-6 (log L is flat at its maximum), with at least
+    four factorisations fewer than five-point stencils."""
+    from spatialq import regression
+    from spatialq._spml import _ml
+
+    monkeypatch.setattr(_ml, "LOCATE_FROM", 1000)
+    df, w = _frame(50, 60)
+    df["x3"] = np.random.default_rng(5).normal(size=len(df))
+    counts = []
+    real = LogDet._factor
+
+    def counted(self, rho):
+        if self._last is None or self._last[0] != rho:
+            counts[-1] += 1
+        return real(self, rho)
+
+    monkeypatch.setattr(LogDet, "_factor", counted)
+    search = _ml._search
+    fits = {}
+    for how in ("three", "five"):
+        if how == "five":
+            monkeypatch.setattr(_ml, "_search", lambda p, conc, gs, points=5: search(p, conc, gs, points=5))
+        counts.append(0)
+        fits[how] = regression.spatial_model(df, "y ~ x1 + x2 + x3", w, model="sdm", logdet="lu", n_draws=50)
+    exact = regression.spatial_model(df, "y ~ x1 + x2 + x3", w, model="sdm", logdet="eigen", n_draws=50)
+    lr = exact.tests["statistic"].notna() & exact.tests["test"].str.startswith("LR")
+    assert lr.sum() == 3
+    for how in ("three", "five"):
+        np.testing.assert_allclose(fits[how].tests.loc[lr, "statistic"], exact.tests.loc[lr, "statistic"],
+                                   rtol=0, atol=1e-6)
+    assert counts[0] <= counts[1] - 4, counts

@@ -58,10 +58,10 @@ class Problem:
             out -= np.log1p(-r)
         return self.m * out
 
-    def jac_d12(self, r: float) -> tuple[float, float]:
+    def jac_d12(self, r: float, points: int = 5) -> tuple[float, float]:
         """J'(r) = −m [tr(W(I − rW)⁻¹) − c/(1 − r)] and J''(r) = −m [tr((W(I − rW)⁻¹)²) − c/(1 − r)²]: exact
-        from eigenvalues, otherwise five-point central differences of the exact (LU) log-determinant,
-        h ≤ 1e-3 (truncation O(h⁴) in J'; rounding ε|ln|I − rW||/h)."""
+        from eigenvalues, otherwise central differences of the exact (LU) log-determinant on ``points`` (5 or 3)
+        points h ≤ 1e-3 apart (truncation O(h⁴) in J' with five, O(h²) with three; rounding ε|ln|I − rW||/h)."""
         c = 1.0 / (1 - r) if self.centre else 0.0
         if self.logdet.method == "eigen":
             t1, t2 = (float(self.logdet.trace_series(r, k)) for k in (1, 2))
@@ -70,28 +70,35 @@ class Problem:
             d1, d2 = self.logdet.approx.d12(r)
             return self.m * (d1 + c), self.m * (d2 + c * c)
         lo, hi = self.logdet.interval
-        h = min(1e-3, (hi - r) / 2.5, (r - lo) / 2.5)
-        f = [self.logdet(r + i * h) for i in (-2, -1, 0, 1, 2)]
+        k = points // 2
+        h = min(1e-3, (hi - r) / (k + 0.5), (r - lo) / (k + 0.5))
+        f = [self.logdet(r + i * h) for i in range(-k, k + 1)]
         self.extra.setdefault("stencils", []).append((r, h, f))
-        d1 = (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * h)
-        d2 = (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * h * h)
+        if points == 3:
+            d1 = (f[2] - f[0]) / (2 * h)
+            d2 = (f[2] - 2 * f[1] + f[0]) / (h * h)
+        else:
+            d1 = (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * h)
+            d2 = (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * h * h)
         return self.m * (d1 + c), self.m * (d2 + c * c)
 
     def jac_d12_near(self, r: float) -> tuple[float, float] | None:
-        """J'(r), J''(r) from the quartic through the five log-determinants of the last stencil of
-        :meth:`jac_d12` (LU path) whose centre is within one step h of ``r``, else None.
+        """J'(r), J''(r) from the polynomial through the log-determinants of the last stencil of :meth:`jac_d12`
+        (LU path) whose centre is within one step h of ``r``, else None.
 
-        At the centre this is the five-point formula itself; within h of it the truncation order is the same
-        (the interpolant's derivative error is O(h^4 f^(5)) there).  Newton's later steps, which move ~1e-5 from
-        the first stencil, so need no new factorisations."""
+        At the centre this is the central-difference formula itself; within h of it the truncation order is the
+        same (the interpolant's derivative error is O(h^4 f^(5)) for five points).  Newton's later steps, which
+        move ~1e-5 from the first stencil, so need no new factorisations."""
         if self.logdet.method != "lu":
             return None
         for centre, h, f in reversed(self.extra.get("stencils", [])):
             t = (r - centre) / h
             if abs(t) <= 1.0:
-                a = np.linalg.solve(np.vander(np.arange(-2.0, 3.0), 5, increasing=True), f)
-                d1 = (a[1] + 2 * a[2] * t + 3 * a[3] * t * t + 4 * a[4] * t ** 3) / h
-                d2 = (2 * a[2] + 6 * a[3] * t + 12 * a[4] * t * t) / (h * h)
+                k = len(f) // 2
+                a = np.linalg.solve(np.vander(np.arange(-k, k + 1.0), len(f), increasing=True), f)
+                j = np.arange(1, len(f))
+                d1 = float(np.sum(j * a[1:] * t ** (j - 1))) / h
+                d2 = float(np.sum(j[1:] * (j[1:] - 1) * a[2:] * t ** (j[1:] - 2))) / (h * h)
                 c = 1.0 / (1 - r) if self.centre else 0.0
                 return self.m * (d1 + c), self.m * (d2 + c * c)
         return None
@@ -109,7 +116,7 @@ def _brent(f, interval, tol=1e-10):
     return float(res.x)
 
 
-def polish(p: Problem, f, gs, x0, *, reach: float = 1e-3) -> np.ndarray:
+def polish(p: Problem, f, gs, x0, *, reach: float = 1e-3, points: int = 5) -> np.ndarray:
     """Newton's method on the score of the concentrated log-likelihood ``f`` from the search's answer ``x0``.
 
     A search on values stops where f is flat to rounding, |Δρ| ≈ √(2ε|f|/|f''|) ≈ 1e-8 (spatialreg's
@@ -127,7 +134,7 @@ def polish(p: Problem, f, gs, x0, *, reach: float = 1e-3) -> np.ndarray:
     x = x0.copy()
     p.extra.pop("stencils", None)
     for _ in range(8):
-        jd = [p.jac_d12_near(v) or p.jac_d12(v) for v in x]
+        jd = [p.jac_d12_near(v) or p.jac_d12(v, points) for v in x]
         g = np.asarray(gs(x)) + [a for a, _ in jd]
         h = 1e-6
         H = np.column_stack([(np.asarray(gs(x + h * e)) - np.asarray(gs(x - h * e))) / (2 * h)
@@ -147,7 +154,7 @@ def polish(p: Problem, f, gs, x0, *, reach: float = 1e-3) -> np.ndarray:
 LOCATE_FROM = 50_000
 
 
-def _search(p: Problem, conc, gs) -> float:
+def _search(p: Problem, conc, gs, *, points: int = 5) -> float:
     """The maximiser of the concentrated log-likelihood ``conc`` over the admissible interval, polished.
 
     Eigenvalues, Monte Carlo, or fewer than LOCATE_FROM units: bounded Brent search, then :func:`polish`.  With
@@ -155,7 +162,11 @@ def _search(p: Problem, conc, gs) -> float:
     located on a cheap Monte Carlo log-determinant (:meth:`LogDet.locating`, within ~1e-3) and Newton's method
     on the exact score (:func:`polish`) goes from there (two or three steps, five factorisations each, instead
     of ~12 for the search and 5 for the polish); if Newton does not converge to a higher value within 0.05 the
-    exact search is run as before.  Either way the answer is the root of the exact score (to ~1e-12)."""
+    exact search is run as before.  Either way the answer is the root of the exact score (to ~1e-12).
+
+    ``points=3`` is for the restricted fits of likelihood-ratio tests, which need log L at the maximum rather than
+    ρ to 1e-12: Newton on three-point differences (h = 1e-3: J′ within h²|J‴|/6, so ρ within ~1e-7 at 100k units
+    and log L, flat at its maximum, within ~1e-9), three factorisations for the stencil instead of five."""
     lo, hi = p.logdet.interval
 
     def f1(v):
@@ -164,7 +175,7 @@ def _search(p: Problem, conc, gs) -> float:
     if p.logdet.method == "lu" and p.logdet.n >= LOCATE_FROM:
         with p.logdet.locating():
             r0 = _brent(conc, (lo, hi), tol=1e-8)
-        r = float(polish(p, f1, gs, r0, reach=0.05)[0])
+        r = float(polish(p, f1, gs, r0, reach=0.05, points=points)[0])
         if r != r0:
             return r
     r = _brent(conc, (lo, hi))
@@ -212,7 +223,8 @@ def fit_lag(p: Problem, *, rho: float | None = None, polished: bool = True) -> d
         return [-p.n_eff / 2 * (2 * r * c - 2 * b) / max(a - 2 * r * b + r * r * c, TINY)]
 
     if rho is None:
-        r = _search(p, conc, gs) if polished or _locates(p) else _brent(conc, p.logdet.interval)
+        r = _search(p, conc, gs, points=5 if polished else 3) if polished or _locates(p) else \
+            _brent(conc, p.logdet.interval)
     else:
         r = float(rho)
     beta = b0 - r * b1
@@ -237,7 +249,8 @@ def fit_error(p: Problem, *, polished: bool = True) -> dict:
         e = (p.y - lam * p.Wy) - (p.X - lam * p.WX) @ beta
         return [p.n_eff * (e @ (p.Wy - p.WX @ beta)) / max(sse, TINY)]
 
-    lam = _search(p, conc, gs) if polished or _locates(p) else _brent(conc, p.logdet.interval)
+    lam = _search(p, conc, gs, points=5 if polished else 3) if polished or _locates(p) else \
+        _brent(conc, p.logdet.interval)
     beta, _ = parts(lam)
     e = (p.y - lam * p.Wy) - (p.X - lam * p.WX) @ beta
     return {"beta": beta, "lambda": lam, "sigma2": float(e @ e) / p.n_eff, "resid": e, "loglik": conc(lam)}
