@@ -165,8 +165,23 @@ def test_approximate_path_agrees_with_exact_at_3000(model):
     assert "Monte Carlo" in ap.summary() and ap.meta.options["logdet"] == "mc"
 
 
+@pytest.fixture
+def factorisations(monkeypatch) -> list[int]:
+    """Counts of new sparse LU factorisations: append a 0 to start a count; each new factorisation adds 1."""
+    counts: list[int] = []
+    real = LogDet._factor
+
+    def counted(self, rho):
+        if self._last is None or self._last[0] != rho:
+            counts[-1] += 1
+        return real(self, rho)
+
+    monkeypatch.setattr(LogDet, "_factor", counted)
+    return counts
+
+
 @pytest.mark.parametrize("model", ["sar", "sem"])
-def test_newton_reuses_its_stencil_with_the_same_answer(model, monkeypatch):
+def test_newton_reuses_its_stencil_with_the_same_answer(model, monkeypatch, factorisations):
     """Newton's later steps read J', J'' off the quartic through the first five-point stencil instead of five new
     LU factorisations: the same root of the score (to 1e-11) with at least four factorisations fewer.  The search
     starts from the Monte Carlo locator (as from 50,000 units), so Newton takes more than one step."""
@@ -176,15 +191,7 @@ def test_newton_reuses_its_stencil_with_the_same_answer(model, monkeypatch):
 
     monkeypatch.setattr(_ml, "LOCATE_FROM", 1000)
     df, w = _frame(50, 60)
-    counts = []
-    real = LogDet._factor
-
-    def counted(self, rho):
-        if self._last is None or self._last[0] != rho:
-            counts[-1] += 1
-        return real(self, rho)
-
-    monkeypatch.setattr(LogDet, "_factor", counted)
+    counts = factorisations
     fits = []
     for reuse in (True, False):
         if not reuse:
@@ -221,7 +228,7 @@ def test_trace_series_order_follows_rho_within_its_tail_bound(lattices):
     assert abs(adaptive.trace_series(0.5, 0) - np.trace(A)) / np.trace(A) < 1e-3
 
 
-def test_restricted_fits_of_lr_tests_use_three_point_stencils(monkeypatch):
+def test_restricted_fits_of_lr_tests_use_three_point_stencils(monkeypatch, factorisations):
     """The restricted fits of the LR tests (SDM against SAR and SEM) need log L at the maximum, not ρ to 1e-12:
     from the Monte Carlo locator (as from 50,000 units) Newton runs on three-point differences — the LR
     statistics equal those of the exact eigenvalue fits to 1e-6 (log L is flat at its maximum), with at least
@@ -232,15 +239,7 @@ def test_restricted_fits_of_lr_tests_use_three_point_stencils(monkeypatch):
     monkeypatch.setattr(_ml, "LOCATE_FROM", 1000)
     df, w = _frame(50, 60)
     df["x3"] = np.random.default_rng(5).normal(size=len(df))
-    counts = []
-    real = LogDet._factor
-
-    def counted(self, rho):
-        if self._last is None or self._last[0] != rho:
-            counts[-1] += 1
-        return real(self, rho)
-
-    monkeypatch.setattr(LogDet, "_factor", counted)
+    counts = factorisations
     search = _ml._search
     fits = {}
     for how in ("three", "five"):
