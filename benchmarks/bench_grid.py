@@ -13,7 +13,8 @@ The grid: a 3,200 × 3,000 lattice of 1-km cells (9.6 million, the number of 1-k
 order, k = 8 nearest neighbours (queen contiguity inside the lattice), or queen contiguity by index arithmetic
 (``weights.lattice_sparse``: the same links inside the lattice, fewer at its edge).  The KD-tree floor is what
 any k-NN implementation must do: one KD-tree query of the 9 nearest points (self included) and one sparse
-matrix-vector product; the lattice path does not search at all.
+matrix-vector product; the lattice path does not search at all.  The ``_n2`` rows query the KD-tree in two
+threads, spatialq (``knn_sparse(n_jobs=2)``) and the floor (``cKDTree.query(workers=2)``) alike.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ CASES = {
     "pysal_knn": f"libpysal KNN.from_dataframe(gdf, k={K}), {N_POINTS:,} points",
     "knn_sparse": f"weights.knn_sparse(xy, k={K}) -> CSR, {N_POINTS:,} points",
     "gi_grid": "Gi* analytic, 9.6M-cell grid, weights included",
+    "gi_grid_n2": "Gi* analytic, 9.6M grid, knn_sparse(n_jobs=2)",
     "gi_lattice": "Gi* analytic, 9.6M grid, queen lattice_sparse weights included",
     "floor_grid": "floor: KD-tree query (k = 9) + one sparse matvec, 9.6M grid",
+    "floor_grid_n2": "floor with the query in 2 threads (cKDTree workers=2)",
     "gi_grid_shuffled": "Gi* analytic, 9.6M grid in random row order",
     "gi_lattice_shuffled": "Gi* analytic, lattice_sparse, 9.6M grid in random order",
     "floor_grid_shuffled": "floor, 9.6M grid in random row order",
@@ -98,12 +101,14 @@ def _once(case: str) -> tuple[float, float, dict]:
         import pandas as pd
 
         xy, y = _grid(case.endswith("shuffled"))
+        jobs = 2 if case.endswith("_n2") else 1
         n = len(y)
         w0, c0 = time.perf_counter(), time.process_time()
         if case.startswith("gi_"):
             from spatialq import hotspot, weights
 
-            m = weights.lattice_sparse(xy) if case.startswith("gi_lattice") else weights.knn_sparse(xy, k=K)
+            m = weights.lattice_sparse(xy) if case.startswith("gi_lattice") else weights.knn_sparse(xy, k=K,
+                                                                                                  n_jobs=jobs)
             extra["index_dtype"] = str(m.indices.dtype)
             df = pd.DataFrame({"id": np.arange(n), "y": y})
             z = hotspot.gi_star(df, "y", m, by=None, id="id", breaks=None).table["z"].to_numpy()
@@ -112,7 +117,7 @@ def _once(case: str) -> tuple[float, float, dict]:
             import scipy.sparse as sp
             from scipy.spatial import cKDTree
 
-            _, nn = cKDTree(xy).query(xy, k=K + 1)
+            _, nn = cKDTree(xy).query(xy, k=K + 1, workers=jobs)
             m = sp.csr_matrix((np.ones(n * K), nn[:, 1:].ravel(), np.arange(0, n * K + 1, K)), shape=(n, n))
             del nn
             extra["lag_sum"] = float((m @ y).sum())
@@ -164,7 +169,7 @@ def main() -> None:
     print(f"  weights.knn(gdf) / knn_sparse:        {ratio('knn_w', 'knn_sparse', 'seconds')} / "
           f"{ratio('knn_w', 'knn_sparse', 'cpu')}   (aim ≈ 1)")
     for kind in ("grid", "lattice"):
-        for sfx in ("", "_shuffled"):
+        for sfx in ("", "_shuffled", "_n2"):
             if f"gi_{kind}{sfx}" in res:
                 print(f"  Gi* {kind}{sfx} / KD-tree floor{sfx}: time "
                       f"{ratio(f'gi_{kind}{sfx}', 'floor_grid' + sfx, 'seconds')} / "

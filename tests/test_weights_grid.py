@@ -63,6 +63,7 @@ def test_knn_all_other_points_and_chunk_boundaries(monkeypatch):
     monkeypatch.setattr(knn_mod, "CHUNK", 7)  # many blocks, ties resolved across them
     for k in (5, 12):
         assert np.array_equal(knn_columns(xy, k), _brute(xy, k))
+        assert np.array_equal(knn_columns(xy, k, n_jobs=2), _brute(xy, k))  # blocks in two threads: the same
     small = RNG.uniform(size=(6, 2))
     assert np.array_equal(knn_columns(small, 5), _brute(small, 5))
 
@@ -73,6 +74,26 @@ def test_knn_sparse_unchanged_on_points_without_ties_and_int32():
     assert (ours != _old_knn_sparse(xy, 8)).nnz == 0
     assert ours.indices.dtype == np.int32 and ours.indptr.dtype == np.int32
     assert ours.has_sorted_indices and np.all(np.diff(ours.indices.reshape(-1, 8), axis=1) > 0)
+
+
+def test_knn_n_jobs_gives_the_same_weights(monkeypatch):
+    """The KD-tree blocks are queried in joblib threads; the matrix (ties included) and the W do not depend on
+    ``n_jobs``; a bad ``n_jobs`` is refused."""
+    import spatialq.weights._knn as knn_mod
+
+    monkeypatch.setattr(knn_mod, "CHUNK", 500)  # twelve blocks
+    xy = np.vstack([CASES["coincident points"], RNG.uniform(0, 10, (5000, 2)), LATTICE])
+    one = weights.knn_sparse(xy, k=6)
+    assert np.array_equal(one.indices.reshape(-1, 6)[:200], _brute(xy, 6)[:200])
+    for n_jobs in (2, -1):
+        other = weights.knn_sparse(xy, k=6, n_jobs=n_jobs)
+        assert (one != other).nnz == 0 and np.array_equal(one.indices, other.indices)
+    gdf = gpd.GeoDataFrame({"id": range(300)}, geometry=gpd.points_from_xy(*CASES["random"].T * 1e4),
+                           crs="EPSG:3857")
+    a, b = weights.knn(gdf, k=4, id="id"), weights.knn(gdf, k=4, id="id", n_jobs=2)
+    assert a.neighbors == b.neighbors
+    with pytest.raises(InputError, match="n_jobs"):
+        weights.knn_sparse(xy, k=6, n_jobs=0)
 
 
 def test_knn_sparse_rejects_missing_coordinates():

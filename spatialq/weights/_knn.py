@@ -58,14 +58,18 @@ def curve_order(xy: np.ndarray, bits: int = CURVE_BITS) -> np.ndarray:
     return np.argsort(key)
 
 
-def knn_columns(xy: np.ndarray, k: int, *, curve: bool = True) -> np.ndarray:
+def knn_columns(xy: np.ndarray, k: int, *, curve: bool = True, n_jobs: int = 1) -> np.ndarray:
     """(n, k) array: row i holds the positions of the k nearest other points of point i, ascending.
 
     Euclidean distance; ties at the k-th distance go to the points earliest in row order; a point is never its
     own neighbour (also when points coincide).  ``curve=False`` skips the internal space-filling-curve sort
-    (same result, slower on unordered points; kept for the tests).  Input is checked by the caller: finite
-    (n, 2) floats, 1 <= k < n.
+    (same result, slower on unordered points; kept for the tests).  The blocks of :data:`CHUNK` points are
+    queried in ``n_jobs`` joblib threads (the KD-tree query releases the GIL); each block writes only its own
+    rows, so the result is the same for any ``n_jobs``.  Input is checked by the caller: finite (n, 2) floats,
+    1 <= k < n.
     """
+    from .._parallel import blocks, pmap
+
     n = len(xy)
     itype = index_dtype(n * k, n)
     if curve:
@@ -77,8 +81,9 @@ def knn_columns(xy: np.ndarray, k: int, *, curve: bool = True) -> np.ndarray:
     tree = cKDTree(pts)
     kq = min(k + 2, n)  # self + k + one more to see a tie at the k-th distance
     cols = np.empty((n, k), dtype=itype)  # positions in the sorted order
-    for start in range(0, n, CHUNK):
-        stop = min(start + CHUNK, n)
+
+    def block(span: tuple[int, int]) -> None:
+        start, stop = span
         d, j = tree.query(pts[start:stop], k=kq)
         own = j == np.arange(start, stop)[:, None]
         # drop self where the tree returned it, else the farthest candidate (> k + 1 coincident points)
@@ -91,6 +96,8 @@ def knn_columns(xy: np.ndarray, k: int, *, curve: bool = True) -> np.ndarray:
             tied = np.flatnonzero(od[:, k - 1] == od[:, k])
             if tied.size:
                 cols[start + tied] = _resolve_ties(tree, pts, perm, start + tied, od[tied, k - 1], k)
+
+    pmap(block, blocks(n, CHUNK), n_jobs=n_jobs, prefer="threads")
     out = np.empty_like(cols)
     out[perm] = perm[cols]  # back to the caller's rows and columns
     out.sort(axis=1)
@@ -120,11 +127,11 @@ def _resolve_ties(tree: cKDTree, pts: np.ndarray, perm: np.ndarray, rows: np.nda
     return out
 
 
-def knn_csr(xy: np.ndarray, k: int, *, curve: bool = True) -> sp.csr_matrix:
+def knn_csr(xy: np.ndarray, k: int, *, curve: bool = True, n_jobs: int = 1) -> sp.csr_matrix:
     """Binary k-nearest-neighbour CSR matrix (rows = points in the caller's order, sorted column indices, int32
     indices when they fit) from :func:`knn_columns`."""
     n = len(xy)
-    cols = knn_columns(xy, k, curve=curve)
+    cols = knn_columns(xy, k, curve=curve, n_jobs=n_jobs)
     indptr = np.arange(0, n * k + 1, k, dtype=cols.dtype)
     m = sp.csr_matrix((np.ones(n * k), cols.ravel(), indptr), shape=(n, n), copy=False)
     m.has_sorted_indices = True

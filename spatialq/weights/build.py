@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 
 from .._data import long_frame
 from .._guards import InputError, years_from
+from .._parallel import check_n_jobs
 from ._common import (
     IslandPolicy,
     apply_islands,
@@ -123,6 +124,7 @@ def knn(
     point: Literal["centroid", "representative"] = "centroid",
     id: str | None = None,
     transform: Transform = None,
+    n_jobs: int = 1,
 ) -> W:
     """k-nearest-neighbour weights (binary, not symmetric) between unit points.
 
@@ -139,12 +141,16 @@ def knn(
         Which point represents a polygon (``representative`` lies inside it).
     id, transform
         See :func:`contiguity`.
+    n_jobs : int, default 1
+        Threads for the KD-tree queries (joblib's convention, -1 = all cores); the weights are the same for
+        any ``n_jobs``.
 
     Raises
     ------
     spatialq._guards.InputError
         With fewer than 2 units.
     """
+    n_jobs = check_n_jobs(n_jobs, method="knn")
     check_geometries(gdf)
     ids = frame_ids(gdf, id)
     n = len(ids)
@@ -153,18 +159,20 @@ def knn(
         raise ValueError(f"k must be an integer between 1 and n - 1 = {n - 1}, got {k!r}")
     xy = points_m(gdf, point)
     _check_finite(xy, ids, method="knn")
-    m = knn_csr(xy, int(k))
+    m = knn_csr(xy, int(k), n_jobs=n_jobs)
     return _finish(sparse_w(ids, m), transform)
 
 
-def knn_sparse(xy: np.ndarray, *, k: int = 8) -> sp.csr_matrix:
+def knn_sparse(xy: np.ndarray, *, k: int = 8, n_jobs: int = 1) -> sp.csr_matrix:
     """Binary k-nearest-neighbour weights as a scipy CSR matrix, for large point sets (grid cells).
 
     Rows and columns follow the order of ``xy`` (an (n, 2) array in a metric CRS).  Building a
     libpysal ``W`` for millions of units is slow and memory-hungry; the statistics in
     :mod:`spatialq.hotspot` accept this matrix directly (rows in the data's row order).
-    Self-matches are removed even when points coincide.
+    Self-matches are removed even when points coincide.  ``n_jobs`` threads query the KD-tree (joblib's
+    convention, -1 = all cores); the matrix is the same for any ``n_jobs``.
     """
+    n_jobs = check_n_jobs(n_jobs, method="knn_sparse")
     xy = np.asarray(xy, dtype=float)
     if xy.ndim != 2 or xy.shape[1] != 2:
         raise ValueError(f"xy must be an (n, 2) array, got shape {xy.shape}")
@@ -173,7 +181,7 @@ def knn_sparse(xy: np.ndarray, *, k: int = 8) -> sp.csr_matrix:
     if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
         raise ValueError(f"k must be an integer between 1 and n - 1 = {n - 1}, got {k!r}")
     _check_finite(xy, None, method="knn_sparse")
-    return knn_csr(xy, int(k))
+    return knn_csr(xy, int(k), n_jobs=n_jobs)
 
 
 def lattice_sparse(xy: np.ndarray, *, criterion: Literal["queen", "rook"] = "queen",
