@@ -40,15 +40,20 @@ def effective(n_jobs: int) -> int:
     return max(1, int(effective_n_jobs(n_jobs)))
 
 
-def pmap(func: Callable[..., Any], tasks: Iterable, *, n_jobs: int = 1, prefer: str | None = None) -> list:
+def pmap(func: Callable[..., Any], tasks: Iterable, *, n_jobs: int = 1, prefer: str | None = None,
+         require: str | None = None) -> list:
     """``[func(t) for t in tasks]``, serially when ``n_jobs == 1`` or there is one task, else by joblib
-    (``prefer="threads"`` for work that releases the GIL).  Results are in the order of ``tasks``."""
+    (``prefer="threads"`` for work that releases the GIL).  Results are in the order of ``tasks``.
+
+    ``require="sharedmem"`` for tasks that write into arrays of the caller: joblib then runs them in threads
+    even when the active backend (``joblib.parallel_config(backend="loky")``, Dask) would use processes, whose
+    writes the caller would never see.  ``prefer`` is only a hint that such a backend overrides."""
     tasks = list(tasks)
     if n_jobs == 1 or len(tasks) <= 1:
         return [func(t) for t in tasks]
     from joblib import Parallel, delayed
 
-    return list(Parallel(n_jobs=n_jobs, prefer=prefer)(delayed(func)(t) for t in tasks))
+    return list(Parallel(n_jobs=n_jobs, prefer=prefer, require=require)(delayed(func)(t) for t in tasks))
 
 
 def streams(seed, count: int) -> list[np.random.SeedSequence]:

@@ -195,6 +195,26 @@ def test_same_numbers_for_any_n_jobs_on_many_blocks():
     assert np.array_equal(f1, f2)
 
 
+def test_same_numbers_when_joblib_is_set_to_processes():
+    """The local engine's blocks write into the caller's arrays, so they run in threads even under
+    ``joblib.parallel_config(backend="loky")`` (a process backend would lose the writes: p = 1, NaN moments);
+    the global engine returns its blocks and is the same under either backend."""
+    from joblib import parallel_config
+
+    n = 3 * UNIT_BLOCK + 5
+    m = _ring(n, 4)
+    x = np.random.default_rng(2).normal(size=n)
+    obs = x * (m @ x)
+    a = conditional_pvalues(x, m, obs, x, permutations=99, seed=9, n_jobs=1)
+    f1 = permuted_forms(x, m, permutations=2 * PERM_BLOCK + 3, seed=period_seed(1, 1), n_jobs=1)
+    with parallel_config(backend="loky"):
+        b = conditional_pvalues(x, m, obs, x, permutations=99, seed=9, n_jobs=2)
+        f2 = permuted_forms(x, m, permutations=2 * PERM_BLOCK + 3, seed=period_seed(1, 1), n_jobs=2)
+    assert all(np.array_equal(u, v, equal_nan=True) for u, v in zip(a, b))
+    assert np.isfinite(b[1]).all() and (b[0] < 1).any()
+    assert np.array_equal(f1, f2)
+
+
 def test_n_jobs_is_validated(panel):
     data, w = panel
     with pytest.raises(ValueError, match="n_jobs must be a non-zero whole number"):

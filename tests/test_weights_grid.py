@@ -88,10 +88,16 @@ def test_knn_n_jobs_gives_the_same_weights(monkeypatch):
     for n_jobs in (2, -1):
         other = weights.knn_sparse(xy, k=6, n_jobs=n_jobs)
         assert (one != other).nnz == 0 and np.array_equal(one.indices, other.indices)
+    monkeypatch.setattr(knn_mod, "CHUNK", 70)  # five blocks of the 300 points
     gdf = gpd.GeoDataFrame({"id": range(300)}, geometry=gpd.points_from_xy(*CASES["random"].T * 1e4),
                            crs="EPSG:3857")
     a, b = weights.knn(gdf, k=4, id="id"), weights.knn(gdf, k=4, id="id", n_jobs=2)
     assert a.neighbors == b.neighbors
+    from joblib import parallel_config
+
+    with parallel_config(backend="loky"):  # a process backend: the blocks still run in threads (shared rows)
+        other = weights.knn_sparse(xy, k=6, n_jobs=2)
+    assert (one != other).nnz == 0 and np.array_equal(one.indices, other.indices)
     with pytest.raises(InputError, match="n_jobs"):
         weights.knn_sparse(xy, k=6, n_jobs=0)
 

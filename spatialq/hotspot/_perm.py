@@ -111,7 +111,7 @@ def conditional_pvalues(
 
     workers = effective(n_jobs)
     spans = blocks(nblocks, nblocks if workers == 1 else -(-nblocks // (4 * workers)))
-    pmap(run, spans, n_jobs=n_jobs, prefer="threads")
+    pmap(run, spans, n_jobs=n_jobs, require="sharedmem")  # the blocks write into p_sim, mean, sd: threads always
     return p_sim, mean, sd
 
 

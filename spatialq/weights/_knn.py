@@ -64,8 +64,9 @@ def knn_columns(xy: np.ndarray, k: int, *, curve: bool = True, n_jobs: int = 1) 
     Euclidean distance; ties at the k-th distance go to the points earliest in row order; a point is never its
     own neighbour (also when points coincide).  ``curve=False`` skips the internal space-filling-curve sort
     (same result, slower on unordered points; kept for the tests).  The blocks of :data:`CHUNK` points are
-    queried in ``n_jobs`` joblib threads (the KD-tree query releases the GIL); each block writes only its own
-    rows, so the result is the same for any ``n_jobs``.  Input is checked by the caller: finite (n, 2) floats,
+    queried in ``n_jobs`` joblib threads (the KD-tree query releases the GIL; threads whatever joblib backend is
+    active, since the blocks write into one array); each block writes only its own rows, so the result is the
+    same for any ``n_jobs``.  Input is checked by the caller: finite (n, 2) floats,
     1 <= k < n.
     """
     from .._parallel import blocks, pmap
@@ -97,7 +98,7 @@ def knn_columns(xy: np.ndarray, k: int, *, curve: bool = True, n_jobs: int = 1) 
             if tied.size:
                 cols[start + tied] = _resolve_ties(tree, pts, perm, start + tied, od[tied, k - 1], k)
 
-    pmap(block, blocks(n, CHUNK), n_jobs=n_jobs, prefer="threads")
+    pmap(block, blocks(n, CHUNK), n_jobs=n_jobs, require="sharedmem")  # blocks write into cols: threads always
     out = np.empty_like(cols)
     out[perm] = perm[cols]  # back to the caller's rows and columns
     out.sort(axis=1)
