@@ -207,7 +207,7 @@ def test_newton_reuses_its_stencil_with_the_same_answer(model, monkeypatch, fact
 
 def test_trace_series_order_follows_rho_within_its_tail_bound(lattices):
     """The power series of the effects' traces stops where its tail is under 1e-10 per unit (tr(Wʲ) ≤ N for a
-    row-standardised W, so the tail past m is at most |ρ|^(m+1)/(1 − |ρ|)): 19 terms at ρ = 0.3, 34 at 0.5,
+    row-standardised W, so the tail past m is at most |ρ|^(m+1)/(1 − |ρ|)): up to ρ¹⁹ at ρ = 0.3, ρ³⁴ at 0.5,
     the cap of 100 from ρ ≈ 0.8.  The Monte Carlo tr(Wʲ) are the same draws however far they were extended,
     so the series differs from the fixed 100-term one only by the dropped tail; a fixed order is kept."""
     W, C = lattices[3000]

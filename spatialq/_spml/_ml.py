@@ -62,6 +62,8 @@ class Problem:
         """J'(r) = −m [tr(W(I − rW)⁻¹) − c/(1 − r)] and J''(r) = −m [tr((W(I − rW)⁻¹)²) − c/(1 − r)²]: exact
         from eigenvalues, otherwise central differences of the exact (LU) log-determinant on ``points`` (5 or 3)
         points h ≤ 1e-3 apart (truncation O(h⁴) in J' with five, O(h²) with three; rounding ε|ln|I − rW||/h)."""
+        if points not in (3, 5):
+            raise ValueError(f"points must be 3 or 5, got {points!r}")
         c = 1.0 / (1 - r) if self.centre else 0.0
         if self.logdet.method == "eigen":
             t1, t2 = (float(self.logdet.trace_series(r, k)) for k in (1, 2))
@@ -165,8 +167,9 @@ def _search(p: Problem, conc, gs, *, points: int = 5) -> float:
     exact search is run as before.  Either way the answer is the root of the exact score (to ~1e-12).
 
     ``points=3`` is for the restricted fits of likelihood-ratio tests, which need log L at the maximum rather than
-    ρ to 1e-12: Newton on three-point differences (h = 1e-3: J′ within h²|J‴|/6, so ρ within ~1e-7 at 100k units
-    and log L, flat at its maximum, within ~1e-9), three factorisations for the stencil instead of five."""
+    ρ to 1e-12: Newton on three-point differences (h = 1e-3: J′ within h²|J‴|/3 over the stencil, so ρ within
+    ~1e-7 at 100k units and log L, flat at its maximum, within ~1e-9), three factorisations for the stencil
+    instead of five."""
     lo, hi = p.logdet.interval
 
     def f1(v):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 
 
 @functools.cache
@@ -23,6 +24,9 @@ def new_axes(figsize=(6.4, 4.8)):
     return ax
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 @functools.cache
 def mapclassify():
     """The ``mapclassify`` module, imported without compiling anything at import time.
@@ -30,36 +34,42 @@ def mapclassify():
     mapclassify (2.x) declares its Fisher–Jenks kernel with an explicit numba signature
     (``@njit("f8[:](f8[:], u2)")``), which numba compiles when the decorator runs: ``import mapclassify``
     takes ~2.8 s, ~2.3 s of it that compilation, in every process — each ``spatialq run``, and again in
-    every worker of a parallel study.  spatialq's maps use the other schemes (its natural breaks come from
-    :mod:`spatialq._jenks`), so while mapclassify is imported a signature-taking ``numba.njit`` compiles
-    lazily instead, on the kernel's first call, and caches the machine code on disk (``cache=True``); the
-    kernel, its arguments and its results are unchanged.  ``numba.njit`` is restored after the import.
+    every worker of a parallel study.  While mapclassify is imported here, a signature-taking ``numba.njit``
+    applied to a function of mapclassify compiles lazily instead, on the kernel's first call (a Fisher–Jenks
+    map: ``scheme="fisherjenks"``; spatialq's own natural breaks come from :mod:`spatialq._jenks`), and caches
+    the machine code on disk (``cache=True``); the kernel, its arguments and its results are unchanged.
+    ``numba.njit`` is restored after the import; a lock makes concurrent first calls wait for one import.
     When mapclassify is already imported, or numba is not installed, this is a plain import.
     """
-    if "mapclassify" in sys.modules:
-        return sys.modules["mapclassify"]
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - numba comes with libpysal/esda
-        import mapclassify as mc
+    with _IMPORT_LOCK:
+        if "mapclassify" in sys.modules:
+            import mapclassify as mc  # (waits for an import under way elsewhere)
 
+            return mc
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba comes with libpysal/esda
+            import mapclassify as mc
+
+            return mc
+        eager = numba.njit
+
+        def lazy(*args, **kwargs):
+            if len(args) == 1 and isinstance(args[0], str) and not kwargs:  # njit("signature")
+                def decorate(func):
+                    if not getattr(func, "__module__", "").startswith("mapclassify"):
+                        return eager(args[0])(func)  # someone else's kernel: as numba would
+                    try:
+                        return eager(cache=True)(func)  # compiled on first call
+                    except RuntimeError:  # no writable cache location: compile on first call, uncached
+                        return eager(func)
+
+                return decorate
+            return eager(*args, **kwargs)
+
+        numba.njit = lazy
+        try:
+            import mapclassify as mc
+        finally:
+            numba.njit = eager
         return mc
-    eager = numba.njit
-
-    def lazy(*args, **kwargs):
-        if len(args) == 1 and isinstance(args[0], str) and not kwargs:  # njit("signature"): compile on first call
-            def decorate(func):
-                try:
-                    return eager(cache=True)(func)
-                except RuntimeError:  # no writable cache location: compile on first call, uncached
-                    return eager(func)
-
-            return decorate
-        return eager(*args, **kwargs)
-
-    numba.njit = lazy
-    try:
-        import mapclassify as mc
-    finally:
-        numba.njit = eager
-    return mc

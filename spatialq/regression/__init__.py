@@ -110,11 +110,11 @@ def spatial_model(
     tests : bool
         Add LR tests against the non-spatial model and, for SDM, Wald/LR tests against SAR and SEM.
     trace_order : int, optional
-        Terms of the power series tr((I − ρW)⁻¹) = Σⱼ ρʲ tr(Wʲ) (LeSage & Pace 2009, §4.4) that give the
+        The highest power m of the power series tr((I − ρW)⁻¹) = Σⱼ ρʲ tr(Wʲ) (LeSage & Pace 2009, §4.4) that gives the
         effects when the eigenvalues of W are not used (beyond 1,000 units): tr(W) and tr(W²) exact, higher
-        powers by a seeded Monte Carlo mean.  By default the fewest terms whose tail is below 1e-10 per unit
+        powers by a seeded Monte Carlo mean.  By default the smallest m whose tail is below 1e-10 per unit
         at the largest |ρ| asked for (a row-standardised W has tr(Wʲ) ≤ N, so the tail past m is at most
-        |ρ|^(m+1)/(1 − |ρ|)): 19 terms at ρ = 0.3, 34 at 0.5, at most 100 (from ρ ≈ 0.8, where the Monte
+        |ρ|^(m+1)/(1 − |ρ|)): powers up to ρ¹⁹ at ρ = 0.3, ρ³⁴ at 0.5, at most ρ¹⁰⁰ (from ρ ≈ 0.8, where the Monte
         Carlo error of the high powers outweighs the tail); 100 for a W that is not row-standardised.  An
         integer fixes it (spatialreg's ``trW(m=)``).
     method : {"ml", "gmm"}

@@ -184,7 +184,7 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
         text = isinstance(value, str)
         if text:
             value = escape(value, "xlsx")
-        when = type(value) if isinstance(value, datetime.date | datetime.time) else None  # its number format
+        when = type(value) if isinstance(value, datetime.date) else None  # a date keeps its number format
         key = (kind, value is None, text and formula_like(value), when)
         c = WriteOnlyCell(ws, value)
         if key in styles:
@@ -218,7 +218,8 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
 
 def _cell_value(v):
     """A cell value as pandas' ``to_excel`` writes it: missing → None (an empty cell), ±inf → "inf"/"-inf",
-    numpy scalars → Python numbers, dates and times as they are, a timedelta → days; anything else → str."""
+    numpy scalars → Python numbers, dates and datetimes as they are, a timedelta → days; anything else (a
+    time of day included) → str."""
     if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)):
         return None
     if isinstance(v, bool | np.bool_):
