@@ -190,6 +190,15 @@ def _locates(p: Problem) -> bool:
     return p.logdet.method == "lu" and p.logdet.n >= LOCATE_FROM
 
 
+def _maximise(p: Problem, conc, gs, *, polished: bool) -> float:
+    """The maximiser of ``conc`` for a lag or error fit: polished (:func:`_search`, five-point stencils), or for
+    the restricted fits of LR tests a bounded Brent search — where :func:`_locates` holds, the search on
+    three-point stencils, cheaper than Brent on exact log-determinants."""
+    if polished or _locates(p):
+        return _search(p, conc, gs, points=5 if polished else 3)
+    return _brent(conc, p.logdet.interval)
+
+
 def _ls(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     """Least squares (β, e'e) by QR of X with its columns scaled to unit length.  Formed explicitly, not from
     cross-products: X − λWX loses a column's scale, not its direction, when Wx = x (a regressor constant
@@ -226,8 +235,7 @@ def fit_lag(p: Problem, *, rho: float | None = None, polished: bool = True) -> d
         return [-p.n_eff / 2 * (2 * r * c - 2 * b) / max(a - 2 * r * b + r * r * c, TINY)]
 
     if rho is None:
-        r = _search(p, conc, gs, points=5 if polished else 3) if polished or _locates(p) else \
-            _brent(conc, p.logdet.interval)
+        r = _maximise(p, conc, gs, polished=polished)
     else:
         r = float(rho)
     beta = b0 - r * b1
@@ -252,8 +260,7 @@ def fit_error(p: Problem, *, polished: bool = True) -> dict:
         e = (p.y - lam * p.Wy) - (p.X - lam * p.WX) @ beta
         return [p.n_eff * (e @ (p.Wy - p.WX @ beta)) / max(sse, TINY)]
 
-    lam = _search(p, conc, gs, points=5 if polished else 3) if polished or _locates(p) else \
-        _brent(conc, p.logdet.interval)
+    lam = _maximise(p, conc, gs, polished=polished)
     beta, _ = parts(lam)
     e = (p.y - lam * p.Wy) - (p.X - lam * p.WX) @ beta
     return {"beta": beta, "lambda": lam, "sigma2": float(e @ e) / p.n_eff, "resid": e, "loglik": conc(lam)}

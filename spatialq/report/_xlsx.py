@@ -201,13 +201,11 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
 
     if caption:
         ws.append([cell(caption, None)])
-    table = three_line or grid
     ncol, nrow = t.shape[1], len(t)
-    head = "only" if nrow == 0 else "head"
-    ws.append([cell(_cell_value(v), head if table else None) for v in t.columns])
+    ws.append([cell(_cell_value(v), "only" if nrow == 0 else "head") for v in t.columns])
     columns = [t.iloc[:, j].to_numpy(dtype=object) for j in range(ncol)]
     for i in range(nrow):
-        kind = ("last" if i == nrow - 1 else "body") if table else None
+        kind = "last" if i == nrow - 1 else "body"
         ws.append([cell(_cell_value(col[i]), kind) for col in columns])
     if note:
         ws.append([])
