@@ -254,3 +254,19 @@ def test_restricted_fits_of_lr_tests_use_three_point_stencils(monkeypatch, facto
         np.testing.assert_allclose(fits[how].tests.loc[lr, "statistic"], exact.tests.loc[lr, "statistic"],
                                    rtol=0, atol=1e-6)
     assert counts[0] <= counts[1] - 4, counts
+
+
+@pytest.mark.parametrize("order", [0, 3, -5, 2.5, True, "100"])
+def test_trace_order_too_short_or_not_a_whole_number_is_refused(order):
+    """A series of fewer than ten powers (or a non-integer order) would give effects that look valid but are
+    truncated: refused with the option's name by the cross-section and the panel estimators."""
+    from spatialq import panel, regression
+
+    df, w = _frame(4, 5)
+    with pytest.raises(InputError, match="trace_order"):
+        regression.spatial_model(df, "y ~ x1", w, model="sar", trace_order=order)
+    long = pd.concat([df.reset_index().assign(year=t) for t in (1, 2, 3)], ignore_index=True)
+    with pytest.raises(InputError, match="trace_order"):
+        panel.spatial_panel(long, "y ~ x1", w, model="sar", trace_order=order)
+    W, C = _rs(_queen(4, 5)), _queen(4, 5)
+    assert LogDet(W, base=C, method="lu", order=10).series_order(0.9) == 10

@@ -53,6 +53,16 @@ METHODS = ("auto", "eigen", "lu", "mc")
 TAIL_TOL, MIN_ORDER, MAX_ORDER = 1e-10, 10, 100
 
 
+def check_trace_order(order) -> int | None:
+    """The public ``trace_order`` option: None (chosen from ρ) or a whole number of at least MIN_ORDER — fewer
+    powers would give effects that look valid but are truncated."""
+    if order is not None and (isinstance(order, bool) or not isinstance(order, int | np.integer)
+                              or order < MIN_ORDER):
+        raise InputError(f"trace_order must be None (chosen from ρ) or a whole number of at least {MIN_ORDER} "
+                         f"(fewer powers truncate the effects' traces), got {order!r}")
+    return None if order is None else int(order)
+
+
 class LogDet:
     """ln|I − ρW| of a sparse W (n × n), with the admissible interval of ρ.
 
@@ -230,7 +240,7 @@ class LogDet:
         depend on how many powers were asked for); with ``"mc"`` the log-determinant's probes (order MC_ORDER,
         fixed)."""
         if upto is None:
-            upto = self.order if self.order is not None else 100
+            upto = self.order if self.order is not None else MAX_ORDER
         if self._eig is not None:
             if self._traces is None or len(self._traces) <= upto:
                 j = np.arange(upto + 1)
@@ -262,7 +272,7 @@ class LogDet:
             return self.order
         r = float(np.max(np.abs(np.atleast_1d(rho)))) if np.size(rho) else 0.0
         if not self.row_standardised or r >= 1.0:
-            return 100
+            return MAX_ORDER
         if r == 0.0:
             return MIN_ORDER
         m = MIN_ORDER

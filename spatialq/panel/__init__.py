@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._spml import _checks, _engine, _tests
 from .._spml._design import design, durbin_columns
-from .._spml._logdet import LogDet
+from .._spml._logdet import LogDet, check_trace_order
 from .._spml._result import SpatialRegressionResult, compare
 from .._wmatrix import aligned
 from .dynamic import dynamic_panel
@@ -214,7 +214,8 @@ def spatial_panel(
     if model not in _engine.MODELS:
         raise ValueError(f"model must be one of {_engine.MODELS}, got {model!r}")
     spec, index, _, (N, T) = _panel_spec(df, formula, w, effects=effects, lee_yu=lee_yu, id=id, time=time,
-                                         transform=transform, durbin=durbin, logdet=logdet, order=trace_order,
+                                         transform=transform, durbin=durbin, logdet=logdet,
+                                         order=check_trace_order(trace_order),
                                          seed=0 if seed is None else seed, information=information)
     return _engine.estimate(
         spec, model, formula=formula, se=se, n_draws=n_draws, seed=seed, run_tests=tests, index=index,

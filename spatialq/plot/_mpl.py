@@ -36,8 +36,8 @@ def mapclassify():
     takes ~2.8 s, ~2.3 s of it that compilation, in every process — each ``spatialq run``, and again in
     every worker of a parallel study.  While mapclassify is imported here, a signature-taking ``numba.njit``
     applied to a function of mapclassify compiles lazily instead, on the kernel's first call (a Fisher–Jenks
-    map: ``scheme="fisherjenks"``; spatialq's own natural breaks come from :mod:`spatialq._jenks`), and caches
-    the machine code on disk (``cache=True``); the kernel, its arguments and its results are unchanged.
+    map: ``scheme="fisherjenks"``; spatialq's own natural breaks come from :mod:`spatialq._jenks`), with no
+    cache written anywhere; the kernel, its arguments and its results are unchanged.
     ``numba.njit`` is restored after the import; a lock makes concurrent first calls wait for one import.
     When mapclassify is already imported, or numba is not installed, this is a plain import.
     """
@@ -59,10 +59,7 @@ def mapclassify():
                 def decorate(func):
                     if not getattr(func, "__module__", "").startswith("mapclassify"):
                         return eager(args[0])(func)  # someone else's kernel: as numba would
-                    try:
-                        return eager(cache=True)(func)  # compiled on first call
-                    except RuntimeError:  # no writable cache location: compile on first call, uncached
-                        return eager(func)
+                    return eager(func)  # compiled on first call
 
                 return decorate
             return eager(*args, **kwargs)

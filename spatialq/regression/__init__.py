@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._spml import _checks, _engine, _tests
 from .._spml._design import design, durbin_columns
-from .._spml._logdet import LogDet
+from .._spml._logdet import LogDet, check_trace_order
 from .._spml._result import SpatialRegressionResult, compare, stars
 from .._wmatrix import aligned
 from .gmm import spatial_gmm
@@ -116,7 +116,7 @@ def spatial_model(
         at the largest |ρ| asked for (a row-standardised W has tr(Wʲ) ≤ N, so the tail past m is at most
         |ρ|^(m+1)/(1 − |ρ|)): powers up to ρ¹⁹ at ρ = 0.3, ρ³⁴ at 0.5, at most ρ¹⁰⁰ (from ρ ≈ 0.8, where the Monte
         Carlo error of the high powers outweighs the tail); 100 for a W that is not row-standardised.  An
-        integer fixes it (spatialreg's ``trW(m=)``).
+        integer of at least 10 fixes it (spatialreg's ``trW(m=)``); fewer powers are refused.
     method : {"ml", "gmm"}
         "gmm": :func:`spatial_gmm` with its defaults (S2SLS / Kelejian–Prucha GM / GS2SLS estimated by spreg,
         instruments X, WX, W²X) for sar, sdm, sem, sdem and sac, the same result object and effects;
@@ -163,7 +163,7 @@ def spatial_model(
     if model not in _engine.MODELS:
         raise ValueError(f"model must be one of {_engine.MODELS}, got {model!r}")
     spec, ids, _ = _spec(df, formula, w, id=id, transform=transform, durbin=durbin, logdet=logdet,
-                         order=trace_order, seed=0 if seed is None else seed)
+                         order=check_trace_order(trace_order), seed=0 if seed is None else seed)
     return _engine.estimate(
         spec, model, formula=formula, se=se, n_draws=n_draws, seed=seed, run_tests=tests,
         index=pd.Index(ids, name=id),
