@@ -1,5 +1,6 @@
 """Spatial ML at large N: the Monte Carlo log-determinant within its stated bound, the ρ interval without ARPACK,
-the reused LU ordering and the CG solves, and the approximate path against the exact one (issue 18)."""
+the LDLᵀ with one symbolic factorisation, the reused LU ordering and the CG solves, and the approximate path
+against the exact one (issue 18)."""
 
 from __future__ import annotations
 
@@ -108,22 +109,81 @@ def test_interval_without_arpack_for_row_standardised_symmetric_similar_w(lattic
     assert lk.interval[0] == pytest.approx(ek.interval[0], rel=1e-6)
 
 
-def test_lu_ordering_reused_and_solvers_agree(lattices):
+def _splu_logdet(W, rho):
+    n = W.shape[0]
+    return float(np.sum(np.log(np.abs(spla.splu(sp.identity(n, format="csc") - rho * W.tocsc()).U.diagonal()))))
+
+
+def test_ldl_ordering_once_and_equal_to_superlu(lattices, monkeypatch):
+    """A row-standardised symmetric W goes through the LDLᵀ of I − ρS: ln|I − ρW| equals SuperLU's on I − ρW to
+    1e-12; the ordering and symbolic factorisation are done once (one new QDLDL solver), later ρ refactorise."""
     W, C = lattices[3000]
+    made = []
+    real = _logdet._SymLDL._numeric
+    monkeypatch.setattr(_logdet._SymLDL, "_numeric",
+                        lambda self, solver, rho: (made.append(solver is None), real(self, solver, rho))[1])
     ld = LogDet(W, base=C, method="lu")
-    ref = [float(np.sum(np.log(np.abs(spla.splu(sp.identity(3000, format="csc") - r * W.tocsc()).U.diagonal()))))
-           for r in (0.2, 0.7)]
-    assert ld(0.2) == pytest.approx(ref[0], rel=1e-12)
+    assert ld._ldl is not None
+    for r in (0.2, 0.7, -0.9, 0.999):
+        assert ld(r) == pytest.approx(_splu_logdet(W, r), rel=1e-12, abs=1e-9)
+    assert made[0] and made.count(True) == 1 and len(made) == 4
+    assert ld._perm is None  # SuperLU was not needed
+
+
+def test_lu_ordering_reused_for_a_non_symmetric_w():
+    Wk = _rs(_knn(800, 5))
+    ld = LogDet(Wk, method="lu")
+    assert ld._ldl is None
+    assert ld(0.2) == pytest.approx(_splu_logdet(Wk, 0.2), rel=1e-12)
     perm = ld._perm.copy()
-    assert ld(0.7) == pytest.approx(ref[1], rel=1e-12)
+    assert ld(0.7) == pytest.approx(_splu_logdet(Wk, 0.7), rel=1e-12)
     assert np.array_equal(perm, ld._perm)  # ordering found once
+
+
+@pytest.mark.parametrize("which", ["ldl", "lu", "mc"])
+def test_solvers_agree(lattices, which):
+    W, C = lattices[3000] if which != "lu" else (_rs(_knn(3000, 5)), None)
+    ld = LogDet(W, base=C, method="mc" if which == "mc" else "lu")
     b = np.random.default_rng(0).normal(size=(3000, 3))
     A = (sp.identity(3000) - 0.7 * W).toarray()
     for trans, M in (("N", A), ("T", A.T)):
-        x_lu = ld.solver(0.7)(b, trans=trans)
-        assert np.allclose(M @ x_lu, b, atol=1e-10)
-        x_cg = LogDet(W, base=C, method="mc").solver(0.7)(b, trans=trans)
-        assert np.allclose(M @ x_cg, b, atol=1e-8)
+        solve = ld.solver(0.7)
+        np.testing.assert_allclose(M @ solve(b, trans=trans), b, atol=1e-8 if which == "mc" else 1e-10)
+        np.testing.assert_allclose(M @ solve(b[:, 1], trans=trans), b[:, 1], atol=1e-8 if which == "mc" else 1e-10)
+
+
+def test_ldl_pool_never_gives_a_stale_solve(lattices):
+    """Solvers keep their factorisations (pinned) while log-determinants reuse one other in place; with more
+    solvers than the pool keeps, the oldest is refactorised in place for another ρ and redone at its next solve."""
+    W, C = lattices[3000]
+    ld = LogDet(W, base=C, method="lu")
+    solve = ld.solver(0.7)
+    for r in np.linspace(-0.5, 0.5, 4):
+        ld(float(r))
+    assert list(ld._ldl._pool) == [0.7, 0.5]  # the pinned one and one reused for every log-determinant
+    solvers = [ld.solver(r) for r in (0.1, 0.2, 0.3)]
+    assert 0.7 not in ld._ldl._pool and len(ld._ldl._pool) == _logdet._SymLDL.POOL
+    b = np.random.default_rng(1).normal(size=3000)
+    np.testing.assert_allclose((sp.identity(3000) - 0.7 * W) @ solve(b), b, atol=1e-10)
+    np.testing.assert_allclose((sp.identity(3000) - 0.1 * W) @ solvers[0](b), b, atol=1e-10)
+
+
+def test_ldl_falls_back_to_superlu_when_a_pivot_is_not_positive(lattices, monkeypatch):
+    W, C = lattices[3000]
+    ld = LogDet(W, base=C, method="lu")
+
+    class Bad:
+        def update(self, *a, **k):
+            pass
+
+        def factors(self):
+            return None, -np.ones(3000), None
+
+    monkeypatch.setattr(_logdet._SymLDL, "_numeric", lambda self, solver, rho: Bad())
+    assert ld(0.4) == pytest.approx(_splu_logdet(W, 0.4), rel=1e-12)
+    assert ld._perm is not None  # SuperLU was used
+    b = np.ones(3000)
+    np.testing.assert_allclose((sp.identity(3000) - 0.4 * W) @ ld.solver(0.4)(b), b, atol=1e-10)
 
 
 def test_mc_is_seeded_auto_switches_and_bad_option_is_named(lattices, monkeypatch):
@@ -167,16 +227,21 @@ def test_approximate_path_agrees_with_exact_at_3000(model):
 
 @pytest.fixture
 def factorisations(monkeypatch) -> list[int]:
-    """Counts of new sparse LU factorisations: append a 0 to start a count; each new factorisation adds 1."""
+    """Counts of new numeric factorisations (LDLᵀ or LU): append a 0 to start a count; each adds 1."""
     counts: list[int] = []
-    real = LogDet._factor
+    real, real_ldl = LogDet._factor, _logdet._SymLDL._numeric
 
     def counted(self, rho):
         if self._last is None or self._last[0] != rho:
             counts[-1] += 1
         return real(self, rho)
 
+    def counted_ldl(self, solver, rho):
+        counts[-1] += 1
+        return real_ldl(self, solver, rho)
+
     monkeypatch.setattr(LogDet, "_factor", counted)
+    monkeypatch.setattr(_logdet._SymLDL, "_numeric", counted_ldl)
     return counts
 
 

@@ -5,10 +5,15 @@ Two exact log-determinants (both follow spatialreg's conventions):
 * ``"eigen"`` — the eigenvalues of W once (Ord 1975): ln|I − ρW| = Σ ln(1 − ρλᵢ).  When the
   unstandardised W is symmetric, a row-standardised W = D⁻¹C is similar to D^(−1/2) C D^(−1/2)
   and the symmetric solver gives real eigenvalues (spatialreg's ``can.sim``).
-* ``"lu"`` — a sparse LU factorisation of I − ρW at every evaluation (Pace & Barry 1997):
-  ln|I − ρW| = Σ ln|uᵢᵢ|.  The fill-reducing ordering (minimum degree on W + W', SuperLU's
-  ``MMD_AT_PLUS_A``) is computed once, W is permuted symmetrically once (PWP' has the same determinant),
-  and every later factorisation runs in that order (``NATURAL``): the ordering is not redone per ρ.
+* ``"lu"`` — a sparse factorisation of I − ρW at every evaluation (Pace & Barry 1997).  When W is similar to
+  a symmetric S (W = D^(−1/2) S D^(1/2): a row-standardised symmetric contiguity or distance-band matrix, or a
+  symmetric W), I − ρW = D^(−1/2)(I − ρS)D^(1/2) has the determinant of I − ρS, which is positive definite on
+  the admissible interval: its LDLᵀ factorisation (QDLDL, Stellato, Goulart & Banjac, as in OSQP) gives
+  ln|I − ρW| = Σ ln dᵢᵢ.  The approximate-minimum-degree ordering and the elimination tree (the symbolic
+  factorisation) are computed once; every later ρ is a numeric refactorisation only — about half the fill and
+  twice the speed of a sparse LU.  Otherwise SuperLU's LU, ln|I − ρW| = Σ ln|uᵢᵢ|: the fill-reducing ordering
+  (minimum degree on W + W', ``MMD_AT_PLUS_A``) is computed once, W is permuted symmetrically once (PWP' has the
+  same determinant), and every later factorisation runs in that order (``NATURAL``).
 
 One approximation (``"mc"``, the default beyond :data:`LU_LIMIT` units): the Monte Carlo Chebyshev or
 power-series log-determinant of :mod:`._approx`, with its 95 % interval stated in the result.
@@ -32,6 +37,7 @@ tr((I − ρW)⁻¹) = Σ ρʲ tr(Wʲ) and tr(W(I − ρW)⁻¹)ᵏ as power ser
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -98,6 +104,9 @@ class LogDet:
         self._cache: dict[float, float] = {}
         self._perm = None  # fill-reducing order (LU), found at the first factorisation
         self._last: tuple | None = None  # (ρ, factor, permuted) of the last LU
+        # LDLᵀ of I − ρS when W is similar to a symmetric S (the symbolic factorisation is shared by every ρ)
+        self._ldl = (_SymLDL(self._sym) if self.method == "lu" and self._sym is not None
+                     and self._sym_scale is not None else None)
         self.approx = None
         self._locator = None
         if self.method == "eigen":
@@ -152,7 +161,9 @@ class LogDet:
             return self.approx(rho)
         if rho in self._cache:
             return self._cache[rho]
-        out = float(np.sum(np.log(np.abs(self.factor(rho).U.diagonal()))))
+        out = self._ldl.logdet(rho) if self._ldl is not None else None
+        if out is None:  # SuperLU (W not similar to a symmetric matrix, or a pivot of the LDLᵀ not positive)
+            out = float(np.sum(np.log(np.abs(self.factor(rho).U.diagonal()))))
         if len(self._cache) > 32:  # the last few values (the optimiser's polish revisits them)
             self._cache.clear()
         self._cache[rho] = out
@@ -197,6 +208,8 @@ class LogDet:
                 return _block_cg(S, rho, b / dd) * dd
 
             return solve_cg
+        if self._ldl is not None and self._ldl.logdet(rho) is not None:
+            return self._ldl_solver(rho)
         lu, permuted = self._factor(rho)
         if not permuted:
             return lu.solve
@@ -205,6 +218,19 @@ class LogDet:
         def solve(b, trans="N"):
             b = np.asarray(b, float)
             return lu.solve(np.ascontiguousarray(b[perm]), trans=trans)[inv]
+
+        return solve
+
+    def _ldl_solver(self, rho: float) -> Callable[..., np.ndarray]:
+        ldl, d = self._ldl, self._sym_scale  # (I − ρW)⁻¹ = D^(−1/2)(I − ρS)⁻¹D^(1/2), d = diag(D^(1/2))
+        ldl.pin(rho)
+
+        def solve(b, trans="N"):
+            b = np.asarray(b, float)
+            dd = d if b.ndim == 1 else d[:, None]
+            if trans == "N":
+                return ldl.solve(rho, b * dd) / dd
+            return ldl.solve(rho, b / dd) * dd
 
         return solve
 
@@ -301,6 +327,71 @@ class LogDet:
             return np.sum((j + 1) * rho[..., None] ** j * t[j + 2], axis=-1)
         j = np.arange(order + 1)
         return np.sum(rho[..., None] ** j * t[j + power], axis=-1)
+
+
+class _SymLDL:
+    """LDLᵀ factorisations of I − ρS for a symmetric S by QDLDL: the approximate-minimum-degree ordering and the
+    elimination tree once per kept factorisation, then numeric refactorisations on the same pattern.  Up to
+    :attr:`POOL` factorisations are kept: those a solver was made for (a SAC model solves at ρ and λ in turn) are
+    pinned, and a log-determinant at a new ρ refactorises an unpinned one in place; a solve at a ρ whose
+    factorisation was reused refactorises again, so a solver is never stale."""
+
+    POOL = 3
+
+    def __init__(self, S: sp.csr_matrix):
+        n = S.shape[0]
+        a = sp.triu(abs(S) + sp.identity(n), format="csc")  # the pattern of triu(I − ρS) for every ρ
+        a.sort_indices()
+        rows, cols = a.indices, np.repeat(np.arange(n), np.diff(a.indptr))
+        self._s = np.asarray(sp.csr_matrix(S)[rows, cols]).ravel()
+        self._eye = (rows == cols).astype(float)
+        self._a = a
+        self._pool: OrderedDict[float, tuple[object, float | None]] = OrderedDict()  # ρ → (solver, ln|I − ρS|)
+        self._pinned: set[float] = set()
+
+    def _numeric(self, solver, rho: float):
+        """A factorisation at ρ: a new solver (ordering + symbolic + numeric) or ``solver`` refactorised."""
+        import qdldl
+
+        self._a.data = self._eye - rho * self._s
+        if solver is None:
+            return qdldl.Solver(self._a, upper=True)
+        solver.update(self._a, upper=True)
+        return solver
+
+    def _get(self, rho: float) -> tuple[object, float | None]:
+        if rho in self._pool:
+            self._pool.move_to_end(rho)
+            return self._pool[rho]
+        free = [r for r in self._pool if r not in self._pinned]  # least recently used first
+        if free or len(self._pool) >= self.POOL:
+            reuse = self._pool.pop(free[0] if free else next(iter(self._pool)))[0]
+        else:
+            reuse = None
+        try:
+            solver = self._numeric(reuse, rho)
+            d = solver.factors()[1]
+        except (ValueError, RuntimeError):  # a zero pivot: not positive definite at this ρ
+            solver, d = None, np.zeros(1)
+        ld = float(np.sum(np.log(d))) if np.all(d > 0) and np.all(np.isfinite(d)) else None
+        if solver is not None:
+            self._pool[rho] = (solver, ld)
+        return solver, ld
+
+    def pin(self, rho: float) -> None:
+        """Keep the factorisation at ρ (a solver was made for it) rather than reuse it for another ρ."""
+        self._pinned.add(rho)
+
+    def logdet(self, rho: float) -> float | None:
+        """ln|I − ρS|, or None when a pivot is not positive (the caller falls back to the LU)."""
+        return self._get(rho)[1]
+
+    def solve(self, rho: float, b: np.ndarray) -> np.ndarray:
+        """(I − ρS)⁻¹b for b of shape (n,) or (n, k) (column by column: QDLDL solves one vector)."""
+        solver = self._get(rho)[0]
+        if b.ndim == 1:
+            return solver.solve(b)
+        return np.column_stack([solver.solve(np.ascontiguousarray(b[:, j])) for j in range(b.shape[1])])
 
 
 def _block_cg(S: sp.csr_matrix, rho: float, B: np.ndarray, tol: float = 1e-10, maxiter: int = 5000) -> np.ndarray:
