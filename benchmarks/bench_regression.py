@@ -13,7 +13,8 @@ counties × 10 years with effects from 1,000 draws (spreg's Panel_FE_Lag has uni
 is timed on the same data as the nearest baseline).
 
 ``--large`` adds the issue-18 rows: SAR and SDM with tests on a 316 × 317 queen lattice (N = 100,172; exact sparse
-LU log-determinant), each alone and with a competing CPU-bound job (a second Python doing 1,500 × 1,500 matrix
+LDLᵀ log-determinant), each alone, alone with ``n_jobs=2`` (the anchor runs serially) and with a competing
+CPU-bound job (a second Python doing 1,500 × 1,500 matrix
 products with its default BLAS threads) started before and stopped after the case, and SAR at N = 1,000,000
 (1,000 × 1,000 lattice, Monte Carlo log-determinant).  spreg fails at N = 20k, so the anchor of these rows is the
 previous spatialq engine (``--anchor-rev``, default the commit before the issue-18 ML work, unpacked by
@@ -123,10 +124,11 @@ def run_case(name: str, repeat: int) -> dict:
         side = {"100k": (316, 317), "1m": (1000, 1000)}[name.split("_")[2]]
         df, w = _big_lattice(*side)
         model = name.split("_")[1]
+        threads = {"n_jobs": 2} if name.endswith("_n2") else {}  # (the anchor engine has no n_jobs)
         peak0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         def fn():
-            return regression.spatial_model(df, "y ~ x1 + x2", w, model=model, n_draws=1000, tests=True)
+            return regression.spatial_model(df, "y ~ x1 + x2", w, model=model, n_draws=1000, tests=True, **threads)
     elif name.startswith(("sq_cs", "spreg_cs")):
         size = name.rsplit("_", 1)[1]
         df, w = _lattice(50, 60) if size == "3000" else _lattice(141, 142)
@@ -191,6 +193,8 @@ CASES = [("cross-section SAR, N = 3,000", "sq_cs_sar_3000", "spreg_cs_sar_3000")
 
 LARGE = [("SAR, N = 100,172, quiet", "big_sar_100k", False),
          ("SDM + tests, N = 100,172, quiet", "big_sdm_100k", False),
+         ("SAR, N = 100,172, quiet, n_jobs=2 (anchor serial)", "big_sar_100k_n2", False),
+         ("SDM + tests, N = 100,172, quiet, n_jobs=2 (anchor serial)", "big_sdm_100k_n2", False),
          ("SAR, N = 100,172, with a competing job", "big_sar_100k", True),
          ("SDM + tests, N = 100,172, with a competing job", "big_sdm_100k", True),
          ("SAR, N = 1,000,000 (Monte Carlo log-determinant)", "big_sar_1m", False)]
@@ -258,7 +262,7 @@ def large(args) -> None:
     for label, case, compete in LARGE:
         a = _run(case, args.repeat, compete=compete)
         skip = case.endswith("1m") and not args.anchor_1m
-        b = (_run(case, args.repeat, pythonpath=tree, compete=compete) if tree and not skip else
+        b = (_run(case.removesuffix("_n2"), args.repeat, pythonpath=tree, compete=compete) if tree and not skip else
              {"seconds": float("nan"), "peak_mb": float("nan"), "rho": float("nan")})
         ratio = b["seconds"] / a["seconds"]
         extra = ""

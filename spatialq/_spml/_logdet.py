@@ -45,7 +45,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .._guards import InputError
-from .._parallel import blas_threads
+from .._parallel import blas_threads, effective, pmap
 from ._approx import ApproxLogDet
 
 EIGEN_LIMIT = 1000
@@ -79,7 +79,7 @@ class LogDet:
     """
 
     def __init__(self, W: sp.csr_matrix, *, base: sp.csr_matrix | None = None, method: str = "auto",
-                 order: int | None = None, n_draws: int = 50, seed: int = 0):
+                 order: int | None = None, n_draws: int = 50, seed: int = 0, n_jobs: int = 1):
         if method not in METHODS:
             raise InputError(f"logdet must be one of {METHODS} ('auto': eigenvalues up to {EIGEN_LIMIT:,} units, "
                              f"sparse LU up to {LU_LIMIT:,}, Monte Carlo beyond), got {method!r}")
@@ -89,6 +89,7 @@ class LogDet:
             method = "eigen" if self.n <= EIGEN_LIMIT else "lu" if self.n <= LU_LIMIT else "mc"
         self.method = method
         self.order, self.n_draws, self.seed = order, n_draws, seed
+        self.workers = effective(n_jobs)  # threads for independent factorisations and solves (LDLᵀ path)
         # draws of the Monte Carlo traces: n_draws up to 20,000 units, fewer beyond (error ∝ 1/√(N·draws))
         self.trace_draws = n_draws if self.n <= 20_000 else max(10, round(n_draws * 20_000 / self.n))
         self.row_standardised = bool(np.allclose(np.asarray(self.W.sum(axis=1)).ravel(), 1.0))
@@ -105,7 +106,7 @@ class LogDet:
         self._perm = None  # fill-reducing order (LU), found at the first factorisation
         self._last: tuple | None = None  # (ρ, factor, permuted) of the last LU
         # LDLᵀ of I − ρS when W is similar to a symmetric S (the symbolic factorisation is shared by every ρ)
-        self._ldl = (_SymLDL(self._sym) if self.method == "lu" and self._sym is not None
+        self._ldl = (_SymLDL(self._sym, workers=self.workers) if self.method == "lu" and self._sym is not None
                      and self._sym_scale is not None else None)
         self.approx = None
         self._locator = None
@@ -168,6 +169,18 @@ class LogDet:
             self._cache.clear()
         self._cache[rho] = out
         return out
+
+    def many(self, rhos) -> list[float]:
+        """ln|I − ρW| at several ρ (a finite-difference stencil): on the LDLᵀ path the factorisations are
+        independent and run in ``n_jobs`` threads (QDLDL releases the GIL), each on its own solver — the values do
+        not depend on ``n_jobs`` (every solver has the same ordering and elimination tree)."""
+        rhos = [float(r) for r in rhos]
+        if self._ldl is not None and self.method == "lu" and self.workers > 1:
+            todo = [r for r in dict.fromkeys(rhos) if r != 0.0 and r not in self._cache]
+            for r, out in zip(todo, self._ldl.logdets(todo)):
+                if out is not None:
+                    self._cache[r] = out
+        return [self(r) for r in rhos]
 
     def factor(self, rho: float):
         """Sparse LU of I − ρW: the first one finds the fill-reducing order (SuperLU's minimum degree on
@@ -338,8 +351,9 @@ class _SymLDL:
 
     POOL = 3
 
-    def __init__(self, S: sp.csr_matrix):
+    def __init__(self, S: sp.csr_matrix, *, workers: int = 1):
         n = S.shape[0]
+        self.workers = workers
         a = sp.triu(abs(S) + sp.identity(n), format="csc")  # the pattern of triu(I − ρS) for every ρ
         a.sort_indices()
         rows, cols = a.indices, np.repeat(np.arange(n), np.diff(a.indptr))
@@ -350,33 +364,64 @@ class _SymLDL:
         self._pinned: set[float] = set()
 
     def _numeric(self, solver, rho: float):
-        """A factorisation at ρ: a new solver (ordering + symbolic + numeric) or ``solver`` refactorised."""
+        """A factorisation at ρ: a new solver (ordering + symbolic + numeric) or ``solver`` refactorised (safe in
+        threads: the matrix at ρ is its own object)."""
         import qdldl
 
-        self._a.data = self._eye - rho * self._s
+        a = sp.csc_matrix((self._eye - rho * self._s, self._a.indices, self._a.indptr), shape=self._a.shape)
         if solver is None:
-            return qdldl.Solver(self._a, upper=True)
-        solver.update(self._a, upper=True)
+            return qdldl.Solver(a, upper=True)
+        solver.update(a, upper=True)
         return solver
+
+    def _take(self):
+        """A solver to refactorise for a new ρ (None: a new one): the least recently used unpinned one, else the
+        least recently used one when the pool is full."""
+        free = [r for r in self._pool if r not in self._pinned]
+        if free:
+            return self._pool.pop(free[0])[0]
+        if len(self._pool) >= self.POOL + self.workers - 1:
+            return self._pool.pop(next(iter(self._pool)))[0]
+        return None
+
+    def _factorise(self, solver, rho: float) -> tuple[object, float | None]:
+        try:
+            solver = self._numeric(solver, rho)
+            d = solver.factors()[1]
+        except (ValueError, RuntimeError):  # a zero pivot: not positive definite at this ρ
+            return None, None
+        return solver, (float(np.sum(np.log(d))) if np.all(d > 0) and np.all(np.isfinite(d)) else None)
 
     def _get(self, rho: float) -> tuple[object, float | None]:
         if rho in self._pool:
             self._pool.move_to_end(rho)
             return self._pool[rho]
-        free = [r for r in self._pool if r not in self._pinned]  # least recently used first
-        if free or len(self._pool) >= self.POOL:
-            reuse = self._pool.pop(free[0] if free else next(iter(self._pool)))[0]
-        else:
-            reuse = None
-        try:
-            solver = self._numeric(reuse, rho)
-            d = solver.factors()[1]
-        except (ValueError, RuntimeError):  # a zero pivot: not positive definite at this ρ
-            solver, d = None, np.zeros(1)
-        ld = float(np.sum(np.log(d))) if np.all(d > 0) and np.all(np.isfinite(d)) else None
+        solver, ld = self._factorise(self._take(), rho)
         if solver is not None:
             self._pool[rho] = (solver, ld)
         return solver, ld
+
+    def logdets(self, rhos: list[float]) -> list[float | None]:
+        """ln|I − ρS| at distinct new ρ, in up to ``workers`` threads: each thread refactorises one solver for its
+        share of the ρ in turn; the last factorisation of each stays in the pool."""
+        shares = [rhos[i::self.workers] for i in range(min(self.workers, len(rhos)))]
+        solvers = [self._take() for _ in shares]
+
+        def run(task):
+            solver, share = task
+            out = []
+            for rho in share:
+                solver, ld = self._factorise(solver, rho)
+                out.append(ld)
+            return solver, out
+
+        got = pmap(run, list(zip(solvers, shares)), n_jobs=len(shares), prefer="threads", require="sharedmem")
+        values = {}
+        for share, (solver, out) in zip(shares, got):
+            values.update(zip(share, out))
+            if solver is not None and out[-1] is not None:
+                self._pool[share[-1]] = (solver, out[-1])
+        return [values[r] for r in rhos]
 
     def pin(self, rho: float) -> None:
         """Keep the factorisation at ρ (a solver was made for it) rather than reuse it for another ρ."""
@@ -391,7 +436,16 @@ class _SymLDL:
         solver = self._get(rho)[0]
         if b.ndim == 1:
             return solver.solve(b)
-        return np.column_stack([solver.solve(np.ascontiguousarray(b[:, j])) for j in range(b.shape[1])])
+        cols = range(b.shape[1])
+        if self.workers == 1 or b.shape[1] == 1:
+            return np.column_stack([solver.solve(np.ascontiguousarray(b[:, j])) for j in cols])
+        parts = pmap(lambda js: [solver.solve(np.ascontiguousarray(b[:, j])) for j in js],
+                     [cols[i::self.workers] for i in range(self.workers)], n_jobs=self.workers, prefer="threads",
+                     require="sharedmem")
+        out = np.empty(b.shape)
+        for i, part in enumerate(parts):
+            out[:, i::self.workers] = np.column_stack(part)
+        return out
 
 
 def _block_cg(S: sp.csr_matrix, rho: float, B: np.ndarray, tol: float = 1e-10, maxiter: int = 5000) -> np.ndarray:

@@ -74,7 +74,7 @@ class Problem:
         lo, hi = self.logdet.interval
         k = points // 2
         h = min(1e-3, (hi - r) / (k + 0.5), (r - lo) / (k + 0.5))
-        f = [self.logdet(r + i * h) for i in range(-k, k + 1)]
+        f = self.logdet.many([r + i * h for i in range(-k, k + 1)])
         self.extra.setdefault("stencils", []).append((r, h, f))
         if points == 3:
             d1 = (f[2] - f[0]) / (2 * h)

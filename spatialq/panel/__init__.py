@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._parallel import check_n_jobs
 from .._spml import _checks, _engine, _tests
 from .._spml._design import design, durbin_columns
 from .._spml._logdet import LogDet, check_trace_order
@@ -89,7 +90,7 @@ def _within(N: int, T: int, effects: str):
 
 
 def _panel_spec(df, formula, w, *, effects, lee_yu, id, time, transform, durbin, logdet, order, seed,
-                method="spatial_panel", information="within"):
+                method="spatial_panel", information="within", n_jobs=1):
     if effects not in EFFECTS:
         raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
     if information not in INFORMATION:
@@ -103,7 +104,7 @@ def _panel_spec(df, formula, w, *, effects, lee_yu, id, time, transform, durbin,
     y, X, scaling = _checks.scaled(y, X)
     W = aligned(w, ids, transform=transform)
     base = aligned(w, ids, transform="o") if transform == "r" else None
-    ld = LogDet(W, base=base, method=logdet, order=order, seed=seed)
+    ld = LogDet(W, base=base, method=logdet, order=order, seed=seed, n_jobs=n_jobs)
 
     def lag(v):
         return np.asarray(W @ np.asarray(v, float).reshape(T, N).T).T.ravel()
@@ -162,6 +163,7 @@ def spatial_panel(
     seed: int | None = 0,
     tests: bool = True,
     trace_order: int | None = None,
+    n_jobs: int = 1,
 ) -> SpatialRegressionResult:
     """Fixed-effects spatial panel by maximum likelihood (Elhorst 2014, ch. 3; Lee & Yu 2010).
 
@@ -180,7 +182,7 @@ def spatial_panel(
     w : libpysal W or Graph over the N units (matched by id), row-standardised on a copy.
     lee_yu : bool
         Use the Lee–Yu transformation approach instead of the direct approach (module notes).
-    se, logdet, n_draws, seed, trace_order
+    se, logdet, n_draws, seed, trace_order, n_jobs
         As in :func:`spatialq.regression.spatial_model`: by default the expected information matrix
         (Elhorst 2014, eq. 3.12; Lee & Yu 2010, eq. 39 for SAC), whose trace terms are multiplied by the
         number of (effective) periods, with exact traces up to 2,000 units and stochastic traces beyond
@@ -216,7 +218,8 @@ def spatial_panel(
     spec, index, _, (N, T) = _panel_spec(df, formula, w, effects=effects, lee_yu=lee_yu, id=id, time=time,
                                          transform=transform, durbin=durbin, logdet=logdet,
                                          order=check_trace_order(trace_order),
-                                         seed=0 if seed is None else seed, information=information)
+                                         seed=0 if seed is None else seed, information=information,
+                                         n_jobs=check_n_jobs(n_jobs, method="spatial_panel"))
     return _engine.estimate(
         spec, model, formula=formula, se=se, n_draws=n_draws, seed=seed, run_tests=tests, index=index,
         fitted_name="fitted (within)",

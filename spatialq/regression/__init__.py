@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._parallel import check_n_jobs
 from .._spml import _checks, _engine, _tests
 from .._spml._design import design, durbin_columns
 from .._spml._logdet import LogDet, check_trace_order
@@ -38,13 +39,13 @@ def _ids(df: pd.DataFrame, id: str) -> list:
     return ids
 
 
-def _spec(df, formula, w, *, id, transform, durbin, logdet, order, seed, method="spatial_model"):
+def _spec(df, formula, w, *, id, transform, durbin, logdet, order, seed, method="spatial_model", n_jobs=1):
     response, y, X = design(df, formula, intercept=True, method=method)
     y, X, scaling = _checks.scaled(y, X)
     ids = _ids(df, id)
     W = aligned(w, ids, transform=transform)
     base = aligned(w, ids, transform="o") if transform == "r" else None
-    ld = LogDet(W, base=base, method=logdet, order=order, seed=seed)
+    ld = LogDet(W, base=base, method=logdet, order=order, seed=seed, n_jobs=n_jobs)
     names = list(X.columns)
     spec = _engine.Spec(y=y, X=X.to_numpy(), names=names, durbin=durbin_columns(names, durbin),
                         lag=lambda v: W @ v, tf=lambda v: v, logdet=ld, n_eff=len(y), response=response,
@@ -68,6 +69,7 @@ def spatial_model(
     tests: bool = True,
     trace_order: int | None = None,
     method: str = "ml",
+    n_jobs: int = 1,
 ) -> SpatialRegressionResult:
     """Maximum-likelihood (or GMM) spatial regression of one cross-section.
 
@@ -117,10 +119,14 @@ def spatial_model(
         |ρ|^(m+1)/(1 − |ρ|)): powers up to ρ¹⁹ at ρ = 0.3, ρ³⁴ at 0.5, at most ρ¹⁰⁰ (from ρ ≈ 0.8, where the Monte
         Carlo error of the high powers outweighs the tail); 100 for a W that is not row-standardised.  An
         integer of at least 10 fixes it (spatialreg's ``trW(m=)``); fewer powers are refused.
+    n_jobs : int
+        Threads for the exact sparse log-determinant of a W similar to a symmetric matrix (beyond 1,000 units):
+        the factorisations of a finite-difference stencil and the solves of the stochastic traces run in
+        parallel (joblib threads; joblib's convention, −1 = all cores).  The numbers do not depend on it.
     method : {"ml", "gmm"}
         "gmm": :func:`spatial_gmm` with its defaults (S2SLS / Kelejian–Prucha GM / GS2SLS estimated by spreg,
         instruments X, WX, W²X) for sar, sdm, sem, sdem and sac, the same result object and effects;
-        ``se``, ``logdet``, ``tests`` and ``trace_order`` are ML options and must keep their defaults.  Call
+        ``se``, ``logdet``, ``tests``, ``trace_order`` and ``n_jobs`` are ML options and must keep their defaults.  Call
         :func:`spatial_gmm` for robust (White, HAC) or heteroskedasticity-robust GMM standard errors.
 
     Returns
@@ -152,7 +158,7 @@ def spatial_model(
     """
     if method == "gmm":
         changed = [k for k, v, d in (("se", se, "auto"), ("logdet", logdet, "auto"), ("tests", tests, True),
-                                     ("trace_order", trace_order, None)) if v != d]
+                                     ("trace_order", trace_order, None), ("n_jobs", n_jobs, 1)) if v != d]
         if changed:
             raise ValueError(f"{changed} are options of maximum likelihood, not of method='gmm'")
         return spatial_gmm(df, formula, w, model=model, id=id, transform=transform, durbin=durbin,
@@ -162,8 +168,9 @@ def spatial_model(
     model = model.lower()
     if model not in _engine.MODELS:
         raise ValueError(f"model must be one of {_engine.MODELS}, got {model!r}")
+    n_jobs = check_n_jobs(n_jobs, method="spatial_model")
     spec, ids, _ = _spec(df, formula, w, id=id, transform=transform, durbin=durbin, logdet=logdet,
-                         order=check_trace_order(trace_order), seed=0 if seed is None else seed)
+                         order=check_trace_order(trace_order), seed=0 if seed is None else seed, n_jobs=n_jobs)
     return _engine.estimate(
         spec, model, formula=formula, se=se, n_draws=n_draws, seed=seed, run_tests=tests,
         index=pd.Index(ids, name=id),
