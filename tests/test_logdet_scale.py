@@ -168,7 +168,10 @@ def test_ldl_pool_never_gives_a_stale_solve(lattices):
     np.testing.assert_allclose((sp.identity(3000) - 0.1 * W) @ solvers[0](b), b, atol=1e-10)
 
 
-def test_ldl_falls_back_to_superlu_when_a_pivot_is_not_positive(lattices, monkeypatch):
+def test_a_pivot_not_positive_means_inadmissible_rho(lattices, monkeypatch):
+    """A non-positive pivot of the LDLᵀ means I − ρS is not positive definite: ρ is outside (1/λ_min, 1/λ_max) and
+    ln|I − ρW| is −∞ there (log L = −∞), not the modulus of a determinant that changed sign; a solve still works
+    (SuperLU)."""
     W, C = lattices[3000]
     ld = LogDet(W, base=C, method="lu")
 
@@ -180,10 +183,33 @@ def test_ldl_falls_back_to_superlu_when_a_pivot_is_not_positive(lattices, monkey
             return None, -np.ones(3000), None
 
     monkeypatch.setattr(_logdet._SymLDL, "_numeric", lambda self, solver, rho: Bad())
-    assert ld(0.4) == pytest.approx(_splu_logdet(W, 0.4), rel=1e-12)
-    assert ld._perm is not None  # SuperLU was used
+    assert ld(0.4) == -np.inf and ld.many([0.3, 0.5]) == [-np.inf, -np.inf]
     b = np.ones(3000)
     np.testing.assert_allclose((sp.identity(3000) - 0.4 * W) @ ld.solver(0.4)(b), b, atol=1e-10)
+
+
+def test_negative_weights_take_the_upper_bound_from_the_eigenvalues():
+    """A row-standardised W with a negative weight can have eigenvalues above 1: the interval's upper end is 1/λ_max
+    (ARPACK), not 1, and ln|I − ρW| inside it equals the dense value."""
+    C = _queen(5, 6).tolil()
+    C[0, 1] = C[1, 0] = -0.6
+    C = sp.csr_matrix(C)
+    W = _rs(C)
+    ev = np.linalg.eigvals(W.toarray()).real
+    ld = LogDet(W, base=C, method="lu")
+    assert ld.interval[1] == pytest.approx(1 / ev.max(), rel=1e-6) and ev.max() > 1
+    r = 0.95 * ld.interval[1]
+    assert ld(r) == pytest.approx(np.linalg.slogdet(np.eye(30) - r * W.toarray())[1], rel=1e-10)
+
+
+def test_pool_stays_within_its_bound_with_threads(lattices):
+    W, C = lattices[3000]
+    ld = LogDet(W, base=C, method="lu", n_jobs=2)
+    for r in (0.1, 0.2, 0.3):
+        ld.solver(r)
+    ld.many([0.5 + i * 1e-3 for i in range(-2, 3)])
+    ld.many([0.6 + i * 1e-3 for i in range(-2, 3)])
+    assert len(ld._ldl._pool) <= _logdet._SymLDL.POOL + 1
 
 
 def test_mc_is_seeded_auto_switches_and_bad_option_is_named(lattices, monkeypatch):
@@ -340,7 +366,8 @@ def test_trace_order_too_short_or_not_a_whole_number_is_refused(order):
 def test_threaded_stencils_and_solves_give_the_same_numbers(lattices):
     """n_jobs = 2 runs a stencil's LDLᵀ factorisations and the trace solves in two threads, each on its own
     solver: ln|I − ρW| bit for bit as one thread (same ordering, same elimination tree), and the SDM with its
-    tests, standard errors and effects identical for n_jobs = 1 and 2 (cross-section and panel)."""
+    tests, standard errors and effects identical for n_jobs = 1 and 2 (cross-section; the panel with more threads
+    than periods)."""
     from spatialq import panel, regression
 
     W, C = lattices[3000]
@@ -356,9 +383,9 @@ def test_threaded_stencils_and_solves_give_the_same_numbers(lattices):
             for j in (1, 2)]
     for attr in ("params", "std_errors", "tests", "effects"):
         pd.testing.assert_frame_equal(*(pd.DataFrame(getattr(f, attr)) for f in fits), check_exact=True)
-    long = pd.concat([_frame(50, 60, seed=t)[0].reset_index().assign(year=t) for t in (1, 2)], ignore_index=True)
+    long = pd.concat([_frame(50, 60, seed=t)[0].reset_index().assign(year=t) for t in (1, 2, 3)], ignore_index=True)
     fits = [panel.spatial_panel(long, "y ~ x1 + x2", w, model="sar", logdet="lu", n_draws=100, n_jobs=j)
-            for j in (1, 2)]
+            for j in (1, 4)]  # 4 threads for 3 periods' columns
     pd.testing.assert_series_equal(fits[0].params, fits[1].params, check_exact=True)
     pd.testing.assert_series_equal(fits[0].std_errors, fits[1].std_errors, check_exact=True)
     with pytest.raises(InputError, match="n_jobs"):

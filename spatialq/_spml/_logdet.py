@@ -93,6 +93,9 @@ class LogDet:
         # draws of the Monte Carlo traces: n_draws up to 20,000 units, fewer beyond (error ∝ 1/√(N·draws))
         self.trace_draws = n_draws if self.n <= 20_000 else max(10, round(n_draws * 20_000 / self.n))
         self.row_standardised = bool(np.allclose(np.asarray(self.W.sum(axis=1)).ravel(), 1.0))
+        # row-stochastic: rows sum to 1 and no weight is negative, so the spectral radius is 1 (λ_max = 1); with a
+        # negative weight a row-standardised W can have eigenvalues above 1
+        self._stochastic = self.row_standardised and (self.W.nnz == 0 or float(self.W.data.min()) >= 0)
         self._sym = _symmetric_form(self.W, base)
         self._sym_scale = None  # diag(D^(1/2)) with W = D^(−1/2) S D^(1/2), when S is the symmetric form of D⁻¹C
         if self._sym is not None and base is not None and self._sym is not self.W:
@@ -112,8 +115,7 @@ class LogDet:
         self._locator = None
         if self.method == "eigen":
             self._eig = self.eigenvalues()
-        if self.method == "eigen" or not (self.row_standardised and self._sym is not None and self.W.nnz
-                                          and self.W.data.min() >= 0):
+        if self.method == "eigen" or not (self._stochastic and self._sym is not None and self.W.nnz):
             with blas_threads(1):
                 lo, hi = self._extremes()
             self.interval = (1.0 / lo + 1e-10 if lo < 0 else -1.0 + 1e-10, 1.0 / hi - 1e-10)
@@ -144,11 +146,11 @@ class LogDet:
         v0 = np.random.default_rng(12345).uniform(0.5, 1.5, self.n)  # deterministic ARPACK start
         if self._sym is not None:
             lo = spla.eigsh(self._sym, k=1, which="SA", return_eigenvectors=False, tol=1e-8, v0=v0)[0]
-            hi = 1.0 if self.row_standardised else spla.eigsh(self._sym, k=1, which="LA",
+            hi = 1.0 if self._stochastic else spla.eigsh(self._sym, k=1, which="LA",
                                                                return_eigenvectors=False, tol=1e-8, v0=v0)[0]
         else:
             lo = np.real(spla.eigs(self.W, k=1, which="SR", return_eigenvectors=False, tol=1e-8, v0=v0)[0])
-            hi = 1.0 if self.row_standardised else np.real(spla.eigs(self.W, k=1, which="LR",
+            hi = 1.0 if self._stochastic else np.real(spla.eigs(self.W, k=1, which="LR",
                                                                      return_eigenvectors=False, tol=1e-8, v0=v0)[0])
         return float(lo), float(hi)
 
@@ -162,8 +164,12 @@ class LogDet:
             return self.approx(rho)
         if rho in self._cache:
             return self._cache[rho]
-        out = self._ldl.logdet(rho) if self._ldl is not None else None
-        if out is None:  # SuperLU (W not similar to a symmetric matrix, or a pivot of the LDLᵀ not positive)
+        if self._ldl is not None:
+            # a pivot that is not positive: I − ρS is not positive definite, so ρ is outside (1/λ_min, 1/λ_max) —
+            # inadmissible, log L = −∞ there (not the modulus of a determinant that changed sign)
+            out = self._ldl.logdet(rho)
+            out = -np.inf if out is None else out
+        else:
             out = float(np.sum(np.log(np.abs(self.factor(rho).U.diagonal()))))
         if len(self._cache) > 32:  # the last few values (the optimiser's polish revisits them)
             self._cache.clear()
@@ -177,9 +183,10 @@ class LogDet:
         rhos = [float(r) for r in rhos]
         if self._ldl is not None and self.method == "lu" and self.workers > 1:
             todo = [r for r in dict.fromkeys(rhos) if r != 0.0 and r not in self._cache]
+            if len(self._cache) + len(todo) > 32:
+                self._cache.clear()
             for r, out in zip(todo, self._ldl.logdets(todo)):
-                if out is not None:
-                    self._cache[r] = out
+                self._cache[r] = -np.inf if out is None else out
         return [self(r) for r in rhos]
 
     def factor(self, rho: float):
@@ -206,7 +213,8 @@ class LogDet:
 
     def solver(self, rho: float) -> Callable[..., np.ndarray]:
         """``solve(b, trans="N")`` = (I − ρW)⁻¹b (``trans="T"``: (I − ρW')⁻¹b) for b of shape (n,) or (n, k), from
-        the factorisation of :meth:`factor` (results in the original order of the units).  With ``"mc"`` and a W
+        the LDLᵀ of I − ρS when W is similar to a symmetric S (and ρ admissible), else the LU of :meth:`factor`
+        (results in the original order of the units).  With ``"mc"`` and a W
         similar to the symmetric S = D^(1/2)WD^(−1/2): conjugate gradients on I − ρS (positive definite for
         |ρ| < 1), (I − ρW)⁻¹ = D^(−1/2)(I − ρS)⁻¹D^(1/2), to a relative residual of 1e-10 — no factorisation,
         memory O(N·k)."""
@@ -266,6 +274,8 @@ class LogDet:
         """One line on how ln|I − ρW| was computed (and its 95 % interval when approximate)."""
         if self.approx is not None:
             return self.approx.describe(rho)
+        if self.method == "lu" and self._ldl is not None:
+            return "log-determinant: exact, sparse LDLᵀ of the symmetric form"
         return {"eigen": "log-determinant: exact, eigenvalues", "lu": "log-determinant: exact, sparse LU"}[self.method]
 
     def bound(self, rho: float) -> float:
@@ -374,13 +384,14 @@ class _SymLDL:
         solver.update(a, upper=True)
         return solver
 
-    def _take(self):
+    def _take(self, pending: int = 0):
         """A solver to refactorise for a new ρ (None: a new one): the least recently used unpinned one, else the
-        least recently used one when the pool is full."""
+        least recently used one when the pool, with ``pending`` solvers already taken out, is full — at most
+        POOL + workers − 1 factorisations are ever held."""
         free = [r for r in self._pool if r not in self._pinned]
         if free:
             return self._pool.pop(free[0])[0]
-        if len(self._pool) >= self.POOL + self.workers - 1:
+        if self._pool and len(self._pool) + pending >= self.POOL + self.workers - 1:
             return self._pool.pop(next(iter(self._pool)))[0]
         return None
 
@@ -405,7 +416,9 @@ class _SymLDL:
         """ln|I − ρS| at distinct new ρ, in up to ``workers`` threads: each thread refactorises one solver for its
         share of the ρ in turn; the last factorisation of each stays in the pool."""
         shares = [rhos[i::self.workers] for i in range(min(self.workers, len(rhos)))]
-        solvers = [self._take() for _ in shares]
+        solvers: list = []
+        for _ in shares:
+            solvers.append(self._take(pending=len(solvers)))
 
         def run(task):
             solver, share = task
@@ -420,6 +433,7 @@ class _SymLDL:
         for share, (solver, out) in zip(shares, got):
             values.update(zip(share, out))
             if solver is not None and out[-1] is not None:
+                self._pool.pop(share[-1], None)
                 self._pool[share[-1]] = (solver, out[-1])
         return [values[r] for r in rhos]
 
@@ -436,15 +450,14 @@ class _SymLDL:
         solver = self._get(rho)[0]
         if b.ndim == 1:
             return solver.solve(b)
-        cols = range(b.shape[1])
-        if self.workers == 1 or b.shape[1] == 1:
-            return np.column_stack([solver.solve(np.ascontiguousarray(b[:, j])) for j in cols])
-        parts = pmap(lambda js: [solver.solve(np.ascontiguousarray(b[:, j])) for j in js],
-                     [cols[i::self.workers] for i in range(self.workers)], n_jobs=self.workers, prefer="threads",
-                     require="sharedmem")
         out = np.empty(b.shape)
-        for i, part in enumerate(parts):
-            out[:, i::self.workers] = np.column_stack(part)
+        k = min(self.workers, b.shape[1])  # threads, each solving every k-th column
+
+        def share(i):
+            for j in range(i, b.shape[1], k):
+                out[:, j] = solver.solve(np.ascontiguousarray(b[:, j]))
+
+        pmap(share, range(k), n_jobs=k, prefer="threads", require="sharedmem")
         return out
 
 
