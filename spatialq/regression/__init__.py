@@ -104,8 +104,10 @@ def spatial_model(
         stochastic beyond.  "observed" (formerly "traces"): the observed information, −Hessian of log L
         (power-series traces; SAC: finite differences) — asymptotically equivalent, but 4–11 % away on
         elect80.
-    logdet : {"auto", "eigen", "lu"}
-        ln|I − ρW| from eigenvalues (default up to 1,000 units) or sparse LU (beyond).
+    logdet : {"auto", "eigen", "lu", "mc"}
+        ln|I − ρW| from eigenvalues (default up to 1,000 units), an exact sparse factorisation ("lu", default up
+        to 200,000 units: the LDLᵀ of the symmetric form when W is similar to a symmetric matrix, else SuperLU's
+        LU) or the Monte Carlo approximation with its stated 95 % interval ("mc", default beyond).
     n_draws, seed : int
         Draws from the asymptotic distribution for the effects' standard errors
         (``numpy.random.default_rng(seed)``).
