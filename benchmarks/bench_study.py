@@ -11,6 +11,10 @@ Every case runs in a fresh Python process (benchmarks/_subprocess.py) after a wa
 serial: imports, font cache), so its peak RSS is its own; for ``n_jobs=2`` the workers start inside the timed
 run (as they do for ``spatialq run --n-jobs 2``) and the peak RSS of the largest worker is shown too.
 
+A second line splits the serial run by the study's own timings: the analyses (with building their figures), writing
+tables and figures, and the rest — the study machinery itself (validation, reading and matching the data,
+scheduling, the index page).
+
 CPU seconds are printed next to the wall times (this process, its loky workers and any reaped child): on a
 shared machine a wall time far above the CPU time means the run waited for the cores, and the CPU time of
 ``n_jobs=2`` against the serial one is the cost of the workers (start-up, imports, cold caches).
@@ -147,7 +151,10 @@ def case(name: str, repeat: int) -> dict:
             secs, res = study_run(level, tmp, n_jobs=int(what))
             cpus.append(cpu_seconds() - c0)
             times.append(secs)
-            extra = {"tables": sum(o.kind == "table" for o in res.outputs),
+            tm = res.timings
+            extra = {"computing": float(tm["computing"].sum()), "writing": float(tm["writing"].sum()),
+                     "machinery": secs - float(tm["seconds"].sum()),
+                     "tables": sum(o.kind == "table" for o in res.outputs),
                      "figures": sum(o.kind == "figure" for o in res.outputs),
                      "slowest": ", ".join(f"{r.step} {r.seconds:.1f}s" for r in
                                           res.timings.sort_values("seconds", ascending=False).head(3).itertuples())}
@@ -181,6 +188,11 @@ def main() -> None:
               f"{r['api']['maxrss_mb']:>8.0f}{r['1']['maxrss_mb']:>7.0f}{r['2']['maxrss_mb']:>7.0f}"
               f"{r['2']['child_mb']:>10.0f}  {r['1'].get('tables', '?')} tables, {r['1'].get('figures', '?')} "
               f"figures; {r['1'].get('slowest', r['1'].get('error', ''))}")
+        if "writing" in r["1"]:
+            s = r["1"]
+            print(f"{'':<11}serial run: analyses with figure building {s['computing']:.2f} s, writing tables and "
+                  f"figures {s['writing']:.2f} s, the study's own work (validation, data, schedule, index page) "
+                  f"{s['machinery']:.2f} s ({s['machinery'] / s1:.0%})")
         for w, v in r.items():
             if "error" in v:
                 print(f"    {level}:{w} failed: {v['error']}")
