@@ -184,22 +184,51 @@ def test_a_pivot_not_positive_means_inadmissible_rho(lattices, monkeypatch):
 
     monkeypatch.setattr(_logdet._SymLDL, "_numeric", lambda self, solver, rho: Bad())
     assert ld(0.4) == -np.inf and ld.many([0.3, 0.5]) == [-np.inf, -np.inf]
+    assert LogDet(W, base=C, method="lu", n_jobs=2).many([0.3, 0.5]) == [-np.inf, -np.inf]  # threaded stencil
     b = np.ones(3000)
     np.testing.assert_allclose((sp.identity(3000) - 0.4 * W) @ ld.solver(0.4)(b), b, atol=1e-10)
 
 
-def test_negative_weights_take_the_upper_bound_from_the_eigenvalues():
-    """A row-standardised W with a negative weight can have eigenvalues above 1: the interval's upper end is 1/λ_max
-    (ARPACK), not 1, and ln|I − ρW| inside it equals the dense value."""
-    C = _queen(5, 6).tolil()
-    C[0, 1] = C[1, 0] = -0.6
-    C = sp.csr_matrix(C)
+def _negative_blocks(copies: int = 10) -> sp.csr_matrix:
+    """Blocks of 4 units with C12 = C34 = 1 and C13 = C24 = −0.4: row-standardised, eigenvalues ±2.33 and ±1."""
+    b = np.zeros((4, 4))
+    b[0, 1] = b[1, 0] = b[2, 3] = b[3, 2] = 1.0
+    b[0, 2] = b[2, 0] = b[1, 3] = b[3, 1] = -0.4
+    return sp.csr_matrix(sp.block_diag([b] * copies))
+
+
+def test_negative_weights_take_the_interval_from_the_eigenvalues():
+    """A row-standardised W with negative weights can have eigenvalues beyond ±1: the interval is
+    (1/λ_min, 1/λ_max) from ARPACK, not (−1, 1); ln|I − ρW| inside it equals the dense value; and the effects'
+    series keeps all 100 powers (its tail bound needs tr(Wʲ) ≤ N, false here)."""
+    C = _negative_blocks()
     W = _rs(C)
     ev = np.linalg.eigvals(W.toarray()).real
+    assert ev.max() > 2
     ld = LogDet(W, base=C, method="lu")
-    assert ld.interval[1] == pytest.approx(1 / ev.max(), rel=1e-6) and ev.max() > 1
-    r = 0.95 * ld.interval[1]
-    assert ld(r) == pytest.approx(np.linalg.slogdet(np.eye(30) - r * W.toarray())[1], rel=1e-10)
+    assert ld.interval[0] == pytest.approx(1 / ev.min(), rel=1e-6)
+    assert ld.interval[1] == pytest.approx(1 / ev.max(), rel=1e-6)
+    r = 0.9 * ld.interval[1]
+    assert ld(r) == pytest.approx(np.linalg.slogdet(np.eye(40) - r * W.toarray())[1], rel=1e-10)
+    assert ld.series_order(r) == _logdet.MAX_ORDER
+    assert ld(1.05 * ld.interval[1]) == -np.inf  # beyond 1/λ_max: I − ρS is not positive definite
+
+
+def test_sac_observed_information_at_the_interval_end_is_refused(monkeypatch):
+    """A finite-difference step of the observed information beyond the interval's end (log L = −∞ there) is a
+    clear error pointing to se='expected', not a covariance of NaN."""
+    from types import SimpleNamespace
+
+    from spatialq._spml import _info, _ml
+
+    monkeypatch.setattr(_ml, "sac_loglik", lambda p, r, lam, b, s2: -np.inf if r > 0.5 else -(r - 0.4) ** 2 - lam**2
+                        - float(b @ b) - (s2 - 1) ** 2)
+    p = SimpleNamespace(logdet=SimpleNamespace(interval=(-1.0, 0.5)))
+    fit = {"beta": np.array([0.1]), "rho": 0.5 - 1e-6, "lambda": 0.1, "sigma2": 1.0}
+    with pytest.raises(InputError, match="se='expected'"):
+        _info.observed_sac(p, fit)
+    fit["rho"] = 0.3
+    assert np.all(np.isfinite(_info.observed_sac(p, fit)))
 
 
 def test_pool_stays_within_its_bound_with_threads(lattices):

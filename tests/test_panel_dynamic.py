@@ -275,3 +275,22 @@ def test_two_way_equals_sdpdmod_without_its_nearpd_step(cigarette, model, monkey
     np.testing.assert_allclose(same.std_errors.to_numpy(), se_r, rtol=1e-10)
     shipped = NEARPD[f"{model}_twoways_nearPD"]["corrected"]  # and the shipped SDPDmod is far off: nearPD's doing
     assert np.max(np.abs(np.array(list(shipped["coef"].values())) - res.params.to_numpy()[:-1])) > 1e-3
+
+
+@pytest.mark.parametrize("rho", [-0.9999, 0.99999])
+def test_bias_correction_beyond_the_interval_is_refused(rho):
+    """At ρ on the edge of the interval the bias correction can push ρ out of it, where log L does not exist (the
+    exact paths would give −∞, NaN or a modulus): a clear error naming the corrected ρ and the way out."""
+    from libpysal.weights import lat2W
+
+    side, T = 32, 6  # N = 1,024: the sparse path of the log-determinant
+    w = lat2W(side, side, rook=True)
+    rng = np.random.default_rng(3)
+    n = side * side
+    y = np.cumsum(rng.normal(size=(T, n)), axis=0)
+    df = pd.DataFrame({"adcode": np.tile(np.arange(n), T), "year": np.repeat(np.arange(2001, 2001 + T), n),
+                       "y": y.ravel(), "x": rng.normal(size=n * T)})
+    with pytest.raises(ValueError, match=r"bias-corrected rho .* outside the admissible interval"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            panel.dynamic_panel(df, "y ~ x", w, model="sar", rho=rho)

@@ -35,6 +35,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .._guards import InputError
+
 #: Exact (dense) traces up to this many units by default; stochastic traces beyond.
 DENSE_LIMIT = 2000
 #: Rademacher probes of the stochastic traces.
@@ -338,7 +340,13 @@ def observed_sac(p, fit) -> np.ndarray:
     def f(t):
         return sac_loglik(p, t[k], t[k + 1], t[:k], t[k + 2])
 
-    return np.linalg.inv(-numerical_hessian(f, theta))
+    H = numerical_hessian(f, theta)
+    if not np.all(np.isfinite(H)):  # a step left the admissible interval (log L = −∞ there)
+        lo, hi = p.logdet.interval
+        raise InputError(f"the observed information of SAC needs log L around the estimates, but rho = "
+                         f"{fit['rho']:.6g} or lambda = {fit['lambda']:.6g} lies within a finite-difference step of "
+                         f"the admissible interval's end ({lo:.6g}, {hi:.6g}): use se='expected' (or 'stochastic')")
+    return np.linalg.inv(-H)
 
 
 def numerical_hessian(f, x: np.ndarray) -> np.ndarray:

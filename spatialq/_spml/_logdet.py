@@ -182,9 +182,9 @@ class LogDet:
         not depend on ``n_jobs`` (every solver has the same ordering and elimination tree)."""
         rhos = [float(r) for r in rhos]
         if self._ldl is not None and self.method == "lu" and self.workers > 1:
-            todo = [r for r in dict.fromkeys(rhos) if r != 0.0 and r not in self._cache]
-            if len(self._cache) + len(todo) > 32:
+            if len(self._cache) + len(rhos) > 32:
                 self._cache.clear()
+            todo = [r for r in dict.fromkeys(rhos) if r != 0.0 and r not in self._cache]
             for r, out in zip(todo, self._ldl.logdets(todo)):
                 self._cache[r] = -np.inf if out is None else out
         return [self(r) for r in rhos]
@@ -320,7 +320,7 @@ class LogDet:
         if self.order is not None:
             return self.order
         r = float(np.max(np.abs(np.atleast_1d(rho)))) if np.size(rho) else 0.0
-        if not self.row_standardised or r >= 1.0:
+        if not self._stochastic or r >= 1.0:  # tr(Wʲ) ≤ N needs a non-negative row-standardised W
             return MAX_ORDER
         if r == 0.0:
             return MIN_ORDER
@@ -355,8 +355,8 @@ class LogDet:
 class _SymLDL:
     """LDLᵀ factorisations of I − ρS for a symmetric S by QDLDL: the approximate-minimum-degree ordering and the
     elimination tree once per kept factorisation, then numeric refactorisations on the same pattern.  Up to
-    :attr:`POOL` factorisations are kept: those a solver was made for (a SAC model solves at ρ and λ in turn) are
-    pinned, and a log-determinant at a new ρ refactorises an unpinned one in place; a solve at a ρ whose
+    :attr:`POOL` + workers − 1 factorisations are kept: those a solver was made for (a SAC model solves at ρ and λ
+    in turn) are pinned, and a log-determinant at a new ρ refactorises an unpinned one in place; a solve at a ρ whose
     factorisation was reused refactorises again, so a solver is never stale."""
 
     POOL = 3
@@ -442,7 +442,8 @@ class _SymLDL:
         self._pinned.add(rho)
 
     def logdet(self, rho: float) -> float | None:
-        """ln|I − ρS|, or None when a pivot is not positive (the caller falls back to the LU)."""
+        """ln|I − ρS|, or None when a pivot is not positive (ρ inadmissible: the log-determinant is −∞ there; a
+        solve falls back to the LU)."""
         return self._get(rho)[1]
 
     def solve(self, rho: float, b: np.ndarray) -> np.ndarray:

@@ -68,6 +68,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy import optimize, stats
 
+from .._guards import InputError
 from .._results import provenance
 from .._spml import _checks
 from .._spml._design import design
@@ -376,6 +377,7 @@ def dynamic_panel(
             b1[[0, 1, kz]] += t / (2 * (1 - rho)) * m / n
         est = theta0 + Si @ b1 / t
         b, rho, sig2 = est[:kz], float(est[kz]), float(est[kz + 1])
+        _check_corrected(rho, lo, hi, float(theta0[kz]))
         ll = _loglik(rho, b, sig2, y, Z, Wy, ld, n, t)
         cov, *_ = _covariance(Z, y, Wy, b, rho, sig2, Ws, n, t, fast)
     elif bias_correction:
@@ -397,6 +399,7 @@ def dynamic_panel(
             b1[[0, 1, kz]] += u
         est = theta0 + Si @ b1 / t
         b, rho, sig2 = est[:kz], float(est[kz]), float(est[kz + 1])
+        _check_corrected(rho, lo, hi, float(theta0[kz]))
         ll = _loglik(rho, b, sig2, y, Z, Wy, ld, n, t)
         cov, *_ = _covariance(Z, y, Wy, b, rho, sig2, Ws, n, t)
 
@@ -453,6 +456,15 @@ def dynamic_panel(
                "bias_correction": bias_correction},
         tau=tau, eta=eta, long_run_effects=lr_eff, long_run_effects_inference=lr_inf, stability=stability,
         uncorrected=unc)
+
+
+def _check_corrected(rho: float, lo: float, hi: float, uncorrected: float) -> None:
+    """The bias-corrected ρ must stay inside the admissible interval: beyond it log L (and the effects) do not
+    exist, and the paths would give −∞, NaN or the log of a modulus for it."""
+    if not lo < rho < hi:
+        raise InputError(f"the bias-corrected rho = {rho:.6g} is outside the admissible interval ({lo:.6g}, {hi:.6g}) "
+                         f"(uncorrected {uncorrected:.6g}, at the edge of the interval): the correction of Yu, de Jong "
+                         "& Lee (2008) is not valid here — fit with bias_correction=False, or check the model and W")
 
 
 def _long_run(beta, theta, tau, eta, rho, ld0):
