@@ -421,3 +421,34 @@ def test_threaded_stencils_and_solves_give_the_same_numbers(lattices):
         regression.spatial_model(df, "y ~ x1", w, model="sar", n_jobs=0)
     with pytest.raises(ValueError, match="n_jobs"):
         regression.spatial_model(df, "y ~ x1", w, model="sar", method="gmm", n_jobs=2)
+
+
+def test_sac_refinement_never_evaluates_outside_the_interval(monkeypatch):
+    """The SAC fit's Nelder–Mead refinement is unbounded: outside the admissible interval its objective is +∞
+    (there ln|I − ρW| is −∞, NaN or, with SuperLU, the log of a modulus that would look valid)."""
+    from spatialq import regression
+    from spatialq._spml import _ml
+
+    seen = []
+    real = _ml.optimize.minimize
+
+    def spy(fun, x0, *a, method=None, **k):
+        if method == "Nelder-Mead":
+            seen.append((fun, np.asarray(x0)))
+        return real(fun, x0, *a, method=method, **k)
+
+    from libpysal.weights import KNN
+
+    monkeypatch.setattr(_ml.optimize, "minimize", spy)
+    df, _ = _frame(12, 15)
+    coords = np.array([(i // 15, i % 15) for i in range(180)], float)
+    coords += np.random.default_rng(0).uniform(0, 0.1, (180, 2))
+    w = KNN.from_array(coords, k=5)  # not symmetric: the SuperLU path, whose modulus is finite outside the interval
+    fit = regression.spatial_model(df, "y ~ x1 + x2", w, model="sac", logdet="lu", n_draws=50, tests=False)
+    lo, hi = fit.meta.options["rho_interval"]
+    assert seen
+    for fun, x0 in seen:
+        assert np.isfinite(fun(x0))
+        for outside in ([hi + 0.05, 0.0], [0.0, lo - 0.05], [hi + 0.05, lo - 0.05]):
+            assert fun(np.array(outside)) == np.inf, outside
+    assert lo < fit.params["rho"] < hi and lo < fit.params["lambda"] < hi

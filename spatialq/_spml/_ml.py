@@ -286,12 +286,14 @@ def sac_resid(p: Problem, r: float, lam: float, beta: np.ndarray) -> np.ndarray:
 def fit_sac(p: Problem, start: tuple[float, float] = (0.0, 0.0), *, polished: bool = True) -> dict:
     """ML of y = ρWy + Xβ + u, u = λWu + ε (same W in both parts)."""
     parts = _sac_parts(p)
+    lo, hi = p.logdet.interval
 
     def negll(v):
+        if not (lo <= v[0] <= hi and lo <= v[1] <= hi):  # the unbounded Nelder–Mead refinement stays inside
+            return np.inf  # (outside, ln|I − ρW| is −∞, NaN or the log of a modulus, by path)
         _, sse = parts(*v)
         return -(_ll(sse, p.n_eff, p.jac(v[0]) + p.jac(v[1])))
 
-    lo, hi = p.logdet.interval
     best = None
     for s in (start, (0.0, 0.0), (0.5 * hi, 0.0), (0.0, 0.5 * hi)):
         res = optimize.minimize(negll, np.asarray(s, float), method="L-BFGS-B", bounds=[(lo, hi)] * 2,
