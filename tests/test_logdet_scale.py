@@ -4,6 +4,8 @@ against the exact one (issue 18)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -452,3 +454,16 @@ def test_sac_refinement_never_evaluates_outside_the_interval(monkeypatch):
         for outside in ([hi + 0.05, 0.0], [0.0, lo - 0.05], [hi + 0.05, lo - 0.05]):
             assert fun(np.array(outside)) == np.inf, outside
     assert lo < fit.params["rho"] < hi and lo < fit.params["lambda"] < hi
+
+
+@pytest.mark.parametrize("method", ["eigen", "lu", "mc"])
+def test_outside_the_interval_every_path_gives_minus_infinity(method):
+    """Beyond the admissible interval ln|I − ρW| is −∞ on every path (the eigenvalues would give NaN with a
+    RuntimeWarning, SuperLU the log of a modulus, the Monte Carlo series a number where it diverges)."""
+    Wk = _rs(_knn(400, 5))
+    ld = LogDet(Wk, method=method)
+    lo, hi = ld.interval
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ld(hi + 0.01) == ld(lo - 0.01) == -np.inf
+        assert ld.many([lo - 0.5, 0.5 * hi]) == [-np.inf, ld(0.5 * hi)] and np.isfinite(ld(0.5 * hi))

@@ -156,8 +156,12 @@ class LogDet:
 
     # -- log-determinant ------------------------------------------------------------
     def __call__(self, rho: float) -> float:
+        """ln|I − ρW|; −∞ outside the admissible interval (every path alike: the eigenvalues would give NaN, the LU
+        the log of a modulus, the Monte Carlo series a value for a ρ where it does not converge)."""
         if rho == 0.0:
             return 0.0
+        if not self.interval[0] <= rho <= self.interval[1]:
+            return -np.inf
         if self.method == "eigen":
             return float(np.sum(np.log(1.0 - rho * self._eig)).real)
         if self.method == "mc":
@@ -184,7 +188,8 @@ class LogDet:
         if self._ldl is not None and self.method == "lu" and self.workers > 1:
             if len(self._cache) + len(rhos) > 32:
                 self._cache.clear()
-            todo = [r for r in dict.fromkeys(rhos) if r != 0.0 and r not in self._cache]
+            lo, hi = self.interval
+            todo = [r for r in dict.fromkeys(rhos) if r != 0.0 and r not in self._cache and lo <= r <= hi]
             for r, out in zip(todo, self._ldl.logdets(todo)):
                 self._cache[r] = -np.inf if out is None else out
         return [self(r) for r in rhos]
