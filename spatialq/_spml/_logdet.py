@@ -95,7 +95,7 @@ class LogDet:
         self.row_standardised = bool(np.allclose(np.asarray(self.W.sum(axis=1)).ravel(), 1.0))
         # row-stochastic: rows sum to 1 and no weight is negative, so the spectral radius is 1 (λ_max = 1); with a
         # negative weight a row-standardised W can have eigenvalues above 1
-        self._stochastic = self.row_standardised and (self.W.nnz == 0 or float(self.W.data.min()) >= 0)
+        self._stochastic = self.row_standardised and self.W.nnz > 0 and float(self.W.data.min()) >= 0
         self._sym = _symmetric_form(self.W, base)
         self._sym_scale = None  # diag(D^(1/2)) with W = D^(−1/2) S D^(1/2), when S is the symmetric form of D⁻¹C
         if self._sym is not None and base is not None and self._sym is not self.W:
@@ -115,7 +115,7 @@ class LogDet:
         self._locator = None
         if self.method == "eigen":
             self._eig = self.eigenvalues()
-        if self.method == "eigen" or not (self._stochastic and self._sym is not None and self.W.nnz):
+        if self.method == "eigen" or not (self._stochastic and self._sym is not None):
             with blas_threads(1):
                 lo, hi = self._extremes()
             self.interval = (1.0 / lo + 1e-10 if lo < 0 else -1.0 + 1e-10, 1.0 / hi - 1e-10)
@@ -224,18 +224,11 @@ class LogDet:
         |ρ| < 1), (I − ρW)⁻¹ = D^(−1/2)(I − ρS)⁻¹D^(1/2), to a relative residual of 1e-10 — no factorisation,
         memory O(N·k)."""
         if self.method == "mc" and self._sym is not None and self._sym_scale is not None:
-            S, d = self._sym, self._sym_scale  # W = D^(−1/2) S D^(1/2), d = diag(D^(1/2))
-
-            def solve_cg(b, trans="N"):
-                b = np.asarray(b, float)
-                dd = d if b.ndim == 1 else d[:, None]
-                if trans == "N":
-                    return _block_cg(S, rho, b * dd) / dd
-                return _block_cg(S, rho, b / dd) * dd
-
-            return solve_cg
+            S = self._sym
+            return self._similar(lambda B: _block_cg(S, rho, B))
         if self._ldl is not None and self._ldl.logdet(rho) is not None:
-            return self._ldl_solver(rho)
+            self._ldl.pin(rho)
+            return self._similar(lambda B: self._ldl.solve(rho, B))
         lu, permuted = self._factor(rho)
         if not permuted:
             return lu.solve
@@ -247,16 +240,17 @@ class LogDet:
 
         return solve
 
-    def _ldl_solver(self, rho: float) -> Callable[..., np.ndarray]:
-        ldl, d = self._ldl, self._sym_scale  # (I − ρW)⁻¹ = D^(−1/2)(I − ρS)⁻¹D^(1/2), d = diag(D^(1/2))
-        ldl.pin(rho)
+    def _similar(self, inverse: Callable[[np.ndarray], np.ndarray]) -> Callable[..., np.ndarray]:
+        """``solve(b, trans)`` for I − ρW from ``inverse`` = (I − ρS)⁻¹ of its symmetric form:
+        (I − ρW)⁻¹ = D^(−1/2)(I − ρS)⁻¹D^(1/2) and (I − ρW')⁻¹ = D^(1/2)(I − ρS)⁻¹D^(−1/2), d = diag(D^(1/2))."""
+        d = self._sym_scale
 
         def solve(b, trans="N"):
             b = np.asarray(b, float)
             dd = d if b.ndim == 1 else d[:, None]
             if trans == "N":
-                return ldl.solve(rho, b * dd) / dd
-            return ldl.solve(rho, b / dd) * dd
+                return inverse(b * dd) / dd
+            return inverse(b / dd) * dd
 
         return solve
 

@@ -288,9 +288,7 @@ def fit_sac(p: Problem, start: tuple[float, float] = (0.0, 0.0), *, polished: bo
     parts = _sac_parts(p)
     lo, hi = p.logdet.interval
 
-    def negll(v):
-        if not (lo <= v[0] <= hi and lo <= v[1] <= hi):  # the unbounded Nelder–Mead refinement stays inside
-            return np.inf  # (outside, ln|I − ρW| is −∞, NaN or the log of a modulus, by path)
+    def negll(v):  # +∞ outside the interval, where ln|I − ρW| = −∞ (the unbounded Nelder–Mead stays inside)
         _, sse = parts(*v)
         return -(_ll(sse, p.n_eff, p.jac(v[0]) + p.jac(v[1])))
 
