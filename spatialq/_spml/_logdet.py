@@ -47,6 +47,7 @@ import scipy.sparse.linalg as spla
 from .._guards import InputError
 from .._parallel import blas_threads, effective, pmap
 from ._approx import ApproxLogDet
+from ._ldl_kernels import solve_block
 
 EIGEN_LIMIT = 1000
 #: ``logdet="auto"`` uses the exact sparse LU up to this many units and the Monte Carlo log-determinant beyond.
@@ -356,7 +357,9 @@ class _SymLDL:
     elimination tree once per kept factorisation, then numeric refactorisations on the same pattern.  Up to
     :attr:`POOL` + workers − 1 factorisations are kept: those a solver was made for (a SAC model solves at ρ and λ
     in turn) are pinned, and a log-determinant at a new ρ refactorises an unpinned one in place; a solve at a ρ whose
-    factorisation was reused refactorises again, so a solver is never stale."""
+    factorisation was reused refactorises again, so a solver is never stale.  A block of right-hand sides is solved
+    with a copy of the factor (:func:`._ldl_kernels.solve_block`, every column QDLDL's arithmetic), kept while its
+    factorisation is in the pool."""
 
     POOL = 3
 
@@ -371,6 +374,7 @@ class _SymLDL:
         self._a = a
         self._pool: OrderedDict[float, tuple[object, float | None]] = OrderedDict()  # ρ → (solver, ln|I − ρS|)
         self._pinned: set[float] = set()
+        self._factors: dict[float, tuple] = {}  # ρ → (Lp, Li, Lx, 1/D, perm) of its pooled factorisation
 
     def _numeric(self, solver, rho: float):
         """A factorisation at ρ: a new solver (ordering + symbolic + numeric) or ``solver`` refactorised (safe in
@@ -389,10 +393,15 @@ class _SymLDL:
         POOL + workers − 1 factorisations are ever held."""
         free = [r for r in self._pool if r not in self._pinned]
         if free:
-            return self._pool.pop(free[0])[0]
+            return self._evict(free[0])
         if self._pool and len(self._pool) + pending >= self.POOL + self.workers - 1:
-            return self._pool.pop(next(iter(self._pool)))[0]
+            return self._evict(next(iter(self._pool)))
         return None
+
+    def _evict(self, rho: float):
+        """Take the solver at ρ out of the pool (with the copy of its factor) to refactorise it."""
+        self._factors.pop(rho, None)
+        return self._pool.pop(rho)[0]
 
     def _factorise(self, solver, rho: float) -> tuple[object, float | None]:
         try:
@@ -432,7 +441,8 @@ class _SymLDL:
         for share, (solver, out) in zip(shares, got):
             values.update(zip(share, out))
             if solver is not None and out[-1] is not None:
-                self._pool.pop(share[-1], None)
+                if share[-1] in self._pool:
+                    self._evict(share[-1])
                 self._pool[share[-1]] = (solver, out[-1])
         return [values[r] for r in rhos]
 
@@ -446,19 +456,15 @@ class _SymLDL:
         return self._get(rho)[1]
 
     def solve(self, rho: float, b: np.ndarray) -> np.ndarray:
-        """(I − ρS)⁻¹b for b of shape (n,) or (n, k) (column by column: QDLDL solves one vector)."""
+        """(I − ρS)⁻¹b for b of shape (n,) (QDLDL) or (n, k) (the compiled block solve on a copy of the factor:
+        the same numbers as QDLDL column by column, ~8× faster for 40 columns)."""
         solver = self._get(rho)[0]
         if b.ndim == 1:
             return solver.solve(b)
-        out = np.empty(b.shape)
-        k = min(self.workers, b.shape[1])  # threads, each solving every k-th column
-
-        def share(i):
-            for j in range(i, b.shape[1], k):
-                out[:, j] = solver.solve(np.ascontiguousarray(b[:, j]))
-
-        pmap(share, range(k), n_jobs=k, prefer="threads", require="sharedmem")
-        return out
+        if rho not in self._factors:
+            L, d, perm = solver.factors()
+            self._factors[rho] = (L.indptr, L.indices, L.data, 1.0 / d, np.asarray(perm))
+        return solve_block(self._factors[rho], b)
 
 
 def _block_cg(S: sp.csr_matrix, rho: float, B: np.ndarray, tol: float = 1e-10, maxiter: int = 5000) -> np.ndarray:

@@ -123,8 +123,8 @@ def spatial_model(
         integer of at least 10 fixes it (spatialreg's ``trW(m=)``); fewer powers are refused.
     n_jobs : int
         Threads for the exact sparse log-determinant of a W similar to a symmetric matrix (beyond 1,000 units):
-        the factorisations of a finite-difference stencil and the solves of the stochastic traces run in
-        parallel (joblib threads; joblib's convention, −1 = all cores).  The numbers do not depend on it.
+        the factorisations of a finite-difference stencil run in parallel (joblib threads; joblib's convention,
+        −1 = all cores).  The numbers do not depend on it.
     method : {"ml", "gmm"}
         "gmm": :func:`spatial_gmm` with its defaults (S2SLS / Kelejian–Prucha GM / GS2SLS estimated by spreg,
         instruments X, WX, W²X) for sar, sdm, sem, sdem and sac, the same result object and effects;
