@@ -170,7 +170,7 @@ def test_ldl_pool_never_gives_a_stale_solve(lattices):
     np.testing.assert_allclose((sp.identity(3000) - 0.1 * W) @ solvers[0](b), b, atol=1e-10)
 
 
-def test_block_solve_is_qdldl_column_by_column_and_never_stale(lattices):
+def test_block_solve_is_qdldl_column_by_column_and_never_stale(lattices, monkeypatch):
     """A block of right-hand sides goes through the compiled solve on a copy of the factor: every column equals
     QDLDL's own solve of that column to the bit, whatever the block size.  The copy is dropped with its
     factorisation (memory stays within the pool's bound), and a solve after the solver was refactorised in place
@@ -181,10 +181,12 @@ def test_block_solve_is_qdldl_column_by_column_and_never_stale(lattices):
     ld = LogDet(W, base=C, method="lu")
     ldl = ld._ldl
     b = np.random.default_rng(3).normal(size=(3000, 70))  # more columns than one pass of the kernel
+    small = ldl.solve(0.7, b)  # below BLOCK_FROM: QDLDL column by column
+    monkeypatch.setattr(_logdet, "BLOCK_FROM", 0)
     got = ldl.solve(0.7, b)
     solver = ldl._pool[0.7][0]
     ref = np.column_stack([solver.solve(np.ascontiguousarray(b[:, j])) for j in range(b.shape[1])])
-    assert np.array_equal(got, ref)
+    assert np.array_equal(got, ref) and np.array_equal(small, ref)
     assert np.array_equal(solve_block(ldl._factors[0.7], b, block=7), ref)
     S = ld._sym
     np.testing.assert_allclose((sp.identity(3000) - 0.7 * S) @ got, b, atol=1e-10)
