@@ -6,8 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ._guards import InputError, flat_frame, years_from
+from ._wmatrix import with_unit_ids
 
 
 def _keys(frame: pd.DataFrame, cols: Sequence[str], limit: int = 10) -> list:
@@ -129,3 +131,13 @@ def grouped_frame(df, *, id: str, time: str | None, value: str, group, required:
         raise ValueError(f"rows without a group: ids {data.loc[pd.isna(g), id].unique().tolist()[:10]} "
                          "(e.g. Tibet under three_no_tibet: drop those rows first)")
     return data, g
+
+
+def unit_weights(w, df: pd.DataFrame, *, id: str, time: str | None, method: str):
+    """``w`` as given, or a bare scipy sparse ``w`` with the ids of its rows: the units in the order of the input's
+    rows (:func:`spatialq._wmatrix.with_unit_ids`), for methods that sort their rows before they align W."""
+    if not sp.issparse(w):
+        return w
+    data = long_frame(df, id=id, time=time, columns=[], row="_row").sort_values("_row")
+    times = data[time].to_numpy() if time is not None and time in data.columns else None
+    return with_unit_ids(w, data[id].to_numpy(dtype=object), times, method=method)

@@ -98,11 +98,65 @@ def _same_ids(a: np.ndarray, b: np.ndarray) -> bool:
         return list(a) == list(b)
 
 
+def refuse_bare_sparse(w, method: str) -> None:
+    """An :class:`InputError` when ``w`` is a scipy sparse matrix, for methods that match weights to the rows by id
+    and do not take a matrix in row order."""
+    if sp.issparse(w):
+        raise InputError(f"{method}: w must be a libpysal W or Graph matched to the rows by id, not a bare sparse "
+                         "matrix (it has no ids to match)")
+
+
+class IdMatrix:
+    """A bare sparse weights matrix with the ids of its rows and columns, made by :func:`with_unit_ids`;
+    :func:`aligned` matches it to the data by id, as a libpysal W."""
+
+    __slots__ = ("ids", "matrix")
+
+    def __init__(self, matrix, ids: np.ndarray):
+        self.matrix, self.ids = matrix, ids
+
+
+def with_unit_ids(w, row_ids, row_times=None, *, method: str | None = None):
+    """``w`` as given, or a scipy sparse ``w`` with the ids of its rows (:class:`IdMatrix`).
+
+    A bare sparse matrix follows the input's rows — the convention of a cross-section and of
+    :func:`spatialq.hotspot.moran`: its i-th row is the i-th unit in the order the units first appear in the input
+    (``row_ids`` and ``row_times``, the id and period of every input row in input order; ``row_times=None`` for one
+    cross-section).  Every period must list its units in that order: a matrix has no ids by which rows given in
+    another order could be matched (an error names the period).  Methods that sort their units (every panel
+    estimator, the GMM and kernel estimators, spatial Markov chains) then match the matrix by id, so the result
+    does not depend on how the input was sorted.  Before, a panel estimator sorted its units by their text and read
+    the matrix in that order: with ids 0 … N − 1 the row of unit 10 was taken for unit 2 — a wrong model that
+    looked valid.
+    """
+    if not sp.issparse(w):
+        return w
+    head = f"{method}: " if method else ""
+    ids = _id_array(row_ids)
+    units = pd.Index(ids, tupleize_cols=False).unique()
+    if row_times is not None and len(units) < len(ids):
+        codes = units.get_indexer(ids)
+        period_codes, periods = pd.factorize(np.asarray(row_times), sort=True)
+        order = np.lexsort((np.arange(len(codes)), period_codes))  # rows period by period, in input order
+        seq, starts = codes[order], np.searchsorted(period_codes[order], np.arange(len(periods)))
+        for k, (lo, hi) in enumerate(zip(starts, [*starts[1:], len(seq)])):
+            part = seq[lo:hi]
+            if len(part) > 1 and (np.diff(part) <= 0).any():
+                j = int(np.flatnonzero(np.diff(part) <= 0)[0])
+                first, then = _list([units[part[j]]]), _list([units[part[j + 1]]])
+                raise InputError(
+                    f"{head}a scipy sparse w follows the order of the units in the input's rows, but in period "
+                    f"{_list([periods[k]])} unit {then} comes after unit {first}, which it precedes in earlier rows; "
+                    "sort the data the same way in every period, or pass a libpysal W or Graph (matched by id)")
+    return IdMatrix(w, units.to_numpy())
+
+
 def aligned(w, ids, *, transform: str = "r", method: str | None = None, period=None) -> sp.csr_matrix:
     """CSR matrix of ``w`` with rows and columns in the order of ``ids``, transformed on a copy.
 
     ``transform``: "r" row-standardised, "b" binary (every link 1), "o" as given.  A scipy
-    sparse matrix is taken to be in row order already (its shape must match).  Ids of the data
+    sparse matrix is taken to be in the order of ``ids`` already (its shape must match): a method whose ``ids``
+    are not the input's order gives it ids first (:func:`with_unit_ids`, then matched by id like a W).  Ids of the data
     missing from the weights, or weights ids missing from the data, are an error naming them;
     a unit without neighbours is an :class:`IslandError` under every transform (see the island
     policy above).  ``method`` and ``period`` only word the errors.
@@ -124,8 +178,14 @@ def aligned(w, ids, *, transform: str = "r", method: str | None = None, period=N
             raise InputError(f"{head}the sparse weights are {w.shape} but there are {n} rows{at(period)}")
         m = _csr(w)
     else:
-        w = _to_w(w)
-        order = pd.Index(list(w.id_order), tupleize_cols=False)
+        if isinstance(w, IdMatrix):
+            order, source = pd.Index(w.ids, tupleize_cols=False), w.matrix
+            if source.shape != (len(order),) * 2:
+                raise InputError(f"{head}the sparse weights are {source.shape} but the input lists {len(order)} "
+                                 f"units{at(period)}")
+        else:
+            w = _to_w(w)
+            order, source = pd.Index(list(w.id_order), tupleize_cols=False), w.sparse
         data_ids = pd.Index(ids, tupleize_cols=False)
         pos = order.get_indexer(data_ids) if order.is_unique else order.get_indexer_for(data_ids)
         if (pos < 0).any():
@@ -139,10 +199,10 @@ def aligned(w, ids, *, transform: str = "r", method: str | None = None, period=N
             others = order[~order.isin(data_ids)][:10].tolist()
             raise InputError(f"{head}the weights have {extra} ids that are not in the data{at(period)} "
                              f"(e.g. {others}); subset the weights or fill the data")
-        m = _csr(w.sparse)
+        m = _csr(source)
         if not np.array_equal(pos, np.arange(n)):
             m = _csr(m[pos][:, pos])
-        w = w.sparse
+        w = source
     if m.nnz and not np.isfinite(m.data).all():
         raise InputError(f"{head}the weights contain missing or infinite values")
     clean = _is_clean(m)

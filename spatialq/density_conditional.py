@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ._data import long_frame
+from ._data import long_frame, unit_weights
 from ._guards import InputError, check_min_units
 from ._results import Result, provenance
 from ._wmatrix import AlignedCache
@@ -232,6 +232,7 @@ def stochastic_kernel(
         pairs = pd.DataFrame({id: data[id], time: data[time], "x": rel}).merge(nxt, on=[id, time], how="inner")
         labels = (f"{what}, t", f"{what}, t+{step}")
     else:
+        w = unit_weights(w, df, id=id, time=time, method="stochastic_kernel")  # a bare sparse w: the input's units
         weights_for = AlignedCache(w, "r", method="stochastic_kernel")
         parts = []
         for period, idx in data.groupby(time, sort=True).groups.items():

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._data import unit_weights
 from ._guards import InputError
 from ._results import Result, provenance
 from ._spml._result import EFFECT_ZH, SpatialRegressionResult, stars
@@ -198,7 +199,8 @@ def spatial_did(df: pd.DataFrame, y: str, treat: str, w, *, controls=(), model: 
         0/1 column: 1 when the unit is treated and past its adoption period.  Staggered adoption is
         allowed; the treatment must be absorbing (0 … 0 1 … 1 within each unit).
     w : libpysal W or Graph
-        Weights over the units, matched by id, row-standardised on a copy.
+        Weights over the units, matched by id, row-standardised on a copy; a scipy sparse matrix has its rows in
+        the order of the units in the input's rows (docs/weights.md).
     controls : sequence of str
         Control columns.
     model : {"sdm", "sar", "sem", "sdem", "slx"}
@@ -236,6 +238,7 @@ def spatial_did(df: pd.DataFrame, y: str, treat: str, w, *, controls=(), model: 
     Economics* 59, 24–36.
     """
     data, ids, _, controls = _panel(df, y, {"treatment": treat}, controls, id, time)
+    w = unit_weights(w, df, id=id, time=time, method="spatial_did")  # data is sorted: w matched by id from here
     if treat in controls or treat == y:
         raise InputError(f"treatment {treat!r} is also the response or a control")
     adoption = _check_treat(data, treat, id, time)
@@ -332,6 +335,7 @@ def event_study(df: pd.DataFrame, y: str, adoption: str, w, *, leads: int = 3, l
         no treated unit, ``ref`` outside the window.
     """
     data, _, _, controls = _panel(df, y, {"adoption": adoption}, controls, id, time)
+    w = unit_weights(w, df, id=id, time=time, method="event_study")  # data is sorted: w matched by id from here
     leads, lags, ref = int(leads), int(lags), int(ref)
     if leads < 1 or lags < 0:
         raise InputError(f"leads must be ≥ 1 and lags ≥ 0, got leads={leads}, lags={lags}")

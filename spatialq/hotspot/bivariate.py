@@ -20,7 +20,7 @@ from .._data import long_frame, time_col
 from .._guards import InputError, at, check_min_units, check_not_constant, check_permutations, rescale
 from .._parallel import check_n_jobs
 from .._results import Result, provenance
-from .._wmatrix import AlignedCache
+from .._wmatrix import AlignedCache, refuse_bare_sparse
 from ._perm import conditional_pvalues, fdr, folded_pvalue, period_seed, permuted_forms
 from .moran import (
     DEGENERATE_RTOL,
@@ -49,9 +49,7 @@ def _standardise(v: np.ndarray) -> np.ndarray:
 
 def _bv_periods(df, x, y, w, *, by, id, transform, method):
     """Sorted long frame, its period column and an iterator (k, period, rows, ids, zx, zy, W)."""
-    if sp.issparse(w):
-        raise InputError(f"{method}: w must be a libpysal W or Graph matched to the rows by id, not a bare "
-                         "sparse matrix (it has no ids to match)")
+    refuse_bare_sparse(w, method)
     if x == y:
         raise InputError(f"{method}: x and y are the same column {x!r}; use moran / local_moran for one variable")
     data = long_frame(df, id=id, time=by, columns=[x, y])

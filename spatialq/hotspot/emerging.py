@@ -13,7 +13,7 @@ from scipy import stats
 from .._data import long_frame
 from .._guards import InputError, check_min_units
 from .._results import Result, provenance
-from .._wmatrix import aligned
+from .._wmatrix import aligned, refuse_bare_sparse
 from ._perm import fdr
 from .getis import gi_star
 
@@ -195,9 +195,7 @@ def emerging_hotspots(
         raise InputError(f"alpha must lie in (0, 1), got {alpha}")
     if isinstance(time_step, bool) or not isinstance(time_step, int | np.integer) or time_step < 0:
         raise InputError(f"time_step must be a whole number ≥ 0 (periods before the current one), got {time_step!r}")
-    if sp.issparse(w):
-        raise InputError("emerging_hotspots: w must be a libpysal W or Graph matched to the rows by id, not a bare "
-                         "sparse matrix (it has no ids to match)")
+    refuse_bare_sparse(w, "emerging_hotspots")
     data = long_frame(df, id=id, time=time, columns=[column])
     if time not in data.columns:
         raise InputError(f"emerging_hotspots needs a period column; {time!r} is not in the data (pass time=)")

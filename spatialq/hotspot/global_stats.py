@@ -23,7 +23,7 @@ from .._data import long_frame, time_col
 from .._guards import InputError, at, check_min_units, check_not_constant, check_permutations, rescale
 from .._parallel import check_n_jobs
 from .._results import Result, provenance
-from .._wmatrix import AlignedCache
+from .._wmatrix import AlignedCache, refuse_bare_sparse
 from ._perm import folded_pvalue, period_seed, permuted_forms
 
 __all__ = ["GlobalStatResult", "geary", "general_g", "join_counts"]
@@ -43,9 +43,7 @@ def _esda_w(m: sp.csr_matrix):
 
 def _periods(df, column, w, *, by, id, transform, method, binary=False):
     """(period, ids, x, W) per period of the frame sorted by (id, period), each checked up front."""
-    if sp.issparse(w):
-        raise InputError(f"{method}: w must be a libpysal W or Graph matched to the rows by id, not a bare sparse "
-                         "matrix")
+    refuse_bare_sparse(w, method)
     data = long_frame(df, id=id, time=by, columns=[column])
     t = time_col(data, by)
     cache = AlignedCache(w, transform, method=method)

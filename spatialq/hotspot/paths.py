@@ -11,12 +11,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .._data import long_frame
 from .._guards import InputError, check_min_units, check_not_constant, check_permutations, rescale
 from .._results import Result, provenance
-from .._wmatrix import AlignedCache
+from .._wmatrix import AlignedCache, refuse_bare_sparse
 from ..markov.lisa import QUADRANTS
 from ._perm import folded_pvalue
 
@@ -184,9 +183,7 @@ def lisa_paths(
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 2 <= k <= 360:
         raise InputError(f"k (rose sectors) must be a whole number from 2 to 360, got {k!r}")
     permutations = check_permutations(permutations)
-    if sp.issparse(w):
-        raise InputError("lisa_paths: w must be a libpysal W or Graph matched to the rows by id, not a bare "
-                         "sparse matrix (it has no ids to match)")
+    refuse_bare_sparse(w, "lisa_paths")
     data = long_frame(df, id=id, time=time, columns=[column])
     if time not in data.columns:
         raise InputError(f"lisa_paths needs a period column; {time!r} is not in the data (pass time=)")

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._data import long_frame
+from .._data import long_frame, unit_weights
 from .._guards import InputError, check_not_constant
 from .._results import Result, provenance
 from .._spml._result import SpatialRegressionResult, stars
@@ -249,7 +249,8 @@ def spatial_convergence(
     value : str
         Column of the level variable (positive).
     w : libpysal W or Graph
-        Spatial weights over the units, matched by id; row-standardised on a copy by the engine.
+        Spatial weights over the units, matched by id; row-standardised on a copy by the engine.  A scipy sparse
+        matrix has its rows in the order of the units in the input's rows (docs/weights.md).
     model : {"sar", "sem", "sdm"}
     kind : {"absolute", "conditional"}
         Absolute: ln y only.  Conditional: plus ``controls`` (required then, refused for absolute).
@@ -325,6 +326,7 @@ def spatial_convergence(
     data = long_frame(df, id=id, time=time, columns=[value, *controls])
     if time not in data.columns:
         raise KeyError(f"spatial_convergence needs the time column {time!r}")
+    w = unit_weights(w, df, id=id, time=time, method="spatial_convergence")  # a bare sparse w: the input's units
     ids, years = _balanced(data, id=id, time=time, value=value)
     check_not_constant(data[value].to_numpy(dtype=float), column=value, method="spatial_convergence")
     try:  # the names become a parsed formula, never code (they may come from a study file)

@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._data import long_frame
+from .._data import long_frame, unit_weights
 from .._guards import InputError, check_min_units
 from .._results import Result, provenance
 from .._wmatrix import AlignedCache
@@ -330,6 +330,7 @@ def spatial_markov(
     """
     data, cls, cuts, k, origin, dest = _prepare(df, column, id=id, time=time, classes=classes, cutpoints=cutpoints,
                                                 states=states, step=step, method="spatial_markov")
+    w = unit_weights(w, df, id=id, time=time, method="spatial_markov")  # a bare sparse w follows the input's units
     tvals = data[time].to_numpy()
     ids = data[id].to_numpy(dtype=object)
     xv = data[column].to_numpy(dtype=float) if states is None else None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._data import unit_weights
 from .._guards import InputError, check_min_units, check_not_constant, rescale
 from .._results import Result, provenance
 from .._wmatrix import AlignedCache
@@ -87,6 +88,7 @@ def lisa_markov(
     """
     step = check_step(step)
     data = panel(df, column, id=id, time=time, numeric=True, method="lisa_markov")
+    w = unit_weights(w, df, id=id, time=time, method="lisa_markov")  # a bare sparse w follows the input's units
     tvals = data[time].to_numpy()
     ids = data[id].to_numpy(dtype=object)
     weights_for = AlignedCache(w, transform, method="lisa_markov")

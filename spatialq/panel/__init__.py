@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._data import unit_weights
 from .._parallel import check_n_jobs
 from .._spml import _checks, _engine, _tests
 from .._spml._design import design, durbin_columns
@@ -99,6 +100,7 @@ def _panel_spec(df, formula, w, *, effects, lee_yu, id, time, transform, durbin,
         raise ValueError("information='dummies' treats period effects as dummy parameters of the direct approach; "
                          "the Lee–Yu transformation removes them exactly (use information='within')")
     data, ids, times = _balanced(df, id, time)
+    w = unit_weights(w, df, id=id, time=time, method=method)  # a bare sparse w follows the input's units
     N, T = len(ids), len(times)
     response, y, X = design(data, formula, intercept=effects == "none", method=method)
     y, X, scaling = _checks.scaled(y, X)
@@ -179,7 +181,8 @@ def spatial_panel(
     formula : str
         e.g. ``"np.log(gsp) ~ np.log(pcap) + np.log(pc) + np.log(emp) + unemp"``; the intercept is
         absorbed by the fixed effects.
-    w : libpysal W or Graph over the N units (matched by id), row-standardised on a copy.
+    w : libpysal W or Graph over the N units (matched by id), row-standardised on a copy;
+        a scipy sparse matrix has its rows in the order of the units in the input's rows (docs/weights.md).
     lee_yu : bool
         Use the Lee–Yu transformation approach instead of the direct approach (module notes).
     se, logdet, n_draws, seed, trace_order, n_jobs

@@ -68,6 +68,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy import optimize, stats
 
+from .._data import unit_weights
 from .._guards import InputError
 from .._results import provenance
 from .._spml import _checks
@@ -249,7 +250,8 @@ def dynamic_panel(
         Balanced long panel, one row per (id, time), at least 3 periods.
     formula : str
         Static part, e.g. ``"logc ~ logp + logy"``; y(t−1) and W y(t−1) are added.
-    w : libpysal W or Graph over the N units, row-standardised on a copy.
+    w : libpysal W or Graph over the N units (matched by id), row-standardised on a copy;
+        a scipy sparse matrix has its rows in the order of the units in the input's rows (docs/weights.md).
     model : "sdm" or "sar".
     effects : "individual" or "twoways".
     bias_correction : bool
@@ -273,6 +275,7 @@ def dynamic_panel(
     if effects not in EFFECTS:
         raise ValueError(f"effects must be one of {EFFECTS}, got {effects!r}")
     data, ids, times = _balanced(df, id, time)
+    w = unit_weights(w, df, id=id, time=time, method="dynamic_panel")  # a bare sparse w follows the input's units
     N, T = len(ids), len(times)
     if T < 3:
         raise ValueError(f"a dynamic panel needs at least three periods (one is used for y(t-1)); {time!r} has {T}")

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .._data import unit_weights
 from .._guards import InputError
 from .._results import provenance
 from .._spml import _checks
@@ -251,7 +252,8 @@ def spatial_panel_re(
     formula : str
         e.g. ``"logc ~ logp + logy"``; an intercept is included (random effects do not absorb it).
     w : libpysal W or Graph
-        Weights over the N units, matched by id; row-standardised on a copy (``transform="r"``).
+        Weights over the N units, matched by id; row-standardised on a copy (``transform="r"``); a scipy sparse
+        matrix has its rows in the order of the units in the input's rows (docs/weights.md).
     model : {"sar", "sem"}
         "sar": y = ρWy + Xβ + μ + ε (splm ``lag=TRUE``); "sem": a spatial error model, its form set by
         ``errors``.
@@ -309,6 +311,7 @@ def spatial_panel_re(
     if np.linalg.matrix_rank(Xa) < k:
         raise InputError(f"spatial_panel_re: the regressors {names} are perfectly collinear")
     _checks.check_design(Xa, names, method="spatial_panel_re")
+    w = unit_weights(w, df, id=id, time=time, method="spatial_panel_re")  # a bare sparse w follows the input's units
     W = aligned(w, ids, transform=transform, method="spatial_panel_re")
     base = aligned(w, ids, transform="o") if transform == "r" else None
     ld = LogDet(W, base=base, method="eigen" if N <= 3000 else "lu")

@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._data import unit_weights
 from .._guards import InputError
 from .._results import provenance
 from .._spml import _checks, _engine
@@ -237,6 +238,7 @@ def spatial_gmm(
         raise InputError(f"{where}: robust='hac' needs kernel= (libpysal kernel weights with diagonal=True)")
     if not isinstance(w_lags, (int, np.integer)) or isinstance(w_lags, bool) or w_lags < 1:
         raise InputError(f"{where}: w_lags must be an integer ≥ 1, got {w_lags!r}")
+    w = unit_weights(w, df, id=id, time=None, method="spatial_gmm")  # a bare sparse w follows the input's rows
     df = sorted_by_id(df, id)  # the iterated moments then do not depend on row order even in the last digits
     spec, ids, W = _spec(df, formula, w, id=id, transform=transform, durbin=durbin, logdet="auto", order=100,
                          seed=0 if seed is None else seed, method=where)
