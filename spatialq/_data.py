@@ -136,8 +136,15 @@ def grouped_frame(df, *, id: str, time: str | None, value: str, group, required:
 def unit_weights(w, df: pd.DataFrame, *, id: str, time: str | None, method: str):
     """``w`` as given, or a bare scipy sparse ``w`` with the ids of its rows: the units in the order of the input's
     rows (:func:`spatialq._wmatrix.with_unit_ids`), for methods that sort their rows before they align W."""
-    if not sp.issparse(w):
+    if not sp.issparse(w) or not isinstance(df, pd.DataFrame):
         return w
-    data = long_frame(df, id=id, time=time, columns=[], row="_row").sort_values("_row")
+    # the raw id and period of every row, in input order (periods as given: a method may keep months or quarters)
+    data = flat_frame(df, keys=[k for k in (id, time) if k is not None]) if isinstance(df.index, pd.MultiIndex) else df
+    if id in data.columns:
+        ids = data[id].to_numpy(dtype=object)
+    elif data.index.name == id or id == "adcode":
+        ids = data.index.to_numpy(dtype=object)
+    else:
+        return w  # the method names the missing id column
     times = data[time].to_numpy() if time is not None and time in data.columns else None
-    return with_unit_ids(w, data[id].to_numpy(dtype=object), times, method=method)
+    return with_unit_ids(w, ids, times, method=method)

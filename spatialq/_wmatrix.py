@@ -136,7 +136,7 @@ def with_unit_ids(w, row_ids, row_times=None, *, method: str | None = None):
     units = pd.Index(ids, tupleize_cols=False).unique()
     if row_times is not None and len(units) < len(ids):
         codes = units.get_indexer(ids)
-        period_codes, periods = pd.factorize(np.asarray(row_times), sort=True)
+        period_codes, periods = pd.factorize(np.asarray(row_times))  # (NaN: −1, left out here)
         order = np.lexsort((np.arange(len(codes)), period_codes))  # rows period by period, in input order
         seq, starts = codes[order], np.searchsorted(period_codes[order], np.arange(len(periods)))
         for k, (lo, hi) in enumerate(zip(starts, [*starts[1:], len(seq)])):

@@ -15,10 +15,12 @@ import io
 import warnings
 
 import pandas as pd
+import scipy.sparse as sp
 from libpysal.weights import W
 
+from ._data import unit_weights
 from ._guards import InputError
-from ._wmatrix import aligned
+from ._wmatrix import aligned, with_unit_ids
 
 __all__ = ["from_pysal", "to_pysal"]
 
@@ -78,6 +80,7 @@ def _spreg_refit(result, df: pd.DataFrame, w, *, id: str | None):
     gmm = result.meta.method == "spatialq.regression.spatial_gmm"
     if result.panel:
         raise InputError("to_pysal: panel results have no spreg counterpart (spreg fits cross-sections)")
+    w = unit_weights(w, df, id=id, time=None, method="to_pysal")  # a bare sparse w follows the input's rows
     spec, ids, Wm = _spec(sorted_by_id(df, id), result.formula, w, id=id, transform=opts.get("transform", "r"),
                           durbin=durbin, logdet="lu", order=2, seed=0, method="to_pysal")
     if sorted(map(str, ids)) != sorted(map(str, result.residuals.index)):
@@ -122,7 +125,8 @@ def _esda_refit(result, df: pd.DataFrame, w, *, id: str, permutations: int):
     opts = dict(result.meta.options)
     column, by = opts["column"], result.time
     statistic = getattr(result, "statistic", "moran")
-    data = long_frame(df, id=id, time=by, columns=[column])
+    sparse = sp.issparse(w)
+    data = long_frame(df, id=id, time=by, columns=[column], row="_row" if sparse else None)
     t = time_col(data, by)
     out = {}
     with warnings.catch_warnings():
@@ -131,7 +135,11 @@ def _esda_refit(result, df: pd.DataFrame, w, *, id: str, permutations: int):
             rows = np.sort(idx)
             ids = list(data[id].to_numpy()[rows])
             x = data[column].to_numpy(dtype=float)[rows]
-            m = aligned(w, ids, transform=opts.get("transform", "r"), method="to_pysal")
+            wp = w
+            if sparse:  # as hotspot.moran: a bare sparse w follows the input's rows of each period
+                given = rows[np.argsort(data["_row"].to_numpy()[rows], kind="stable")]
+                wp = with_unit_ids(w, data[id].to_numpy()[given])
+            m = aligned(wp, ids, transform=opts.get("transform", "r"), method="to_pysal")
             Wp = WSP(m, id_order=ids).to_W(silence_warnings=True)  # the data's ids, a fresh object for esda
             if statistic == "moran":
                 out[period] = esda.Moran(x, Wp, transformation="o", permutations=permutations)

@@ -4,6 +4,7 @@ against the exact one (issue 18)."""
 
 from __future__ import annotations
 
+import platform
 import warnings
 
 import numpy as np
@@ -172,7 +173,8 @@ def test_ldl_pool_never_gives_a_stale_solve(lattices):
 
 def test_block_solve_is_qdldl_column_by_column_and_never_stale(lattices, monkeypatch):
     """A block of right-hand sides goes through the compiled solve on a copy of the factor: every column equals
-    QDLDL's own solve of that column to the bit, whatever the block size.  The copy is dropped with its
+    QDLDL's own solve of that column to the bit on x86-64 (the same operations in the same order), and the kernel's
+    result does not depend on the block size.  The copy is dropped with its
     factorisation (memory stays within the pool's bound), and a solve after the solver was refactorised in place
     for other ρ is right again."""
     from spatialq._spml._ldl_kernels import solve_block
@@ -186,8 +188,12 @@ def test_block_solve_is_qdldl_column_by_column_and_never_stale(lattices, monkeyp
     got = ldl.solve(0.7, b)
     solver = ldl._pool[0.7][0]
     ref = np.column_stack([solver.solve(np.ascontiguousarray(b[:, j])) for j in range(b.shape[1])])
-    assert np.array_equal(got, ref) and np.array_equal(small, ref)
-    assert np.array_equal(solve_block(ldl._factors[0.7], b, block=7), ref)
+    assert np.array_equal(small, ref)
+    if platform.machine() in ("x86_64", "AMD64"):  # neither compiler fuses a multiply and a subtraction there
+        assert np.array_equal(got, ref)
+    else:  # a C compiler that fuses them (e.g. on arm64) rounds once where numba rounds twice
+        np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-14)
+    assert np.array_equal(solve_block(ldl._factors[0.7], b, block=7), got)  # the kernel: any block, same bits
     S = ld._sym
     np.testing.assert_allclose((sp.identity(3000) - 0.7 * S) @ got, b, atol=1e-10)
     for r in (0.1, 0.2, 0.3, 0.4):  # evicts 0.7 (not pinned: ldl.solve was called directly)

@@ -91,3 +91,35 @@ def test_periods_listing_the_units_in_different_orders_are_refused(setup):
     a = panel.spatial_panel(mixed, "y ~ x1 + x2", w, model="sar").params
     b = panel.spatial_panel(shuffled, "y ~ x1 + x2", w, model="sar").params
     pd.testing.assert_series_equal(a, b, rtol=1e-10)
+
+
+def test_periods_kept_as_given_monthly_panel(setup):
+    """Months are periods of the panel estimators as they are; the order check reads the periods as given (it used
+    to collapse them to years and report duplicated keys)."""
+    w, C_input, shuffled = setup
+    months = shuffled.copy()
+    months["month"] = pd.to_datetime(dict(year=2011, month=months["year"] - 2010, day=1))
+    months = months.drop(columns="year")
+    a = panel.spatial_panel(months, "y ~ x1 + x2", w, model="sar", time="month", n_draws=50).params
+    b = panel.spatial_panel(months, "y ~ x1 + x2", C_input, model="sar", time="month", n_draws=50).params
+    pd.testing.assert_series_equal(a, b, rtol=1e-9)
+
+
+@pytest.mark.parametrize("which", ["gmm", "ml", "moran"])
+def test_to_pysal_reads_a_bare_sparse_w_as_the_method_did(setup, which):
+    """``interop.to_pysal`` re-fits in spreg / esda on the frame sorted by id: a bare sparse w in the input's order
+    gives the same re-fit as the W matched by id (it used to re-fit another model without an error)."""
+    from spatialq import hotspot, interop
+
+    w, C_input, shuffled = setup
+    one = shuffled[shuffled.year == 2011].drop(columns="year").reset_index(drop=True)
+    if which == "moran":
+        res = hotspot.moran(one, "y", C_input, by=None, seed=1)
+        a, b = interop.to_pysal(res, one, w), interop.to_pysal(res, one, C_input)  # one esda.Moran each
+        assert a.I == pytest.approx(b.I, rel=1e-12) and a.I == pytest.approx(res.table["I"].iloc[0], rel=1e-12)
+        return
+    fit = (regression.spatial_gmm if which == "gmm" else regression.spatial_model)(one, "y ~ x1 + x2", C_input,
+                                                                                   model="sar")
+    a, b = interop.to_pysal(fit, one, w), interop.to_pysal(fit, one, C_input)
+    np.testing.assert_allclose(np.ravel(b.betas), np.ravel(a.betas), rtol=1e-9)
+    np.testing.assert_allclose(np.ravel(a.betas)[:3], fit.params.iloc[:3], rtol=1e-4)

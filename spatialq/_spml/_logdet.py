@@ -56,7 +56,7 @@ LU_LIMIT = 200_000
 MC_ORDER, MC_DRAWS = 50, 30
 METHODS = ("auto", "eigen", "lu", "mc")
 #: Right-hand sides (N × columns) from which an LDLᵀ solve of a block uses the compiled kernel of
-#: :mod:`._ldl_kernels` instead of QDLDL column by column (identical numbers): below it the kernel's first call in a
+#: :mod:`._ldl_kernels` instead of QDLDL column by column (the same arithmetic): below it the kernel's first call in a
 #: process (~0.5 s of numba start-up) outweighs what it saves (QDLDL ~0.3 µs per entry).
 BLOCK_FROM = 2_000_000
 #: Power series of the traces (:meth:`LogDet.series_order`): terms chosen so that the tail is under TAIL_TOL per
@@ -461,7 +461,8 @@ class _SymLDL:
 
     def solve(self, rho: float, b: np.ndarray) -> np.ndarray:
         """(I − ρS)⁻¹b for b of shape (n,) or (n, k): QDLDL column by column, or from :data:`BLOCK_FROM` entries
-        the compiled block solve on a copy of the factor — the same numbers to the bit, ~8× faster for 40 columns."""
+        the compiled block solve on a copy of the factor — QDLDL's arithmetic (the same bits on x86-64), ~8× faster
+        for 40 columns."""
         solver = self._get(rho)[0]
         if b.ndim == 1:
             return solver.solve(b)
