@@ -123,3 +123,14 @@ def test_to_pysal_reads_a_bare_sparse_w_as_the_method_did(setup, which):
     a, b = interop.to_pysal(fit, one, w), interop.to_pysal(fit, one, C_input)
     np.testing.assert_allclose(np.ravel(b.betas), np.ravel(a.betas), rtol=1e-9)
     np.testing.assert_allclose(np.ravel(a.betas)[:3], fit.params.iloc[:3], rtol=1e-4)
+
+
+def test_a_sparse_w_of_the_wrong_size_or_with_missing_values_is_refused(setup):
+    """Degenerate bare matrices: one unit too few, or a missing weight, are errors that say what is wrong."""
+    _, C_input, shuffled = setup
+    with pytest.raises(InputError, match=r"the sparse weights are \(63, 63\) but the input lists 64 units"):
+        panel.spatial_panel(shuffled, "y ~ x1 + x2", C_input[:63, :63], model="sar")
+    bad = C_input.astype(float).tocsr(copy=True)
+    bad.data[0] = np.nan
+    with pytest.raises(InputError, match="missing or infinite"):
+        panel.spatial_panel(shuffled, "y ~ x1 + x2", bad, model="sar")
