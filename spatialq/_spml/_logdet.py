@@ -46,6 +46,7 @@ import scipy.sparse.linalg as spla
 
 from .._guards import InputError
 from .._parallel import blas_threads, effective, pmap
+from . import _cholmod
 from ._approx import ApproxLogDet
 from ._ldl_kernels import solve_block
 
@@ -59,6 +60,10 @@ METHODS = ("auto", "eigen", "lu", "mc")
 #: :mod:`._ldl_kernels` instead of QDLDL column by column (the same arithmetic): below it the kernel's first call in a
 #: process (~0.5 s of numba start-up) outweighs what it saves (QDLDL ~0.3 µs per entry).
 BLOCK_FROM = 2_000_000
+#: Units from which the log-determinants of the LDLᵀ path come from CHOLMOD's supernodal Cholesky when CVXOPT is
+#: installed (:mod:`._cholmod`; 0.08 s against QDLDL's 0.32 s a refactorisation at 100k units).  Below it QDLDL's take
+#: milliseconds, and a fit does not depend on whether the optional CVXOPT is installed.
+CHOLMOD_FROM = 20_000
 #: Power series of the traces (:meth:`LogDet.series_order`): terms chosen so that the tail is under TAIL_TOL per
 #: unit, between MIN_ORDER and MAX_ORDER.
 TAIL_TOL, MIN_ORDER, MAX_ORDER = 1e-10, 10, 100
@@ -279,6 +284,8 @@ class LogDet:
         if self.approx is not None:
             return self.approx.describe(rho)
         if self.method == "lu" and self._ldl is not None:
+            if self._ldl._chol is not None:
+                return "log-determinant: exact, sparse Cholesky (CHOLMOD) of the symmetric form"
             return "log-determinant: exact, sparse LDLᵀ of the symmetric form"
         return {"eigen": "log-determinant: exact, eigenvalues", "lu": "log-determinant: exact, sparse LU"}[self.method]
 
@@ -367,9 +374,14 @@ class _SymLDL:
 
     POOL = 3
 
-    def __init__(self, S: sp.csr_matrix, *, workers: int = 1):
+    def __init__(self, S: sp.csr_matrix, *, workers: int = 1, cholmod: bool | None = None):
         n = S.shape[0]
         self.workers = workers
+        # log-determinants by CHOLMOD from CHOLMOD_FROM units when CVXOPT is installed (~4× faster refactorisations);
+        # solves stay on QDLDL
+        use = (n >= CHOLMOD_FROM and _cholmod.available()) if cholmod is None else cholmod
+        self._chol = _cholmod.Cholmod(S) if use else None
+        self._lds: dict[float, float | None] = {}  # ρ → ln|I − ρS| from CHOLMOD (the last few)
         a = sp.triu(abs(S) + sp.identity(n), format="csc")  # the pattern of triu(I − ρS) for every ρ
         a.sort_indices()
         rows, cols = a.indices, np.repeat(np.arange(n), np.diff(a.indptr))
@@ -424,9 +436,19 @@ class _SymLDL:
             self._pool[rho] = (solver, ld)
         return solver, ld
 
+    def _cholmod_logdet(self, rho: float) -> float | None:
+        if rho not in self._lds:
+            if len(self._lds) > 32:
+                self._lds.clear()
+            self._lds[rho] = self._chol.logdet(rho)
+        return self._lds[rho]
+
     def logdets(self, rhos: list[float]) -> list[float | None]:
-        """ln|I − ρS| at distinct new ρ, in up to ``workers`` threads: each thread refactorises one solver for its
-        share of the ρ in turn; the last factorisation of each stays in the pool."""
+        """ln|I − ρS| at distinct new ρ: by CHOLMOD one after another when it is there (each 4× faster than QDLDL's),
+        else in up to ``workers`` threads: each thread refactorises one solver for its share of the ρ in turn; the
+        last factorisation of each stays in the pool."""
+        if self._chol is not None:
+            return [self._cholmod_logdet(r) for r in rhos]
         shares = [rhos[i::self.workers] for i in range(min(self.workers, len(rhos)))]
         solvers: list = []
         for _ in shares:
@@ -456,7 +478,9 @@ class _SymLDL:
 
     def logdet(self, rho: float) -> float | None:
         """ln|I − ρS|, or None when a pivot is not positive (ρ inadmissible: the log-determinant is −∞ there; a
-        solve falls back to the LU)."""
+        solve falls back to the LU).  By CHOLMOD when it is there (:mod:`._cholmod`), else QDLDL's Σ ln dᵢᵢ."""
+        if self._chol is not None:
+            return self._cholmod_logdet(rho)
         return self._get(rho)[1]
 
     def solve(self, rho: float, b: np.ndarray) -> np.ndarray:
