@@ -428,7 +428,8 @@ def test_xlsx_direct_writer_equals_openpyxl(rules, hostile, tmp_path):
 
     from spatialq.report._xlsx import write_xlsx
 
-    mixed = pd.DataFrame({"地区 region": ["北京（京）", "Moran's I 指数 ", "=区域", " 2011年", "a\x01b", "x_x0041_y\r\nz"],
+    labels = ["北京（京）", "Moran's I 指数 ", "=区域", " 2011年", "a\x01b", "x_x0041_y\r\nz"]
+    mixed = pd.DataFrame({"地区 region": labels,
                           "i": np.array([1, -2, 3, 0, 5, 6], dtype=np.int64),
                           "f": [0.1, np.nan, -1e-300, 1e20, np.inf, -np.inf],
                           "b": [True, False, True, None, False, True],
