@@ -501,7 +501,7 @@ def test_outside_the_interval_every_path_gives_minus_infinity(method):
         assert ld.many([lo - 0.5, 0.5 * hi]) == [-np.inf, ld(0.5 * hi)] and np.isfinite(ld(0.5 * hi))
 
 
-def test_cholmod_logdet_equals_qdldl_and_superlu(lattices):
+def test_cholmod_logdet_equals_qdldl_and_superlu(lattices, monkeypatch):
     """From CHOLMOD_FROM units (CVXOPT installed) ln|I − ρW| is 2 Σ ln Lᵢᵢ of CHOLMOD's supernodal Cholesky of I − ρS:
     equal to QDLDL's Σ ln dᵢᵢ and SuperLU's Σ ln|uᵢᵢ| on I − ρW to 1e-12 at N = 20,022; a ρ where I − ρS is not
     positive definite is inadmissible (None, −∞), and the next admissible ρ factorises again; CVXOPT's module-wide
@@ -511,7 +511,7 @@ def test_cholmod_logdet_equals_qdldl_and_superlu(lattices):
 
     W, C = lattices[20022]
     assert W.shape[0] >= _logdet.CHOLMOD_FROM
-    cvxopt.cholmod.options["supernodal"] = 0  # a caller's own setting
+    monkeypatch.setitem(cvxopt.cholmod.options, "supernodal", 0)  # a caller's own setting
     ld = LogDet(W, base=C, method="lu")
     plain = _logdet._SymLDL(ld._sym, cholmod=False)
     assert ld._ldl._chol is not None and plain._chol is None and "CHOLMOD" in ld.describe(0.5)
@@ -525,7 +525,6 @@ def test_cholmod_logdet_equals_qdldl_and_superlu(lattices):
     assert cvxopt.cholmod.options == {"supernodal": 0}
     b = np.random.default_rng(1).normal(size=W.shape[0])
     np.testing.assert_allclose((sp.identity(W.shape[0]) - 0.7 * W) @ ld.solver(0.7)(b), b, atol=1e-10)
-    cvxopt.cholmod.options.clear()
 
 
 @pytest.mark.parametrize("model", ["sar", "sdm", "sem"])
@@ -546,3 +545,25 @@ def test_fit_with_cholmod_log_determinants_equals_qdldl(model, monkeypatch):
     np.testing.assert_allclose(chol.params, plain.params, rtol=1e-9, atol=1e-11)
     np.testing.assert_allclose(chol.std_errors, plain.std_errors, rtol=1e-8)
     assert chol.loglik == pytest.approx(plain.loglik, rel=1e-12)
+
+
+def test_solver_uses_qdldl_pivots_not_cholmod_ones(lattices, monkeypatch):
+    """Review: with CHOLMOD log-determinants, whether ρ is solved by the LDLᵀ or falls back to SuperLU depends on
+    QDLDL's own factorisation at ρ (the one the solve uses), not on CHOLMOD's: where QDLDL meets a non-positive pivot
+    the solve still works."""
+    pytest.importorskip("cvxopt")
+    W, C = lattices[3000]
+    monkeypatch.setattr(_logdet, "CHOLMOD_FROM", 1000)
+    ld = LogDet(W, base=C, method="lu")
+    assert ld._ldl._chol is not None and np.isfinite(ld(0.4))
+
+    class Bad:
+        def update(self, *a, **k):
+            pass
+
+        def factors(self):
+            return None, -np.ones(3000), None
+
+    monkeypatch.setattr(_logdet._SymLDL, "_numeric", lambda self, solver, rho: Bad())
+    b = np.ones(3000)
+    np.testing.assert_allclose((sp.identity(3000) - 0.4 * W) @ ld.solver(0.4)(b), b, atol=1e-10)

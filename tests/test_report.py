@@ -448,3 +448,27 @@ def test_xlsx_direct_writer_equals_openpyxl(rules, hostile, tmp_path):
             for rich in (False, True):
                 assert _xlsx_cells(ours, rich) == _xlsx_cells(ref, rich), (k, caption, rich)
             pd.testing.assert_frame_equal(pd.read_excel(ours, header=None), pd.read_excel(ref, header=None))
+
+
+def test_xlsx_text_that_would_change_in_excel_is_kept(tmp_path):
+    """Review of the direct writer: a literal ``_xHHHH_`` (overlapping ones too) gets Excel's ``_x005F_`` escape on
+    each underscore that starts one; U+FFFF, U+FFFE and lone surrogates (not XML) are dropped instead of making a
+    file that does not open; −0.0 and 0.0 each keep their own sign wherever they come first; a sheet name loses tab
+    and line breaks (Excel refuses them)."""
+    import zipfile
+
+    import openpyxl
+
+    from spatialq.report._xlsx import write_xlsx
+
+    t = pd.DataFrame({"a": ["_x0041_x0042_", "a\uffffb\ufffe", "c\ud800d"], "b": [0.0, -0.0, 1.0],
+                      "c": [-0.0, 0.0, 2.0]}, dtype=object)
+    path = tmp_path / "t.xlsx"
+    write_xlsx(t, path, caption=None, note=None, sheet="s\tt\nu")
+    shared = zipfile.ZipFile(path).read("xl/sharedStrings.xml").decode("utf-8")
+    assert "_x005F_x0041_x005F_x0042_<" in shared  # Excel shows _x0041_x0042_, not _x0041B
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    assert ws.title == "s_t_u" and [ws["A3"].value, ws["A4"].value] == ["ab", "cd"]
+    signs = [[np.copysign(1, ws.cell(row=r, column=c).value) for r in (2, 3)] for c in (2, 3)]
+    assert signs == [[1, -1], [-1, 1]]

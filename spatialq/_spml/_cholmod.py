@@ -13,20 +13,24 @@ against QDLDL's 0.32 s (its dense supernodal blocks go through BLAS).  The log-d
 Σ ln dᵢᵢ to ~1e-14 relative (``tests/test_logdet_scale.py``).
 
 Only the log-determinant comes from here: CVXOPT's solve is slower than the compiled block solve on QDLDL's factor
-(:mod:`._ldl_kernels`), so solves stay there.  CVXOPT is optional (``pip install 'spatialq[fast]'``); without it
-every log-determinant is QDLDL's.  CVXOPT's own OpenBLAS runs one thread unless told otherwise, so it does not
-compete with the other BLAS for the cores.
+(:mod:`._ldl_kernels`), so solves stay there.  CVXOPT is optional (``pip install 'spatialq[cholmod]'``); without it
+every log-determinant is QDLDL's.  CVXOPT's own OpenBLAS is one of the pools threadpoolctl limits during a fit
+(``spatialq._parallel.blas_threads``).  CVXOPT holds the GIL and its CHOLMOD options are module-wide, so a lock
+makes each factorisation (options, numeric, diagonal) one step.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import threading
 
 import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["Cholmod", "available"]
+
+_LOCK = threading.Lock()  # CVXOPT's CHOLMOD options are module-wide; a factor is refactorised in place
 
 
 @functools.cache
@@ -57,7 +61,7 @@ class Cholmod:
         self._n = n
         self._cvxopt, self._cholmod = cvxopt, cholmod
         self._options = {"supernodal": 2, "postorder": True}  # CHOLMOD_SUPERNODAL: diag() needs a supernodal factor
-        with self._settings():  # (CVXOPT keeps the explicit zeros of ρ = 0: the pattern is that of every ρ)
+        with _LOCK, self._settings():  # (CVXOPT keeps the explicit zeros of ρ = 0: the pattern is that of every ρ)
             self._symbolic = cholmod.symbolic(self._matrix(0.0), uplo="L")
         self._fresh = True  # the factor holds no failed factorisation
 
@@ -85,7 +89,7 @@ class Cholmod:
 
     def logdet(self, rho: float) -> float | None:
         """ln|I − ρS| = 2 Σ ln Lᵢᵢ, or None when a pivot is not positive."""
-        with self._settings():
+        with _LOCK, self._settings():
             if not self._fresh:  # a failed numeric factorisation leaves the factor unusable: start again
                 self._symbolic = self._cholmod.symbolic(self._matrix(0.0), uplo="L")
             try:
@@ -94,7 +98,7 @@ class Cholmod:
                 self._fresh = False
                 return None
             diag = np.asarray(self._cholmod.diag(self._symbolic)).ravel()
-        self._fresh = True
+            self._fresh = True
         if not (np.all(diag > 0) and np.all(np.isfinite(diag))):
             return None
         return float(2.0 * np.sum(np.log(diag)))

@@ -236,7 +236,7 @@ class LogDet:
         if self.method == "mc" and self._sym is not None and self._sym_scale is not None:
             S = self._sym
             return self._similar(lambda B: _block_cg(S, rho, B))
-        if self._ldl is not None and self._ldl.logdet(rho) is not None:
+        if self._ldl is not None and self._ldl.solvable(rho):
             self._ldl.pin(rho)
             return self._similar(lambda B: self._ldl.solve(rho, B))
         lu, permuted = self._factor(rho)
@@ -437,11 +437,18 @@ class _SymLDL:
         return solver, ld
 
     def _cholmod_logdet(self, rho: float) -> float | None:
-        if rho not in self._lds:
+        out = self._lds.get(rho, False)
+        if out is False:
+            out = self._chol.logdet(rho)
             if len(self._lds) > 32:
                 self._lds.clear()
-            self._lds[rho] = self._chol.logdet(rho)
-        return self._lds[rho]
+            self._lds[rho] = out
+        return out
+
+    def solvable(self, rho: float) -> bool:
+        """Whether the LDLᵀ that :meth:`solve` uses at ρ exists with positive pivots (QDLDL's own factorisation,
+        whichever engine gave the log-determinant: near the interval's end one may pass where the other does not)."""
+        return self._get(rho)[1] is not None
 
     def logdets(self, rhos: list[float]) -> list[float | None]:
         """ln|I − ρS| at distinct new ρ: by CHOLMOD one after another when it is there (each 4× faster than QDLDL's),

@@ -55,9 +55,10 @@ NUMERIC = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 
-# XML 1.0 cannot hold C0 control characters other than tab, line feed and carriage return.
+# XML 1.0 cannot hold C0 control characters other than tab, line feed and carriage return, lone surrogates
+# (U+D800–DFFF, which UTF-8 cannot encode either) or the non-characters U+FFFE and U+FFFF.
 _DASHES = re.compile(r"\s*-+\s*")
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
+import math
 import re
 import time
 import zipfile
@@ -16,7 +17,7 @@ import pandas as pd
 from ._safe import escape, formula_like
 from ._stamp import source_date
 
-_SHEET_BAD = re.compile(r"[\\/?*\[\]:]")
+_SHEET_BAD = re.compile(r"[\\/?*\[\]:\x00-\x1f]")
 #: Chinese script: CJK radicals, punctuation (。，、《》「」), kana and ideographs, compatibility ideographs,
 #: full-width forms (（）：；！？), and the ideograph extensions B–F
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002fa1f]+")
@@ -25,7 +26,8 @@ LATIN_FONT, EAST_ASIAN_FONT = "Times New Roman", "宋体"
 
 
 def sheet_title(name: str) -> str:
-    """An Excel sheet name from ``name``: ``\\ / ? * [ ] :`` become ``_``, at most 31 characters.
+    """An Excel sheet name from ``name``: ``\\ / ? * [ ] :`` and control characters (tab, line breaks) become ``_``,
+    at most 31 characters.
 
     Parameters
     ----------
@@ -115,7 +117,7 @@ _BORDERS = {"none": (None, None, None, None), "head": (None, None, "medium", "th
 _DATE_FORMATS = {datetime.datetime: (164, "yyyy-mm-dd h:mm:ss"), datetime.date: (165, "yyyy-mm-dd")}
 _EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 #: the ``_xHHHH_`` escape of SpreadsheetML strings: text that holds one literally gets ``_x005F`` before it
-_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_OOXML_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # (a look-ahead: ``_x0041_x0042_`` overlaps)
 
 
 def _border(kind: str) -> str:
@@ -129,7 +131,7 @@ def _xml_text(s: str) -> str:
     """``s`` as XML character data: ``& < >`` escaped, a carriage return as ``&#13;`` (a parser would make a bare
     one a line feed), a literal ``_xHHHH_`` kept literal."""
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    return _OOXML_ESCAPE.sub(r"_x005F_\1", s) if "_x" in s else s
+    return _OOXML_ESCAPE.sub("_x005F_", s) if "_x" in s else s
 
 
 @functools.lru_cache(maxsize=4096)
@@ -251,12 +253,13 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
     done: dict[tuple, str] = {}  # (type, value, kind) -> content: a table repeats its labels and numbers
 
     def cell(ref: str, value, kind: str | None) -> str:
-        try:
-            key = (type(value), value, kind)  # (the type: 1, 1.0 and True are equal keys otherwise)
+        t = type(value)
+        if t is str or t is int or t is bool or t is float:  # (the type: 1, 1.0 and True are equal keys otherwise)
+            key = (t, value, kind, math.copysign(1.0, value) if t is float else 0)  # (−0.0 == 0.0)
             c = done.get(key)
             if c is None:
                 c = done[key] = content(value, kind)
-        except TypeError:  # unhashable: written as its text, not cached
+        else:  # numpy scalars, dates (equal instants in other zones), objects: not cached
             c = content(value, kind)
         return f'<c r="{ref}"{c}' if c else ""
 
