@@ -202,6 +202,16 @@ def test_block_solve_is_qdldl_column_by_column_and_never_stale(lattices, monkeyp
     np.testing.assert_allclose((sp.identity(3000) - 0.7 * S) @ ldl.solve(0.7, b), b, atol=1e-10)
 
 
+class _BadPivots:
+    """A QDLDL solver stand-in whose factorisation has negative pivots (3,000 units)."""
+
+    def update(self, *a, **k):
+        pass
+
+    def factors(self):
+        return None, -np.ones(3000), None
+
+
 def test_a_pivot_not_positive_means_inadmissible_rho(lattices, monkeypatch):
     """A non-positive pivot of the LDLᵀ means I − ρS is not positive definite: ρ is outside (1/λ_min, 1/λ_max) and
     ln|I − ρW| is −∞ there (log L = −∞), not the modulus of a determinant that changed sign; a solve still works
@@ -209,14 +219,7 @@ def test_a_pivot_not_positive_means_inadmissible_rho(lattices, monkeypatch):
     W, C = lattices[3000]
     ld = LogDet(W, base=C, method="lu")
 
-    class Bad:
-        def update(self, *a, **k):
-            pass
-
-        def factors(self):
-            return None, -np.ones(3000), None
-
-    monkeypatch.setattr(_logdet._SymLDL, "_numeric", lambda self, solver, rho: Bad())
+    monkeypatch.setattr(_logdet._SymLDL, "_numeric", lambda self, solver, rho: _BadPivots())
     assert ld(0.4) == -np.inf and ld.many([0.3, 0.5]) == [-np.inf, -np.inf]
     assert LogDet(W, base=C, method="lu", n_jobs=2).many([0.3, 0.5]) == [-np.inf, -np.inf]  # threaded stencil
     b = np.ones(3000)
@@ -557,13 +560,6 @@ def test_solver_uses_qdldl_pivots_not_cholmod_ones(lattices, monkeypatch):
     ld = LogDet(W, base=C, method="lu")
     assert ld._ldl._chol is not None and np.isfinite(ld(0.4))
 
-    class Bad:
-        def update(self, *a, **k):
-            pass
-
-        def factors(self):
-            return None, -np.ones(3000), None
-
-    monkeypatch.setattr(_logdet._SymLDL, "_numeric", lambda self, solver, rho: Bad())
+    monkeypatch.setattr(_logdet._SymLDL, "_numeric", lambda self, solver, rho: _BadPivots())
     b = np.ones(3000)
     np.testing.assert_allclose((sp.identity(3000) - 0.4 * W) @ ld.solver(0.4)(b), b, atol=1e-10)

@@ -91,31 +91,7 @@ def _inline_fonts() -> tuple:
 
 def write_xlsx_openpyxl(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | None, sheet: str,
                rules: str = "three_line") -> None:
-    """Write ``t`` to ``path`` as an Excel workbook of one sheet.
-
-    The caption goes in A1 (the table starts below it), the note two rows under the table.  With
-    ``rules="three_line"`` (default) the table has the three-line style of the DOCX table (medium rules above
-    and below, a thin rule under the head, no boxes, regular centred text) and, in the table, caption and note,
-    Times New Roman with Chinese runs in 宋体 (SimSun) (see :func:`_rich`); ``rules="grid"`` boxes every cell of
-    the table with thin lines and leaves the fonts.  Strings, in the header, the cells, the caption and
-    the note, are stored as text cells (openpyxl would otherwise store a string starting with
-    ``=`` as a formula); those a spreadsheet could take for a formula also get Excel's quote
-    prefix, so that editing the cell keeps it text.  Numbers stay numbers.  With ``SOURCE_DATE_EPOCH``
-    set, the file's times are that date (:func:`spatialq.report._stamp.pin_zip`).
-
-    Parameters
-    ----------
-    t : pandas.DataFrame
-        The formatted table.
-    path : pathlib.Path
-        The ``.xlsx`` file to write.
-    caption, note : str or None
-        Text above and below the table.
-    sheet : str
-        The sheet name, made valid by :func:`sheet_title`.
-    rules : {"three_line", "grid"}
-        The table's lines.
-    """
+    """The earlier writer (openpyxl write-only mode); the arguments of :func:`spatialq.report._xlsx.write_xlsx`."""
     try:
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
