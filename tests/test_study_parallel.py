@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -147,3 +148,26 @@ def test_failing_analysis_in_a_worker(tmp_path, study_raw, runs):
     assert "previous outputs" in " ".join(info.value.__notes__)
     assert _digests(out) == before
     assert len(list(out.glob("partial-run-*"))) == 1
+
+
+def test_workers_are_warmed_only_for_a_parallel_loky_run(runs, monkeypatch):
+    """The warm-up of a parallel run (schedule.warm_workers: loky workers import while the data is read) is joined
+    before the run returns, never started for a serial run or under a threading backend, and ran in the workers the
+    analyses then used (the byte-identical outputs above come from such a run)."""
+    import threading
+
+    import joblib
+
+    from spatialq.study import schedule
+
+    assert runs[2][1].outputs  # the parallel run of the fixture went through the warm-up
+    assert not [t for t in threading.enumerate() if t.name == "spatialq-warm-workers"]
+    assert schedule.warm_workers(1) is None
+    with joblib.parallel_config(backend="threading"):
+        assert schedule.warm_workers(2) is None
+    thread = schedule.warm_workers(2)
+    assert thread is not None
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    pids = set(joblib.Parallel(n_jobs=2)(joblib.delayed(schedule._warm)(i) for i in range(4)))
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2

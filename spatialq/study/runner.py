@@ -63,6 +63,7 @@ class Context:
     folder: OutputFolder | None = None
     write_seconds: float = 0.0
     islands: list = field(default_factory=list)
+    warming: object = None  # the thread starting the workers of a parallel run (schedule.warm_workers)
 
     @property
     def gdf(self):
@@ -246,6 +247,9 @@ def run(study, *, out=None, progress: bool = True, allow_outside: bool = False,
                                   method="spatialq.study.run (n_jobs, --n-jobs, [study] n_jobs)"))
     say = _progress(progress)
     t0 = time.perf_counter()
+    from .schedule import warm_workers
+
+    warming = warm_workers(jobs)  # the workers import while the data is read, checked and set up
     prepared = prepare(spec, allow_outside=allow_outside)
     out = Path(out) if out is not None else spec.base / f"{Path(spec.source).stem}-out"
     try:
@@ -259,6 +263,7 @@ def run(study, *, out=None, progress: bool = True, allow_outside: bool = False,
     ctx = Context(study=spec, prepared=prepared, out=staging, data=prepared.data.copy(), lang=spec.study["lang"],
                   seed=spec.study["seed"], folder=folder)
     ctx.notes += list(prepared.notes)
+    ctx.warming = warming
     try:
         with _reproducible():
             timing, meta = _steps(ctx, spec, prepared, say, jobs)
@@ -402,12 +407,18 @@ def _run_analyses(ctx: Context, spec: Study, timings: list, warned: list, say, n
             continue
         say(f"[{first + level[0] + 1:>2}–{first + level[-1] + 1}/{total}] {', '.join(j.name for j in jobs)} "
             f"(in {n_jobs} processes) …")
+        if ctx.warming is not None:  # the workers' warm-up uses the same loky executor: let it finish first
+            ctx.warming.join()
+            ctx.warming = None
         order = dispatch_order(spec.analyses, level)  # longest first; adopted in study-file order below
         by_pos = {job.pos: job for job in jobs}
         finished = pmap(run_one, pack([by_pos[pos] for pos in order]), n_jobs=n_jobs, prefer="processes")
         for done in sorted(finished, key=lambda d: d.pos):
             take(done)
             say(_done_line(done.name, done.seconds, done.writing))
+    if ctx.warming is not None:  # no level had two analyses: the warm-up was not needed, but is not left running
+        ctx.warming.join()
+        ctx.warming = None
 
 
 def _threads() -> bool:

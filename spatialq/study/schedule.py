@@ -30,6 +30,7 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,7 +45,8 @@ from .analyses import REGISTRY
 from .output import slug
 from .spec import Study
 
-__all__ = ["COST_HINT", "Done", "Job", "Shared", "adopt", "dispatch_order", "levels", "pack", "plain_study", "run_one"]
+__all__ = ["COST_HINT", "Done", "Job", "Shared", "adopt", "dispatch_order", "levels", "pack", "plain_study", "run_one",
+           "warm_workers"]
 
 _RC_SKIP = frozenset({"backend", "backend_fallback", "interactive"})
 
@@ -319,3 +321,38 @@ def adopt(ctx, done: Done) -> None:
     if done.new is not None:
         ctx.data = pd.concat([ctx.data.reset_index(drop=True), done.new], axis=1)
     shutil.rmtree(done.scratch, ignore_errors=True)
+
+
+def warm_workers(n_jobs: int) -> threading.Thread | None:
+    """Start joblib's loky workers for a parallel study while the main process reads, checks and sets up the data:
+    each imports what an analysis needs (the analyses, matplotlib with the bundled font, geopandas), ~2 s of a
+    worker's first analysis otherwise.  Returns the thread to join before the analyses are handed out (None when
+    the study runs serially or joblib's active backend is not loky: threads, or a Dask cluster).  Nothing a worker
+    writes depends on it; a failure here is ignored (the analyses then start cold workers, as before)."""
+    from joblib.parallel import LokyBackend, get_active_backend
+
+    from .._parallel import effective, pmap
+
+    if n_jobs == 1 or not isinstance(get_active_backend()[0], LokyBackend):
+        return None
+
+    def start() -> None:
+        try:
+            pmap(_warm, range(effective(n_jobs)), n_jobs=n_jobs, prefer="processes")
+        except Exception:  # pragma: no cover - only a warm-up
+            pass
+
+    thread = threading.Thread(target=start, name="spatialq-warm-workers", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(_) -> int:
+    """The imports of a worker's first analysis (see :func:`warm_workers`)."""
+    import geopandas  # noqa: F401
+
+    from ..plot._mpl import pyplot
+    from . import analyses  # noqa: F401
+
+    pyplot()
+    return os.getpid()
