@@ -21,12 +21,12 @@ makes each factorisation (options, numeric, diagonal) one step.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import threading
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__ = ["Cholmod", "available"]
 
@@ -45,60 +45,60 @@ def available() -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _options(values: dict):
+    """CVXOPT's CHOLMOD options (module-wide) set to ``values`` inside the block, the caller's restored after."""
+    import cvxopt.cholmod
+
+    options = cvxopt.cholmod.options
+    saved = dict(options)
+    options.clear()
+    options.update(values)
+    try:
+        yield
+    finally:
+        options.clear()
+        options.update(saved)
+
+
+#: CHOLMOD_SUPERNODAL (``diag`` needs a supernodal factor), postordered
+_SUPERNODAL = {"supernodal": 2, "postorder": True}
+
+
 class Cholmod:
-    """ln|I − ρS| for a symmetric sparse S (n × n): the symbolic factorisation of its pattern once, a numeric one
+    """ln|I − ρS| for a symmetric sparse S (n × n) given by the entries of its lower triangle and diagonal (``rows``,
+    ``cols``, their values ``s`` in S and ``eye`` in I): the symbolic factorisation of the pattern once, a numeric one
     per ρ.  ``logdet(rho)`` is None when I − ρS is not positive definite (ρ outside (1/λ_min, 1/λ_max))."""
 
-    def __init__(self, S: sp.csr_matrix):
+    def __init__(self, n: int, rows: np.ndarray, cols: np.ndarray, s: np.ndarray, eye: np.ndarray):
         import cvxopt
         import cvxopt.cholmod as cholmod
 
-        n = S.shape[0]
-        low = sp.tril(abs(S) + sp.identity(n), format="coo")  # the pattern of tril(I − ρS) for every ρ
-        self._rows, self._cols = low.row.astype(np.int64), low.col.astype(np.int64)
-        self._s = np.asarray(sp.csr_matrix(S)[self._rows, self._cols]).ravel()
-        self._eye = (self._rows == self._cols).astype(float)
-        self._n = n
+        self._rows, self._cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        self._s, self._eye, self._n = s, eye, n
         self._cvxopt, self._cholmod = cvxopt, cholmod
-        self._options = {"supernodal": 2, "postorder": True}  # CHOLMOD_SUPERNODAL: diag() needs a supernodal factor
-        with _LOCK, self._settings():  # (CVXOPT keeps the explicit zeros of ρ = 0: the pattern is that of every ρ)
-            self._symbolic = cholmod.symbolic(self._matrix(0.0), uplo="L")
+        self._symbolic = self._analyse()
         self._fresh = True  # the factor holds no failed factorisation
+
+    def _analyse(self):
+        with _LOCK, _options(_SUPERNODAL):  # (CVXOPT keeps the explicit zeros of ρ = 0: the pattern of every ρ)
+            return self._cholmod.symbolic(self._matrix(0.0), uplo="L")
 
     def _matrix(self, rho: float):
         return self._cvxopt.spmatrix(self._eye - rho * self._s, self._rows, self._cols, (self._n, self._n))
 
-    def _settings(self):
-        """CVXOPT's CHOLMOD options are module-global: set ours for the call, restore the caller's after."""
-        import contextlib
-
-        options = self._cholmod.options
-
-        @contextlib.contextmanager
-        def scope():
-            saved = dict(options)
-            options.clear()
-            options.update(self._options)
-            try:
-                yield
-            finally:
-                options.clear()
-                options.update(saved)
-
-        return scope()
-
     def logdet(self, rho: float) -> float | None:
         """ln|I − ρS| = 2 Σ ln Lᵢᵢ, or None when a pivot is not positive."""
-        with _LOCK, self._settings():
-            if not self._fresh:  # a failed numeric factorisation leaves the factor unusable: start again
-                self._symbolic = self._cholmod.symbolic(self._matrix(0.0), uplo="L")
+        if not self._fresh:  # a failed numeric factorisation leaves the factor unusable: start again
+            self._symbolic = self._analyse()
+            self._fresh = True
+        with _LOCK, _options(_SUPERNODAL):
             try:
                 self._cholmod.numeric(self._matrix(rho), self._symbolic)
             except ArithmeticError:
                 self._fresh = False
                 return None
             diag = np.asarray(self._cholmod.diag(self._symbolic)).ravel()
-            self._fresh = True
         if not (np.all(diag > 0) and np.all(np.isfinite(diag))):
             return None
         return float(2.0 * np.sum(np.log(diag)))

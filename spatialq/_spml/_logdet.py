@@ -377,17 +377,16 @@ class _SymLDL:
     def __init__(self, S: sp.csr_matrix, *, workers: int = 1, cholmod: bool | None = None):
         n = S.shape[0]
         self.workers = workers
-        # log-determinants by CHOLMOD from CHOLMOD_FROM units when CVXOPT is installed (~4× faster refactorisations);
-        # solves stay on QDLDL
-        use = (n >= CHOLMOD_FROM and _cholmod.available()) if cholmod is None else cholmod
-        self._chol = _cholmod.Cholmod(S) if use else None
-        self._lds: dict[float, float | None] = {}  # ρ → ln|I − ρS| from CHOLMOD (the last few)
         a = sp.triu(abs(S) + sp.identity(n), format="csc")  # the pattern of triu(I − ρS) for every ρ
         a.sort_indices()
         rows, cols = a.indices, np.repeat(np.arange(n), np.diff(a.indptr))
         self._s = np.asarray(sp.csr_matrix(S)[rows, cols]).ravel()
         self._eye = (rows == cols).astype(float)
         self._a = a
+        # log-determinants by CHOLMOD from CHOLMOD_FROM units when CVXOPT is installed (~4× faster refactorisations)
+        # on the same entries (the lower triangle: rows and columns swapped); solves stay on QDLDL
+        use = (n >= CHOLMOD_FROM and _cholmod.available()) if cholmod is None else cholmod
+        self._chol = _cholmod.Cholmod(n, cols, rows, self._s, self._eye) if use else None
         self._pool: OrderedDict[float, tuple[object, float | None]] = OrderedDict()  # ρ → (solver, ln|I − ρS|)
         self._pinned: set[float] = set()
         self._factors: dict[float, tuple] = {}  # ρ → (Lp, Li, Lx, 1/D, perm) of its pooled factorisation
@@ -436,15 +435,6 @@ class _SymLDL:
             self._pool[rho] = (solver, ld)
         return solver, ld
 
-    def _cholmod_logdet(self, rho: float) -> float | None:
-        out = self._lds.get(rho, False)
-        if out is False:
-            out = self._chol.logdet(rho)
-            if len(self._lds) > 32:
-                self._lds.clear()
-            self._lds[rho] = out
-        return out
-
     def solvable(self, rho: float) -> bool:
         """Whether the LDLᵀ that :meth:`solve` uses at ρ exists with positive pivots (QDLDL's own factorisation,
         whichever engine gave the log-determinant: near the interval's end one may pass where the other does not)."""
@@ -455,7 +445,7 @@ class _SymLDL:
         else in up to ``workers`` threads: each thread refactorises one solver for its share of the ρ in turn; the
         last factorisation of each stays in the pool."""
         if self._chol is not None:
-            return [self._cholmod_logdet(r) for r in rhos]
+            return [self._chol.logdet(r) for r in rhos]
         shares = [rhos[i::self.workers] for i in range(min(self.workers, len(rhos)))]
         solvers: list = []
         for _ in shares:
@@ -486,8 +476,8 @@ class _SymLDL:
     def logdet(self, rho: float) -> float | None:
         """ln|I − ρS|, or None when a pivot is not positive (ρ inadmissible: the log-determinant is −∞ there; a
         solve falls back to the LU).  By CHOLMOD when it is there (:mod:`._cholmod`), else QDLDL's Σ ln dᵢᵢ."""
-        if self._chol is not None:
-            return self._cholmod_logdet(rho)
+        if self._chol is not None:  # (the values are cached by LogDet, this class's only caller)
+            return self._chol.logdet(rho)
         return self._get(rho)[1]
 
     def solve(self, rho: float, b: np.ndarray) -> np.ndarray:

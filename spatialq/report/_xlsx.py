@@ -10,6 +10,7 @@ import re
 import time
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
 import pandas as pd
@@ -115,7 +116,6 @@ _BORDERS = {"none": (None, None, None, None), "head": (None, None, "medium", "th
             "grid": ("thin", "thin", "thin", "thin")}
 #: number formats of dates as openpyxl and pandas write them (custom ids start at 164)
 _DATE_FORMATS = {datetime.datetime: (164, "yyyy-mm-dd h:mm:ss"), datetime.date: (165, "yyyy-mm-dd")}
-_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 #: the ``_xHHHH_`` escape of SpreadsheetML strings: text that holds one literally gets ``_x005F`` before it
 _OOXML_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # (a look-ahead: ``_x0041_x0042_`` overlaps)
 
@@ -130,7 +130,7 @@ def _border(kind: str) -> str:
 def _xml_text(s: str) -> str:
     """``s`` as XML character data: ``& < >`` escaped, a carriage return as ``&#13;`` (a parser would make a bare
     one a line feed), a literal ``_xHHHH_`` kept literal."""
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    s = xml_escape(s, {"\r": "&#13;"})
     return _OOXML_ESCAPE.sub("_x005F_", s) if "_x" in s else s
 
 
@@ -147,25 +147,13 @@ def _string_item(text: str, rich: bool) -> str:
                             for zh, part in runs) + "</si>"
 
 
-def _column_letters(n: int) -> list[str]:
-    out = []
-    for j in range(1, n + 1):
-        name = ""
-        while j:
-            j, r = divmod(j - 1, 26)
-            name = chr(65 + r) + name
-        out.append(name)
-    return out
-
-
 def _excel_serial(v: datetime.date) -> float:
-    """Days since 1899-12-30 (Excel's 1900 date system; a time of day is the fraction), as openpyxl writes a date:
-    from 1899-12-31 to 1900-02-28 one day less (Excel counts the 29 February 1900 that never was).  A time zone is
-    dropped: the cell shows the wall time the table shows (Excel has no time zones)."""
-    dt = v if isinstance(v, datetime.datetime) else datetime.datetime(v.year, v.month, v.day)
-    delta = dt.replace(tzinfo=None) - _EXCEL_EPOCH
-    days = delta / datetime.timedelta(days=1)
-    return days - 1 if 0 < delta.days <= 60 else days
+    """Excel's serial number of a date (openpyxl's ``to_excel``: days since 1899-12-30, a time of day the fraction,
+    one day less before 1900-03-01).  A time zone is dropped: the cell shows the wall time the table shows (Excel has
+    no time zones)."""
+    from openpyxl.utils.datetime import to_excel
+
+    return float(to_excel(v.replace(tzinfo=None) if isinstance(v, datetime.datetime) else v))
 
 
 def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | None, sheet: str,
@@ -264,7 +252,9 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
         return f'<c r="{ref}"{c}' if c else ""
 
     ncol, nrow = t.shape[1], len(t)
-    letters = _column_letters(max(ncol, 1))
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(j) for j in range(1, max(ncol, 1) + 1)]
     rows: list[str] = []
 
     def row(values, kind: str | None) -> None:
@@ -305,15 +295,16 @@ def write_xlsx(t: pd.DataFrame, path: Path, *, caption: str | None, note: str | 
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
         f'<cellXfs count="{len(xf_xml)}">{"".join(xf_xml)}</cellXfs>'
         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
-    title = sheet_title(sheet).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    title = xml_escape(sheet_title(sheet), {'"': "&quot;"})
     workbook_xml = (f'{_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><bookViews><workbookView/></bookViews>'
                     f'<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>')
-    when = source_date() or datetime.datetime.now(datetime.UTC)
+    pinned = source_date()  # SOURCE_DATE_EPOCH: the same bytes in every run
+    when = pinned or datetime.datetime.now(datetime.UTC)
     parts = {"[Content_Types].xml": _CONTENT_TYPES, "_rels/.rels": _ROOT_RELS,
              "docProps/app.xml": _APP, "docProps/core.xml": _CORE.format(when=when.strftime("%Y-%m-%dT%H:%M:%SZ")),
              "xl/workbook.xml": workbook_xml, "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS,
              "xl/styles.xml": styles_xml, "xl/sharedStrings.xml": shared, "xl/worksheets/sheet1.xml": sheet_xml}
-    stamp = when.timetuple()[:6] if source_date() is not None else time.localtime()[:6]
+    stamp = when.timetuple()[:6] if pinned is not None else time.localtime()[:6]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for name, text in parts.items():
             info = zipfile.ZipInfo(name, date_time=stamp)
