@@ -109,3 +109,41 @@ def test_pages_load_in_a_headless_browser(tmp_path, prov):
         assert not re.search(r"Uncaught|SyntaxError|TypeError|ReferenceError", log), log[-2000:]
     dom, log = _browser((tmp_path / "o" / "index.html").as_uri())
     assert dom.count("<iframe") == 2 and not re.search(r"Uncaught|SyntaxError", log)
+
+
+def _path_by_ring(geom, x0, y1, scale):
+    """The path of one unit, ring by ring with Python's ``:g`` (the implementation before it was vectorised)."""
+    import shapely
+
+    out = []
+    for p in shapely.get_parts(geom):
+        if p.geom_type != "Polygon":
+            continue
+        for ring in (p.exterior, *p.interiors):
+            c = np.asarray(ring.coords)
+            xy = np.column_stack([(c[:, 0] - x0) * scale, (y1 - c[:, 1]) * scale]).round(1)
+            if len(xy) >= 3:
+                out.append("M" + " ".join(f"{x:g},{y:g}" for x, y in xy[:-1]) + "Z")
+    return "".join(out).replace("-0,", "0,").replace(",-0 ", ",0 ").replace(",-0Z", ",0Z")
+
+
+def test_vectorised_paths_equal_the_ring_by_ring_text():
+    """Every unit of the prefecture map (multipolygons, holes, islands), an empty polygon, a missing geometry and a
+    line (not drawn) against the ring-by-ring formatting, character for character (the ring-by-ring code wrote
+    −0.0 as "-0"; the vectorised one writes "0")."""
+    import shapely
+
+    from spatialq.plot import interactive
+
+    g = geometry.prefectures(crs="albers").geometry
+    x0, y0, x1, y1 = g.total_bounds
+    scale = 760 / (x1 - x0)
+    geoms = np.concatenate([g.simplify(0.5 / scale).to_numpy(),
+                            [shapely.Polygon(), None, shapely.LineString([(x0, y0), (x1, y1)]),
+                             shapely.Polygon([(x0 - 1 / scale, y1 + 0.5 / scale), (x0 + 50 / scale, y1),
+                                              (x0, y1 - 50 / scale)])]])
+    got = interactive._paths(geoms, x0, y1, scale)
+    want = [_path_by_ring(geom, x0, y1, scale) for geom in geoms]
+    assert got == want
+    assert got[-4] == got[-3] == got[-2] == "" and got[-1] == "M-1,-0.5 50,0 0,50Z"
+    assert sum(p.count("M") for p in got) > len(g)  # islands and holes are rings of their own

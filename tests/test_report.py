@@ -472,3 +472,51 @@ def test_xlsx_text_that_would_change_in_excel_is_kept(tmp_path):
     assert ws.title == "s_t_u" and [ws["A3"].value, ws["A4"].value] == ["ab", "cd"]
     signs = [[np.copysign(1, ws.cell(row=r, column=c).value) for r in (2, 3)] for c in (2, 3)]
     assert signs == [[1, -1], [-1, 1]]
+
+
+def test_map_strings_calls_once_per_distinct_text_and_passes_the_rest():
+    from spatialq.report._safe import map_strings
+
+    calls = []
+
+    def fn(s):
+        calls.append(s)
+        return s.upper()
+
+    cells = ["a", "b", "a", 1, None, np.nan, "", "", True, "b", 1.0, pd.NA]
+    out = map_strings(cells, fn)
+    assert out[:3] == ["A", "B", "A"] and out[6:8] == ["", ""] and out[9] == "B"
+    for i in (3, 4, 5, 8, 10, 11):  # not strings: the same objects, untouched
+        assert out[i] is cells[i]
+    assert sorted(calls) == ["", "a", "b"]
+
+
+def test_repeated_cells_are_escaped_like_single_ones(tmp_path):
+    """Tables of repeated hostile cells: every cell written as the cell-by-cell escape writes it alone."""
+    from spatialq.report._safe import escape
+
+    hostile = ["=1+2", "a|b", "x_y & 50%", "-0.5***", "<b>", "line\nbreak", "@SUM(A1)"]
+    t = pd.DataFrame({"v": hostile * 3, "w": [h[::-1] for h in hostile] * 3, "n": ["1", "2", "=3"] * 7})
+    rows = list(t.astype(str).itertuples(index=False))
+    md = report.to_markdown(t).splitlines()[2:]
+    assert md == ["| " + " | ".join(escape(v, "md") for v in row) + " |" for row in rows]
+    tex = report.to_latex(t).splitlines()
+    body = tex[tex.index(r"\midrule") + 1:tex.index(r"\bottomrule")]
+    assert body == [" & ".join(escape(v, "tex") for v in row) + r" \\" for row in rows]
+    back = pd.read_csv(report.write(t, tmp_path / "t.csv"), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert back.to_numpy().tolist() == [[escape(v, "csv") for v in row] for row in rows]
+    assert back["v"].iloc[0] == "'=1+2" and back["v"].iloc[3] == "-0.5***"
+
+
+def test_table_refuses_repeated_column_names():
+    f = pd.DataFrame([[1.0, 2.0]], columns=["a", "a"])
+    with pytest.raises(ValueError, match=r"\['a'\] appear more than once"):
+        report.table(f)
+
+
+@pytest.mark.parametrize(("cell", "noted"), [("0.512***", True), ("0.5*\n", True), ("a*b", False), ("0.5", False),
+                                             ("*\nx", False)])
+def test_star_note_follows_cells_ending_in_a_star(tmp_path, cell, noted):
+    t = pd.DataFrame({"变量": ["x", "y"], "系数": ["0.1", cell]})
+    text = report.write(t, tmp_path / "t.md").read_text(encoding="utf-8")
+    assert (report.STAR_NOTE["zh"] in text) is noted

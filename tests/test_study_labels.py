@@ -30,6 +30,24 @@ def test_text_replaces_whole_identifiers_only():
     assert Relabel({}).text("gdp") == "gdp" and not Relabel({})
 
 
+def test_table_with_repeated_headings_mixed_cells_and_an_index():
+    """Headings that repeat (two models' "系数" columns), numbers and missing values among text cells, numeric
+    columns, a labelled index: each cell as ``cell`` relabels it alone, dtypes and order kept."""
+    r = Relabel(LABELS)
+    t = pd.DataFrame([["gdp", "gdp_pc", 1.5, None], ["gdp", 2, np.nan, "urbanisation"]],
+                     columns=["变量", "系数", "x", "系数"], index=pd.Index(["gdp", "rho"], name="term"))
+    t["s"] = pd.Series(["gdp_pc", pd.NA], index=t.index, dtype="string")
+    out = r.table(t)
+    assert list(out.columns) == ["变量", "系数", "x", "系数", "s"] and list(out.dtypes) == list(t.dtypes)
+    for j in range(t.shape[1]):
+        want = [r.cell(v) for v in t.iloc[:, j]]
+        got = out.iloc[:, j].tolist()
+        assert len(got) == len(want) and all((g is w) or (g == w) or (pd.isna(g) and pd.isna(w))
+                                              for g, w in zip(got, want)), j
+    assert out.iloc[:, 0].tolist() == ["地区生产总值", "地区生产总值"] and out.iloc[1, 1] == 2
+    assert out.index.tolist() == ["地区生产总值", "rho"]
+
+
 def test_check_names_the_key_and_the_closest_column():
     problems: list[str] = []
     out = check({"gdp_pc": "人均GDP", "gdp_pcc": "x", "pop": "", "area": 3}, ["gdp_pc", "pop", "area"], problems)

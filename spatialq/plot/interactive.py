@@ -16,6 +16,7 @@ data are HTML-escaped; colours are checked to be ``#rrggbb``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -69,33 +70,51 @@ class Explorer:
         return self.fragment
 
 
-def _rings(geom):
-    """Exterior and interior rings of a (multi)polygon, as coordinate arrays."""
+def _tenths_text(t: np.ndarray) -> np.ndarray:
+    """Integers counting tenths as the shortest decimal text: 1234 → "123.4", 1230 → "123", −5 → "-0.5"."""
+    a = np.abs(t)
+    frac = np.where(a % 10 != 0, np.strings.add(".", (a % 10).astype(str)), "")
+    return np.strings.add(np.where(t < 0, "-", ""), np.strings.add((a // 10).astype(str), frac))
+
+
+def _pairs(coords: np.ndarray, x0: float, y1: float, scale: float) -> list[str]:
+    """Map coordinates (metres) as SVG pixels "x,y": x from the left edge ``x0``, y down from the top ``y1``,
+    rounded to 0.1 px."""
+    tenths = np.rint(np.column_stack([(coords[:, 0] - x0) * scale, (y1 - coords[:, 1]) * scale]) * 10)
+    text = _tenths_text(tenths.astype(np.int64))
+    return np.strings.add(np.strings.add(text[:, 0], ","), text[:, 1]).tolist()
+
+
+def _paths(geoms, x0: float, y1: float, scale: float) -> list[str]:
+    """SVG path data of each (multi)polygon of ``geoms``: ``M x,y x,y … Z`` per ring of three points or more (the
+    closing point left out), in pixels from the left (x) and down from the top (y) of the box whose upper left
+    corner is (``x0``, ``y1``), rounded to 0.1 px and written as the shortest decimal.  Every coordinate of every
+    ring is projected and formatted in one vectorised pass; "" for a geometry with no polygon."""
     import shapely
 
-    parts = shapely.get_parts(geom)
-    for p in parts:
-        if p.geom_type != "Polygon":
-            continue
-        yield np.asarray(p.exterior.coords)
-        for r in p.interiors:
-            yield np.asarray(r.coords)
+    geoms = np.asarray(geoms, dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    poly = shapely.get_type_id(parts) == 3
+    rings, ring_part = shapely.get_rings(parts[poly], return_index=True)
+    ring_owner = owner[poly][ring_part]
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    sizes = np.bincount(ring_of, minlength=len(rings))
+    pairs = _pairs(coords, x0, y1, scale)
+    out: list[list[str]] = [[] for _ in range(len(geoms))]
+    stop = np.cumsum(sizes)
+    for r in np.flatnonzero(sizes >= 3):
+        out[ring_owner[r]].append("M" + " ".join(pairs[stop[r] - sizes[r]:stop[r] - 1]) + "Z")
+    return ["".join(o) for o in out]
 
 
-def _screen(coords: np.ndarray, x0: float, y1: float, scale: float) -> np.ndarray:
-    """Map coordinates (metres) as SVG pixels: x from the left edge, y down from the top, 0.1 px."""
-    return np.column_stack([(coords[:, 0] - x0) * scale, (y1 - coords[:, 1]) * scale]).round(1)
+@functools.lru_cache(maxsize=4)
+def _base_paths(x0: float, y1: float, scale: float) -> tuple[str, ...]:
+    """The grey provinces (with Taiwan, Hong Kong, Macao) under a national map, simplified to half a pixel: the
+    same for every national map of one width, so made once."""
+    from ..geometry import provinces
 
-
-def _path(geom, x0: float, y1: float, scale: float) -> str:
-    out = []
-    for ring in _rings(geom):
-        xy = _screen(ring, x0, y1, scale)
-        if len(xy) < 3:
-            continue
-        pts = " ".join(f"{x:g},{y:g}" for x, y in xy[:-1])
-        out.append(f"M{pts}Z")
-    return "".join(out)
+    base = provinces(include_sar=True, crs="albers").geometry.simplify(0.5 / scale, preserve_topology=True)
+    return tuple(_paths(base.to_numpy(), x0, y1, scale))
 
 
 def _line_path(geom, x0: float, y1: float, scale: float) -> str:
@@ -107,7 +126,7 @@ def _line_path(geom, x0: float, y1: float, scale: float) -> str:
             np.asarray(p.exterior.coords) if p.geom_type == "Polygon" else None)
         if coords is None or len(coords) < 2:
             continue
-        out.append("M" + " ".join(f"{x:g},{y:g}" for x, y in _screen(coords, x0, y1, scale)))
+        out.append("M" + " ".join(_pairs(coords[:, :2], x0, y1, scale)))
     return "".join(out)
 
 
@@ -166,7 +185,7 @@ def explore(gdf, values: pd.Series, *, colors: dict | None = None, title: str | 
     Explorer
         ``.html``, ``.fragment``, ``.save(path)``.
     """
-    from ..geometry import provinces, south_china_sea_line, to_albers
+    from ..geometry import south_china_sea_line, to_albers
 
     if gdf.crs is None:
         raise ValueError("explore: the GeoDataFrame has no CRS")
@@ -181,20 +200,18 @@ def explore(gdf, values: pd.Series, *, colors: dict | None = None, title: str | 
     national = sx0 >= xmin - 5e5 and sx1 <= xmax + 5e5 and sy1 >= ymin - 5e5
     if national:  # the whole country: the nine-dash line and Taiwan, Hong Kong, Macao (grey) complete the map
         xmin, ymin, xmax, ymax = min(xmin, sx0), min(ymin, sy0), max(xmax, sx1), max(ymax, sy1)
-        base = provinces(include_sar=True, crs="albers").geometry
     else:
-        scs, base = scs.iloc[:0], g.geometry.iloc[:0]
+        scs = scs.iloc[:0]
     scale = width / max(xmax - xmin, 1.0)
     height = max(round((ymax - ymin) * scale), 1)
     simple = g.geometry.simplify(0.5 / scale, preserve_topology=True)
-    paths = [f'<path d="{_path(geom, xmin, ymax, scale)}" fill="#f2f2f2" stroke="#bbb" stroke-width="0.5"/>'
-             for geom in base.simplify(0.5 / scale, preserve_topology=True)]
-    for uid, geom in simple.items():
+    paths = [f'<path d="{d}" fill="#f2f2f2" stroke="#bbb" stroke-width="0.5"/>'
+             for d in (_base_paths(float(xmin), float(ymax), float(scale)) if national else ())]
+    for uid, d in zip(simple.index, _paths(simple.to_numpy(), xmin, ymax, scale)):
         v = vals.get(uid)
         shown = "" if v is None or (isinstance(v, float) and np.isnan(v)) else (
             v if isinstance(v, str) else f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v))
         tip = html.escape(f"{names.get(uid, uid)} ({uid}): {shown}")
-        d = _path(geom, xmin, ymax, scale)
         if d:
             paths.append(f'<path d="{d}" fill="{fill.get(uid, _NO_DATA)}" data-id="{html.escape(str(uid))}">'
                          f"<title>{tip}</title></path>")

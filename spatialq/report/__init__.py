@@ -25,7 +25,7 @@ from .._numbers import is_pvalue_column, number, pvalue
 from .._spml._result import compare as _compare_models
 from .._spml._result import stars as _stars
 from ._docx import write_docx
-from ._safe import escape
+from ._safe import escape, map_strings
 from ._xlsx import write_xlsx
 
 __all__ = ["HEADINGS", "compare", "effects_table", "table", "to_latex", "to_markdown", "write"]
@@ -93,12 +93,15 @@ def table(obj, *, lang: str = "zh", digits: int = 3, stars: bool = True,
     f = _frame(obj)
     if index and not isinstance(f.index, pd.RangeIndex):
         f = f.reset_index()
+    dup = f.columns[f.columns.duplicated()].unique().tolist()
+    if dup:
+        raise ValueError(f"columns {dup} appear more than once; give each column its own name before formatting")
     out = pd.DataFrame(index=f.index)
     for c in f.columns:
-        col = f[c]
+        col = f[c].to_numpy(dtype=object)  # cells as Python objects at once (an Arrow column boxes each on its own)
         if c in percent:
             out[c] = [("" if pd.isna(v) else f"{100 * v:.{max(digits - 2, 1)}f}%") for v in col]
-        elif is_pvalue_column(c) and pd.api.types.is_numeric_dtype(col):  # one style: "<0.001" below the last digit
+        elif is_pvalue_column(c) and pd.api.types.is_numeric_dtype(f[c]):  # one style: "<0.001" below the last digit
             out[c] = [pvalue(v, digits) for v in col]
         else:
             out[c] = [_fmt(v, digits) for v in col]
@@ -145,6 +148,13 @@ def effects_table(result, *, lang: str = "zh", stat: str = "t", digits: int = 3)
     return pd.DataFrame(rows, columns=[heads["term"], *cols])
 
 
+def _escaped_rows(t: pd.DataFrame, fmt: str) -> list[tuple[str, ...]]:
+    """The rows of ``t`` as text (``str`` of each cell), every cell escaped for ``fmt`` (once per distinct text)."""
+    text = t.astype(str)
+    cols = [map_strings(text.iloc[:, j], lambda v: escape(v, fmt)) for j in range(text.shape[1])]
+    return list(zip(*cols)) if cols else [()] * len(text)
+
+
 def to_markdown(t: pd.DataFrame) -> str:
     """Pipe table of a formatted table (strings).
 
@@ -163,7 +173,7 @@ def to_markdown(t: pd.DataFrame) -> str:
     """
     cols = [escape(c, "md") for c in t.columns]
     lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
-    lines += ["| " + " | ".join(escape(v, "md") for v in row) + " |" for row in t.astype(str).itertuples(index=False)]
+    lines += ["| " + " | ".join(row) + " |" for row in _escaped_rows(t, "md")]
     return "\n".join(lines) + "\n"
 
 
@@ -199,7 +209,7 @@ def to_latex(t: pd.DataFrame, *, caption: str | None = None, label: str | None =
         lines.append(rf"\label{{{key}}}")
     lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(_tex(c) for c in t.columns) + r" \\",
               r"\midrule"]
-    lines += [" & ".join(_tex(v) for v in row) + r" \\" for row in t.astype(str).itertuples(index=False)]
+    lines += [" & ".join(row) + r" \\" for row in _escaped_rows(t, "tex")]
     lines += [r"\bottomrule", r"\end{tabular}"]
     if note:
         lines += [r"\par\smallskip", rf"{{\footnotesize {_tex(note)}}}"]
@@ -267,7 +277,8 @@ def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, c
         raise ValueError(f"unknown table format {suffix!r} for {path.name}: use .csv, .xlsx, .tex, .md or .docx")
     f = obj if (isinstance(obj, pd.DataFrame) and all(pd.api.types.is_string_dtype(t) for t in obj.dtypes)) else None
     t = f.copy() if f is not None else table(obj, lang=lang, digits=digits, stars=stars, percent=percent)
-    has_stars = t.astype(str).apply(lambda c: c.str.contains(r"\*$", regex=True)).to_numpy().any()
+    text = [t.iloc[:, j].astype(str) for j in range(t.shape[1])]  # a cell ending in a star (before a final newline)
+    has_stars = any((c.str.endswith("*") | c.str.endswith("*\n")).any() for c in text)
     if note is None and has_stars:
         _check_lang(lang)
         note = STAR_NOTE[lang]
@@ -275,7 +286,8 @@ def write(obj, path, *, lang: str = "zh", digits: int = 3, stars: bool = True, c
         note = f"{note}\n{source}" if note else source
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        safe = t.map(lambda v: escape(v, "csv") if isinstance(v, str) else v)
+        safe = pd.DataFrame({j: map_strings(t.iloc[:, j], lambda v: escape(v, "csv")) for j in range(t.shape[1])},
+                            index=t.index)
         safe.columns = [escape(c, "csv") for c in t.columns]
         safe.to_csv(path, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":

@@ -127,3 +127,37 @@ def escape(value, fmt: Format) -> str:
     if fmt == "tex":
         return "".join(_TEX.get(ch, ch) for ch in _NEWLINE.sub(" ", s))
     raise ValueError(f"unknown format {fmt!r}: use 'csv', 'xlsx', 'md', 'tex' or 'docx'")
+
+
+def map_strings(values, fn) -> list:
+    """``[fn(v) if isinstance(v, str) else v for v in values]`` with ``fn`` called once per distinct string.
+
+    A table's cells repeat (years, regions, class labels, stars); escaping or relabelling each distinct text once
+    and looking the rest up is what keeps writing a county table in every format fast.  The cache is keyed on the
+    string itself (exact equality), so no two different cells share a result.
+
+    Parameters
+    ----------
+    values : iterable
+        The cells of one column.
+    fn : callable
+        A pure function of one string.
+
+    Returns
+    -------
+    list
+        One entry per cell; cells that are not strings (numbers, missing values) are passed through.
+    """
+    if hasattr(values, "to_numpy"):  # a pandas column: its cells as Python objects at once (iterating an Arrow
+        values = values.to_numpy(dtype=object)  # string column boxes every cell on its own, ten times slower)
+    cache: dict[str, object] = {}
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            r = cache.get(v, cache)
+            if r is cache:
+                r = cache[v] = fn(v)
+            out.append(r)
+        else:
+            out.append(v)
+    return out

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from ..report._safe import map_strings
+
 MAX_LABEL = 60
 _CJK = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
 _CJK_SPACE = re.compile(rf"(?<={_CJK}) +(?={_CJK})")
@@ -84,9 +86,11 @@ class Relabel:
             return t
         out = t.copy()
         out.columns = [self.cell(c) for c in out.columns]
-        for c in out.columns[[pd.api.types.is_object_dtype(d) or pd.api.types.is_string_dtype(d)
-                              for d in out.dtypes]]:
-            out[c] = out[c].map(self.cell)
+        cols = [pd.Series(map_strings(col, self.text), index=out.index, dtype=col.dtype, name=col.name)
+                if pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype) else col
+                for col in (out.iloc[:, j] for j in range(out.shape[1]))]  # by position: headings may repeat
+        if cols:
+            out = pd.concat(cols, axis=1)
         if not isinstance(out.index, pd.RangeIndex):
             out.index = out.index.map(self.cell)
         return out
