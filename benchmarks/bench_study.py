@@ -4,7 +4,8 @@ Baseline (same process, same data): the demo study's computations called directl
 weights, KDE, Moran, LISA, Gi*, ellipses, Dagum, Theil, convergence, Markov, spatial Markov, coupling,
 detector, three panel models — without writing anything. The study run adds validation, tables in three
 formats, ~20 figures, 2 interactive maps and the index page; the ratio is the cost of the publication output.
-Also: the demo study at prefecture level (367 units) to show how the maps scale, and the same study with
+Also: the demo study at prefecture level (367 units) to show how the maps scale (``--levels county`` adds the
+2,848 counties, matched by adcode since county names repeat), and the same study with
 ``n_jobs=2`` (analyses drawn and written in two loky worker processes; the files are byte-identical).
 
 Every case runs in a fresh Python process (benchmarks/_subprocess.py) after a warm-up (the province study,
@@ -48,7 +49,7 @@ def api_baseline(level: str) -> float:
 
     t0 = time.perf_counter()
     df = synthetic_urbanisation(level)
-    gdf = geometry.provinces() if level == "province" else geometry.prefectures()
+    gdf = {"province": geometry.provinces, "prefecture": geometry.prefectures, "county": geometry.counties}[level]()
     df["region"] = df["adcode"].map(geometry.regions("four", level=level))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -83,11 +84,13 @@ def study_run(level: str, tmp: Path, n_jobs: int = 1) -> tuple[float, object]:
     from spatialq.demo import write_demo_input
 
     path = write_demo_input(tmp / level / "input")
-    if level == "prefecture":
-        df = synthetic_urbanisation("prefecture").drop(columns=["adcode", "urbanisation_latent"])
+    if level != "province":  # prefectures by name within their province; counties (names repeat) by adcode
+        df = synthetic_urbanisation(level).drop(columns=["urbanisation_latent"]
+                                                + (["adcode"] if level == "prefecture" else []))
         df.to_csv(path.parent / "urbanisation_provinces.csv", index=False, encoding="utf-8-sig")
-        text = path.read_text(encoding="utf-8").replace('id = "province"', 'id = "name"\nprovince = "province"')
-        text = text.replace('level = "province"', 'level = "prefecture"').replace("k = [3, 4, 5]", "k = [4, 5, 6]")
+        ids = 'id = "name"\nprovince = "province"' if level == "prefecture" else 'id = "adcode"'
+        text = path.read_text(encoding="utf-8").replace('id = "province"', ids)
+        text = text.replace('level = "province"', f'level = "{level}"').replace("k = [3, 4, 5]", "k = [4, 5, 6]")
         path.write_text(text, encoding="utf-8")
     t0 = time.perf_counter()
     res = study.run(path, out=tmp / level / f"out{n_jobs}", progress=False, n_jobs=n_jobs)

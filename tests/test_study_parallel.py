@@ -171,3 +171,26 @@ def test_workers_are_warmed_only_for_a_parallel_loky_run(runs, monkeypatch):
     assert not thread.is_alive()
     pids = set(joblib.Parallel(n_jobs=2)(joblib.delayed(schedule._warm)(i) for i in range(4)))
     assert os.getpid() not in pids and 1 <= len(pids) <= 2
+
+
+def _worker_growth_limit(_) -> tuple[int, int]:
+    from joblib.externals.loky import process_executor
+
+    return os.getpid(), process_executor._MAX_MEMORY_LEAK_SIZE
+
+
+def test_study_workers_are_not_replaced_for_their_caches():
+    """loky replaces a worker whose memory grew by 300 MB since its first task; a study worker (warmed up or running
+    an analysis) raises that limit so that its shared data and map caches are not taken for a leak (at county level
+    every worker was replaced after one analysis).  Outside study workers the limit is loky's own."""
+    import joblib
+    from joblib.externals.loky import process_executor
+
+    from spatialq.study import schedule
+
+    assert process_executor._MAX_MEMORY_LEAK_SIZE < schedule.WORKER_GROWTH  # this process: untouched
+    with joblib.parallel_config(backend="loky"):
+        joblib.Parallel(n_jobs=2)(joblib.delayed(schedule._warm)(i) for i in range(2))
+        limits = dict(joblib.Parallel(n_jobs=2)(joblib.delayed(_worker_growth_limit)(i) for i in range(4)))
+    assert limits and set(limits.values()) == {schedule.WORKER_GROWTH}
+    assert process_executor._MAX_MEMORY_LEAK_SIZE < schedule.WORKER_GROWTH

@@ -35,9 +35,10 @@ Regressors = Callable[[np.ndarray, np.ndarray, int, np.random.Generator], np.nda
 def _units(level: str):
     from .. import geometry, weights
 
-    if level not in {"province", "prefecture"}:
-        raise ValueError(f"level must be 'province' or 'prefecture', got {level!r}")
-    gdf = geometry.provinces() if level == "province" else geometry.prefectures()
+    loaders = {"province": geometry.provinces, "prefecture": geometry.prefectures, "county": geometry.counties}
+    if level not in loaders:
+        raise ValueError(f"level must be 'province', 'prefecture' or 'county', got {level!r}")
+    gdf = loaders[level]()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # island links are reported by weights.contiguity
         w = weights.contiguity(gdf)
@@ -106,8 +107,10 @@ def synthetic_panel(level: str = "province", years: Sequence[int] = tuple(range(
 
     Parameters
     ----------
-    level : {"province", "prefecture"}
-        31 provinces or the 367 prefecture-level units (337 prefectures + 30 direct county-level units).
+    level : {"province", "prefecture", "county"}
+        31 provinces, the 367 prefecture-level units (337 prefectures + 30 direct county-level units) or the 2,848
+        county-level units of the bundled boundaries (islands linked to their nearest unit, as
+        ``weights.contiguity``'s default).
     years : sequence of int
     rho, beta, theta, sigma
         Spatial autoregressive parameter, coefficients of X and of WX (order of ``REGRESSORS``), and the

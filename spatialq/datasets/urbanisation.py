@@ -72,8 +72,9 @@ def synthetic_urbanisation(level: str = "province", years: Sequence[int] = tuple
 
     Parameters
     ----------
-    level : {"province", "prefecture"}
-        31 provinces or the 367 prefecture-level units of the bundled boundaries.
+    level : {"province", "prefecture", "county"}
+        31 provinces, the 367 prefecture-level units or the 2,848 county-level units of the bundled boundaries
+        (county names repeat, even within a province: match a county table by adcode).
     years : sequence of int, default 2011–2022
     rho, sigma
         Spatial autoregressive parameter and noise SD of the latent level (|rho| < 1).
