@@ -472,3 +472,36 @@ def test_notes_in_chinese():
         assert not re.search(r"[A-Za-z]{3,}", prose), zh  # no English words left
     assert "海南省 (460000) -> 广东省 (440000)" in note_zh(island)
     assert note_zh("a warning spatialq does not know").endswith("a warning spatialq does not know")  # behind a lead-in
+
+
+def test_gaps_text_names_every_missing_region_year_as_the_groupwise_definition():
+    """The vectorised gap report against the region-by-region set difference, on random unbalanced panels
+    (regions without some years, years outside the wanted ones, repeated rows)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from spatialq.study.analyses._common import gaps_text
+
+    def by_region(view, years):
+        have = view.data.groupby("adcode")["year"].agg(lambda s: set(s.astype(int)))
+        gaps = {code: sorted(set(years) - got) for code, got in have.items() if set(years) - got}
+        if not gaps:
+            return ""
+        items = [f"{view.names.get(code, code)} ({code}) lacks {', '.join(map(str, miss))}"
+                 for code, miss in sorted(gaps.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+        by_year = pd.Series([y for miss in gaps.values() for y in miss]).value_counts().sort_index()
+        return (f"{len(gaps)} region(s) lack years: " + "; ".join(items[:10]) + (" …" if len(items) > 10 else "")
+                + f" (missing per year: {', '.join(f'{y}: {n}' for y, n in by_year.items())})")
+
+    rng = np.random.default_rng(0)
+    for trial in range(30):
+        codes = [f"{110000 + 100 * i}" for i in range(int(rng.integers(1, 25)))]
+        rows = [(c, y) for c in codes for y in range(2010, 2020) if rng.random() > 0.15 * (trial % 4)]
+        rows += rows[:3]
+        df = pd.DataFrame(rows or [(codes[0], 2010)], columns=["adcode", "year"]).sample(frac=1, random_state=trial)
+        view = SimpleNamespace(data=df, names={c: f"地区{c[2:4]}" for c in codes[::2]})
+        years = tuple(range(2011, 2019)) if trial % 3 else tuple(range(2010, 2020))
+        assert gaps_text(view, years) == by_region(view, years), trial
+    assert gaps_text(SimpleNamespace(data=pd.DataFrame({"adcode": ["110000"], "year": [2011]}), names={}),
+                     (2011,)) == ""

@@ -152,10 +152,17 @@ def check_step(name):
 
 def gaps_text(view, years: tuple[int, ...]) -> str:
     """``"N region(s) lack years: 江苏省 (320000) lacks 2016, 2017; … (missing per year: …)"`` or ``""``."""
-    have = view.data.groupby("adcode")["year"].agg(lambda s: set(s.astype(int)))
-    gaps = {code: sorted(set(years) - got) for code, got in have.items() if set(years) - got}
-    if not gaps:
+    d = view.data
+    want = sorted(set(years))
+    codes = pd.unique(d["adcode"])
+    have = pd.MultiIndex.from_arrays([d["adcode"], d["year"].astype(int)])
+    missing = pd.MultiIndex.from_product([codes, want]).difference(have)  # (region, year) pairs absent
+    if missing.empty:
         return ""
+    gaps: dict = {}
+    for code, year in missing:
+        gaps.setdefault(code, []).append(int(year))
+    gaps = {code: sorted(miss) for code, miss in gaps.items()}
     items = [f"{view.names.get(code, code)} ({code}) lacks {', '.join(map(str, miss))}"
              for code, miss in sorted(gaps.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
     by_year = pd.Series([y for miss in gaps.values() for y in miss]).value_counts().sort_index()
