@@ -520,3 +520,14 @@ def test_star_note_follows_cells_ending_in_a_star(tmp_path, cell, noted):
     t = pd.DataFrame({"变量": ["x", "y"], "系数": ["0.1", cell]})
     text = report.write(t, tmp_path / "t.md").read_text(encoding="utf-8")
     assert (report.STAR_NOTE["zh"] in text) is noted
+
+
+def test_markdown_and_latex_write_missing_cells_as_empty(tmp_path):
+    """A text table with missing cells (pandas 3 keeps them missing in a string column) and a numeric one."""
+    t = pd.DataFrame({"变量": ["x", None, "z"], "系数": ["0.1***", "=1", pd.NA], "n": [1.5, np.nan, 3.0]})
+    md = report.to_markdown(t).splitlines()
+    assert md[2:] == ["| x | 0.1*** | 1.5 |", "|  | =1 |  |", "| z |  | 3.0 |"]
+    tex = report.to_latex(t).splitlines()
+    assert r" & =1 &  \\" in tex and r"z &  & 3.0 \\" in tex
+    for ext in ("md", "tex"):
+        assert "nan" not in report.write(t, tmp_path / f"t.{ext}").read_text(encoding="utf-8").replace("注", "")

@@ -174,23 +174,34 @@ def test_workers_are_warmed_only_for_a_parallel_loky_run(runs, monkeypatch):
 
 
 def _worker_growth_limit(_) -> tuple[int, int]:
+    import time
+
     from joblib.externals.loky import process_executor
 
+    time.sleep(0.2)  # every worker gets some of the tasks
     return os.getpid(), process_executor._MAX_MEMORY_LEAK_SIZE
 
 
-def test_study_workers_are_not_replaced_for_their_caches():
-    """loky replaces a worker whose memory grew by 300 MB since its first task; a study worker (warmed up or running
-    an analysis) raises that limit so that its shared data and map caches are not taken for a leak (at county level
-    every worker was replaced after one analysis).  Outside study workers the limit is loky's own."""
+def test_study_workers_are_not_replaced_for_their_caches(tmp_path, study_raw, monkeypatch):
+    """loky replaces a worker whose memory grew by 300 MB since its first task; a study worker raises that limit
+    when it runs an analysis (and when it is warmed up) so that its shared data and map caches are not taken for a
+    leak (at county level every worker was replaced after one analysis).  Fresh workers, no warm-up: the workers
+    that ran the analyses carry the raised limit, the calling process keeps loky's own."""
     import joblib
-    from joblib.externals.loky import process_executor
+    from joblib.externals.loky import get_reusable_executor, process_executor
 
     from spatialq.study import schedule
 
-    assert process_executor._MAX_MEMORY_LEAK_SIZE < schedule.WORKER_GROWTH  # this process: untouched
-    with joblib.parallel_config(backend="loky"):
-        joblib.Parallel(n_jobs=2)(joblib.delayed(schedule._warm)(i) for i in range(2))
-        limits = dict(joblib.Parallel(n_jobs=2)(joblib.delayed(_worker_growth_limit)(i) for i in range(4)))
-    assert limits and set(limits.values()) == {schedule.WORKER_GROWTH}
-    assert process_executor._MAX_MEMORY_LEAK_SIZE < schedule.WORKER_GROWTH
+    monkeypatch.setattr(process_executor, "_MAX_MEMORY_LEAK_SIZE", int(3e8))
+    schedule._warm(0)  # the warm-up raises it (here in this process; restored by monkeypatch)
+    assert process_executor._MAX_MEMORY_LEAK_SIZE == schedule.WORKER_GROWTH
+    monkeypatch.setattr(process_executor, "_MAX_MEMORY_LEAK_SIZE", int(3e8))
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)  # workers that never ran a study task
+    assert set(dict(joblib.Parallel(n_jobs=2)(joblib.delayed(_worker_growth_limit)(i) for i in range(4))).values()) \
+        == {int(3e8)}
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)
+    monkeypatch.setattr(schedule, "warm_workers", lambda n_jobs: None)
+    run_study(tmp_path, BODY, study_raw, head=HEAD, n_jobs=2)
+    limits = dict(joblib.Parallel(n_jobs=2)(joblib.delayed(_worker_growth_limit)(i) for i in range(8)))
+    assert schedule.WORKER_GROWTH in limits.values() and os.getpid() not in limits
+    assert process_executor._MAX_MEMORY_LEAK_SIZE == int(3e8)

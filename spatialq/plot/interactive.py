@@ -73,8 +73,8 @@ class Explorer:
 def _tenths_text(t: np.ndarray) -> np.ndarray:
     """Integers counting tenths as the shortest decimal text: 1234 → "123.4", 1230 → "123", −5 → "-0.5"."""
     a = np.abs(t)
-    frac = np.where(a % 10 != 0, np.strings.add(".", (a % 10).astype(str)), "")
-    return np.strings.add(np.where(t < 0, "-", ""), np.strings.add((a // 10).astype(str), frac))
+    frac = np.where(a % 10 != 0, np.char.add(".", (a % 10).astype(str)), "")
+    return np.char.add(np.where(t < 0, "-", ""), np.char.add((a // 10).astype(str), frac))
 
 
 def _pairs(coords: np.ndarray, x0: float, y1: float, scale: float) -> list[str]:
@@ -82,7 +82,7 @@ def _pairs(coords: np.ndarray, x0: float, y1: float, scale: float) -> list[str]:
     rounded to 0.1 px."""
     tenths = np.rint(np.column_stack([(coords[:, 0] - x0) * scale, (y1 - coords[:, 1]) * scale]) * 10)
     text = _tenths_text(tenths.astype(np.int64))
-    return np.strings.add(np.strings.add(text[:, 0], ","), text[:, 1]).tolist()
+    return np.char.add(np.char.add(text[:, 0], ","), text[:, 1]).tolist()
 
 
 def _paths(geoms, x0: float, y1: float, scale: float) -> list[str]:

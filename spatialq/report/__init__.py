@@ -149,10 +149,20 @@ def effects_table(result, *, lang: str = "zh", stat: str = "t", digits: int = 3)
 
 
 def _escaped_rows(t: pd.DataFrame, fmt: str) -> list[tuple[str, ...]]:
-    """The rows of ``t`` as text (``str`` of each cell), every cell escaped for ``fmt`` (once per distinct text)."""
-    text = t.astype(str)
-    cols = [map_strings(text.iloc[:, j], lambda v: escape(v, fmt)) for j in range(text.shape[1])]
-    return list(zip(*cols)) if cols else [()] * len(text)
+    """The rows of ``t`` as text, every cell escaped for ``fmt`` (once per distinct text): a missing cell (None,
+    NaN, ``pd.NA``) is empty, any other non-string is its ``str``."""
+    def text(v) -> str:
+        return v if isinstance(v, str) else "" if _missing(v) else escape(v, fmt)
+
+    cols = [[text(v) for v in map_strings(t.iloc[:, j], lambda v: escape(v, fmt))] for j in range(t.shape[1])]
+    return list(zip(*cols)) if cols else [()] * len(t)
+
+
+def _missing(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):  # an array-like cell is not missing
+        return False
 
 
 def to_markdown(t: pd.DataFrame) -> str:

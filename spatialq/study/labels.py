@@ -91,6 +91,7 @@ class Relabel:
                 for col in (out.iloc[:, j] for j in range(out.shape[1]))]  # by position: headings may repeat
         if cols:
             out = pd.concat(cols, axis=1)
+            out.attrs = dict(t.attrs)
         if not isinstance(out.index, pd.RangeIndex):
             out.index = out.index.map(self.cell)
         return out

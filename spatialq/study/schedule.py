@@ -362,8 +362,9 @@ def keep_worker() -> None:
     level (2,848 units) one analysis grows a worker past 300 MB, so loky replaced each worker after its first
     analysis and the new one imported everything, unpickled the data and rebuilt the caches again: the county
     demo study with ``n_jobs=2`` spent 54 CPU-seconds against 35 serial.  Inside a study worker the limit is
-    raised to :data:`WORKER_GROWTH` (workers still end with the executor).  A no-op outside loky's workers or if
-    that name is gone from a later joblib."""
+    raised to :data:`WORKER_GROWTH`.  joblib keeps its loky workers for later jobs of the same Python session
+    (until they are idle for 300 s): those jobs run in them with the raised limit too.  A no-op outside loky's
+    workers or if that name is gone from a later joblib."""
     pe = sys.modules.get("joblib.externals.loky.process_executor")
     if pe is not None and isinstance(getattr(pe, "_MAX_MEMORY_LEAK_SIZE", None), int):
         pe._MAX_MEMORY_LEAK_SIZE = max(pe._MAX_MEMORY_LEAK_SIZE, WORKER_GROWTH)
