@@ -365,3 +365,14 @@ def test_results_summaries_and_plots():
     with pytest.raises(TypeError, match="Network"):
         network.measures(a)
     plt.close("all")
+
+
+def test_core_periphery_of_a_complete_network_is_refused_in_both_searches():
+    """Every arc present: no partition has a defined fit — the same error from the exhaustive search and from the
+    local search above exact_max (which failed with an AttributeError)."""
+    n = 6
+    i, j = np.nonzero(1 - np.eye(n))
+    net = network.from_edges(pd.DataFrame({"source": i, "target": j}), nodes=range(n))
+    for exact_max in (12, 3):
+        with pytest.raises(InputError, match="no core–periphery partition has a defined fit"):
+            network.core_periphery(net, exact_max=exact_max)

@@ -11,7 +11,14 @@ import pandas as pd
 from scipy import stats
 
 from .._data import long_frame
-from .._guards import InputError, check_condition, check_finite, check_min_units, check_not_constant
+from .._guards import (
+    InputError,
+    check_condition,
+    check_finite,
+    check_min_units,
+    check_not_constant,
+    check_not_perfect_fit,
+)
 from . import _engine as E
 from ._coords import unit_coords
 
@@ -63,6 +70,7 @@ def prepare(data, y: str, x: Sequence[str], *, id: str, time: str | None, coords
     check_min_units(len(frame), len(terms) + 3, method=method, what="observations",
                     why=f"{len(terms)} local coefficients plus the residual variance need n > p + 2")
     check_condition(X, terms, method=method)
+    check_not_perfect_fit(yv, X, response=y, method=method)  # every local fit would be exact too
     return frame, yv, X, xy, terms
 
 
@@ -157,15 +165,23 @@ def _cn(a: np.ndarray) -> np.ndarray:
     return np.sqrt(ev[:, -1] / np.clip(ev[:, 0], 1e-300, None))
 
 
-def diagnostics(y: np.ndarray, arrays: dict, p: int) -> dict:
-    """Global diagnostics as mgwr's GWRResults: RSS, ENP = tr S, AIC, AICc, BIC, R², adj R², log-likelihood."""
+def diagnostics(y: np.ndarray, arrays: dict, p: int, *, method: str, bandwidth) -> dict:
+    """Global diagnostics as mgwr's GWRResults: RSS, ENP = tr S, AIC, AICc, BIC, R², adj R², log-likelihood.
+
+    A fit whose effective number of parameters leaves no residual degrees of freedom (n − 2 − tr S ≤ 0: AICc
+    undefined, R² near 1 by construction, t-values without meaning) is an error naming ``bandwidth``."""
     n = len(y)
     rss = float(arrays["resid"] @ arrays["resid"])
     tss = float(((y - y.mean()) ** 2).sum())
     k = arrays["tr_S"]
+    if not n - k - 2 > 0:
+        raise InputError(f"{method}: bandwidth {bandwidth} leaves no residual degrees of freedom: the effective "
+                         f"number of parameters tr(S) = {k:.1f} for n = {n} observations (n − 2 − tr S = "
+                         f"{n - k - 2:.2g} ≤ 0), so AICc is undefined and every local fit is nearly exact; use a "
+                         "larger bandwidth or let the search choose it")
     llf = -0.5 * n * (math.log(2 * math.pi * rss / n) + 1)
     aic = -2 * llf + 2 * (k + 1)
-    aicc = -2 * llf + 2 * n * (k + 1) / (n - k - 2) if n - k - 2 > 0 else math.inf
+    aicc = -2 * llf + 2 * n * (k + 1) / (n - k - 2)
     bic = -2 * llf + (k + 1) * math.log(n)
     r2 = 1 - rss / tss
     adj_r2 = 1 - (1 - r2) * (n - 1) / (n - k - 1)

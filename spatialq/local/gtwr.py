@@ -266,7 +266,7 @@ def gtwr(
     r2, _cn = F.local_r2_cn(space, yv, X, fit.resid, bw, kernel=kernel, fixed=fixed)
     arrays = {"params": fit.params, "bse": bse, "tvalues": fit.params / bse, "predy": fit.predy,
               "resid": fit.resid, "influ": fit.influ, "tr_S": fit.tr_S, "tr_STS": fit.tr_sts, "sigma2": s2}
-    diag = F.diagnostics(yv, arrays, p)
+    diag = F.diagnostics(yv, arrays, p, method=method, bandwidth=bw)
     diag["edf"] = n - 2 * fit.tr_S + fit.tr_sts
     adj_alpha, crit = F.corrected_t(diag["enp"], p, n, alpha)
     index = pd.MultiIndex.from_arrays([ids, frame[time].to_numpy()], names=[id, time])

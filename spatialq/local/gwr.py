@@ -274,7 +274,7 @@ def gwr(
         raise F.singular(method, ids) from None
     if not np.all(np.isfinite(arrays["bse"])) or np.any(arrays["bse"] <= 0):
         raise F.singular(method, ids[~np.isfinite(arrays["bse"]).all(axis=1)])
-    diag = F.diagnostics(yv, arrays, p)
+    diag = F.diagnostics(yv, arrays, p, method=method, bandwidth=bw)
     adj_alpha, crit = F.corrected_t(diag["enp"], p, n, alpha)
     F.warn_collinear(arrays["local_cn"], ids, method)
     var_frame = None

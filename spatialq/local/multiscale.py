@@ -302,6 +302,11 @@ def mgwr(
                             max_iter_multi=max_iter)
         bws_used = np.asarray(selector.bw[0], dtype=float)
         iterations = len(selector.bw[1])
+        scores = np.asarray(selector.bw[2], dtype=float).ravel()
+        if scores.size and not scores[-1] < tol:
+            raise InputError(f"{method}: backfitting did not converge: after {iterations} iterations (max_iter = "
+                             f"{max_iter}) the change of the fit is {scores[-1]:.3g}, above tol = {tol:g}, with "
+                             f"bandwidths {[float(b) for b in bws_used]}; raise max_iter or use larger bandwidths")
         params = np.asarray(selector.params)
         predy = (X * params).sum(axis=1)
         if search == "fast":
@@ -323,7 +328,7 @@ def mgwr(
               "tr_S": float(enp_j.sum()), "sigma2": s2}
     if not np.isfinite(arrays["bse"]).all() or (arrays["bse"] <= 0).any():
         raise F.singular(method, ids)
-    diag = F.diagnostics(yv, arrays, k)
+    diag = F.diagnostics(yv, arrays, k, method=method, bandwidth=[float(b) for b in bws_used])
     diag["iterations"] = iterations
     if bandwidths is None:
         from types import SimpleNamespace

@@ -369,7 +369,7 @@ def core_periphery(net: Network, *, period=None, exact_max: int = 12) -> CorePer
             f = _cp_fit(af, core)
             if f > best_fit + 1e-12:
                 best, best_fit = core, f
-        improved = True
+        improved = best is not None  # None: no split has a defined fit (a complete network); refused below
         while improved:
             improved = False
             for i in range(n):

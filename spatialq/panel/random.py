@@ -50,7 +50,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .._data import unit_weights
-from .._guards import InputError
+from .._guards import InputError, check_not_perfect_fit
 from .._results import provenance
 from .._spml import _checks
 from .._spml._design import design
@@ -227,6 +227,10 @@ def _polish(f, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, steps: in
     return x
 
 
+PHI_FLOOR = 1e-6
+"""phi = σ²_μ/σ²_ε below this is a unit-effect variance at its boundary of zero (refused: no standard errors)."""
+
+
 def spatial_panel_re(
     df: pd.DataFrame,
     formula: str,
@@ -311,6 +315,11 @@ def spatial_panel_re(
     if np.linalg.matrix_rank(Xa) < k:
         raise InputError(f"spatial_panel_re: the regressors {names} are perfectly collinear")
     _checks.check_design(Xa, names, method="spatial_panel_re")
+    yr = np.asarray(yv, float).reshape(T, N)  # rows by period, then unit
+    slopes_x = Xa[:, [j for j, c in enumerate(names) if c != "Intercept"]].reshape(T, N, -1)
+    check_not_perfect_fit(yv, Xa, response=response, method="spatial_panel_re")
+    check_not_perfect_fit((yr - yr.mean(0)).ravel(), (slopes_x - slopes_x.mean(0)).reshape(T * N, -1),
+                          response=response, method="spatial_panel_re", what="the regressors and unit effects explain")
     w = unit_weights(w, df, id=id, time=time, method="spatial_panel_re")  # a bare sparse w follows the input's units
     W = aligned(w, ids, transform=transform, method="spatial_panel_re")
     base = aligned(w, ids, transform="o") if transform == "r" else None
@@ -338,6 +347,11 @@ def spatial_panel_re(
     z[1] = min(max(z[1], lo), hi)
     phi, spv = _polish(lik, np.array([np.exp(z[0]), z[1]]), np.array([0.0, lo]), np.array([np.inf, hi]))
     phi, spv = float(phi), float(spv)
+    if phi < PHI_FLOOR:
+        raise InputError(f"spatial_panel_re: the variance of the unit effects is estimated at zero (phi = "
+                         f"σ²_μ/σ²_ε = {phi:.2g}, at its lower bound): the data show no random unit effect, so phi "
+                         "and the spatial parameter have no standard errors there; fit a pooled model "
+                         "(spatial_model on the stacked panel) or spatial_panel with fixed effects")
     beta, sigma2, XtX, _ = lik.gls(phi, spv)
     cov_beta = sigma2 * np.linalg.inv(XtX)
     H = _hessian(lik, np.array([phi, spv]), np.array([0.0, lo]), np.array([np.inf, hi]))
@@ -345,6 +359,11 @@ def spatial_panel_re(
         cov_theta = np.linalg.inv(-H)
     except np.linalg.LinAlgError:
         cov_theta = np.full((2, 2), np.nan)
+    if not (np.isfinite(cov_theta).all() and cov_theta[0, 0] > 0 and cov_theta[1, 1] > 0):
+        raise InputError(f"spatial_panel_re: the likelihood is not concave at the estimate (phi = {phi:.4g}, "
+                         f"spatial parameter = {spv:.4g}), so phi and the spatial parameter have no standard errors; "
+                         "the spatial parameter may sit at the edge of its interval or the unit effects be too weak "
+                         "to estimate")
     sp_name = "rho" if model == "sar" else "lambda"
     index = [*names, sp_name, "phi"]
     cov = np.zeros((k + 2, k + 2))

@@ -29,7 +29,14 @@ import numpy as np
 import pandas as pd
 
 from .._data import long_frame
-from .._guards import InputError, check_condition, check_min_units, check_not_constant
+from .._guards import (
+    PERFECT_FIT,
+    InputError,
+    check_condition,
+    check_min_units,
+    check_not_constant,
+    check_not_perfect_fit,
+)
 from .._ols import ols
 from .._parallel import groups, pmap
 from .._results import Result, provenance
@@ -505,6 +512,8 @@ def threshold_panel(
     if np.ptp(yt) <= 1e-12 * (1 + np.ptp(data[y].to_numpy(float))):
         raise InputError(f"{method}: {y!r} does not vary within units")
     check_condition(np.column_stack([xrt, zt]), [*regime, *zn], method=method)
+    check_not_perfect_fit(yt, np.column_stack([xrt, zt]), response=y, method=method,
+                          what="the regressors and unit effects explain")
     n = N * T
     min_size = max(math.floor(trim * n), len(regime) + 1)
     qv = data[q].to_numpy(float)
@@ -521,6 +530,11 @@ def threshold_panel(
     streams = root.spawn(thresholds)
     for k in range(1, thresholds + 1):
         s0, s1 = _f_pair(main["S"], k)
+        sst = float(((yt - yt.mean()) ** 2).sum())
+        if s1 < PERFECT_FIT * sst:  # F, t and the LR curves would divide by a residual variance of zero
+            raise InputError(f"{method}: perfect fit — the model with {k} threshold(s) in {q!r} explains {y!r} "
+                             f"exactly (residual sum of squares / sum of squares = {s1 / sst:.2g}); standard "
+                             "errors would be zero and F infinite. Is the response computed from the regressors?")
         F = (s0 - s1) / (s1 / (N * (T - 1)))
         if bootstrap:
             null = _sequence(d, yt, k - 1)["est"] if k > 1 else []

@@ -1,0 +1,66 @@
+"""Degenerate inputs to GWR/MGWR, threshold and random-effects panels: a clear error, never a result with zero
+standard errors, infinite t or an undefined AICc (found by probing each method with degenerate data)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from spatialq import geometry, local, panel, weights
+from spatialq._guards import InputError, check_not_perfect_fit
+from spatialq.datasets import synthetic_panel
+from spatialq.panel.threshold import threshold_panel
+
+
+@pytest.fixture(scope="module")
+def data():
+    p = synthetic_panel()
+    p["noise"] = np.random.default_rng(1).normal(size=len(p))  # no unit effect at all
+    p["exact"] = 1 + 2 * p.rd_intensity - p.fdi_share  # the regressors reproduce it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = weights.contiguity(geometry.provinces())
+    return p, w
+
+
+def test_perfect_fit_guard():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(40), rng.normal(size=(40, 2))])
+    y = X @ [1.0, 2.0, -1.0]
+    with pytest.raises(InputError, match=r"m: perfect fit .* response 'y' exactly"):
+        check_not_perfect_fit(y, X, response="y", method="m")
+    check_not_perfect_fit(y + 1e-3 * rng.normal(size=40), X, response="y", method="m")  # a close fit is a fit
+    check_not_perfect_fit(np.ones(40), X, response="y", method="m")  # constant y: left to check_not_constant
+
+
+def test_threshold_panel_refuses_a_perfect_fit(data):
+    p, _ = data
+    with pytest.raises(InputError, match=r"threshold_panel: perfect fit .* 'exact'"):
+        threshold_panel(p, "exact", ["rd_intensity", "fdi_share"], "urban_rate", bootstrap=0, grid=30)
+
+
+def test_random_effects_refuse_a_perfect_fit_and_a_unit_variance_at_zero(data):
+    p, w = data
+    with pytest.raises(InputError, match="spatial_panel_re: perfect fit"):
+        panel.spatial_panel_re(p, "exact ~ rd_intensity + fdi_share", w)
+    for model in ("sar", "sem"):  # SEM returned NaN standard errors, SAR failed in a Cholesky of the draws
+        with pytest.raises(InputError, match=r"variance of the unit effects is estimated at zero .* fixed effects"):
+            panel.spatial_panel_re(p, "noise ~ rd_intensity + fdi_share", w, model=model, n_draws=20)
+
+
+def test_gwr_family_refuses_a_perfect_fit_a_bandwidth_without_residual_df_and_no_convergence(data):
+    p, _ = data
+    c = p[p.year == 2020]
+    for fit in (local.gwr, local.mgwr):
+        with pytest.raises(InputError, match="perfect fit"):
+            fit(c, "exact", ["rd_intensity", "fdi_share"], geometry="province", bw_min=10)
+    with pytest.raises(InputError, match="gtwr: perfect fit"):
+        local.gtwr(p, "exact", ["rd_intensity", "fdi_share"], geometry="province", ratio=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(InputError, match=r"gwr: bandwidth 4 leaves no residual degrees of freedom.* n = 31"):
+            local.gwr(c, "ln_patents", ["rd_intensity", "fdi_share"], geometry="province", bandwidth=4)
+        with pytest.raises(InputError, match=r"mgwr: backfitting did not converge: after 200 iterations"):
+            local.mgwr(c, "ln_patents", ["rd_intensity", "fdi_share"], geometry="province", bandwidths=[4, 4, 4])
+    r = local.gwr(c, "ln_patents", ["rd_intensity", "fdi_share"], geometry="province", bandwidth=20)
+    assert np.isfinite(r.diagnostics["aicc"]) and (r.to_frame().filter(regex="_se$").to_numpy() > 0).all()
