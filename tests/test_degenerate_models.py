@@ -64,3 +64,10 @@ def test_gwr_family_refuses_a_perfect_fit_a_bandwidth_without_residual_df_and_no
             local.mgwr(c, "ln_patents", ["rd_intensity", "fdi_share"], geometry="province", bandwidths=[4, 4, 4])
     r = local.gwr(c, "ln_patents", ["rd_intensity", "fdi_share"], geometry="province", bandwidth=20)
     assert np.isfinite(r.diagnostics["aicc"]) and (r.to_frame().filter(regex="_se$").to_numpy() > 0).all()
+
+
+def test_dynamic_panel_refuses_a_perfect_fit(data):
+    """It returned standard errors of 1e-17 (the response an exact function of the regressors)."""
+    p, w = data
+    with pytest.raises(InputError, match=r"dynamic_panel: perfect fit .* lags, the regressors"):
+        panel.dynamic_panel(p, "exact ~ rd_intensity + fdi_share", w, n_draws=20)

@@ -69,7 +69,7 @@ import scipy.sparse.linalg as spla
 from scipy import optimize, stats
 
 from .._data import unit_weights
-from .._guards import InputError
+from .._guards import InputError, check_not_perfect_fit
 from .._results import provenance
 from .._spml import _checks
 from .._spml._design import design
@@ -331,6 +331,8 @@ def dynamic_panel(
     kz = Z.shape[1]
     if np.linalg.matrix_rank(Z) < kz:
         raise ValueError("the regressors (with y(t-1), W y(t-1)) are collinear after removing the fixed effects")
+    check_not_perfect_fit(y, np.column_stack([Z, Wy]), response=response, method="dynamic_panel",
+                          what="the lags, the regressors, W·y and the fixed effects explain")
 
     ld0 = LogDet(W, base=aligned(w, ids, transform="o") if large else None, method="auto")
     lo, hi = ld0.interval
