@@ -278,3 +278,16 @@ def test_result_convention(panel):
         plt.close("all")
         with pytest.raises(dataclasses.FrozenInstanceError):
             r.meta = None
+
+
+def test_ratio_scalings_refuse_negative_values(panel):
+    """x/x̄ and x/x(1) of a negated series relate exactly as the series itself (the probe gave −pm25 the degree of
+    pm25 and ranked it first): refused; min–max scaling handles signs."""
+    d = panel.assign(neg=-panel["a"])
+    with pytest.raises(InputError, match=r"'neg' has negative values: mean-value scaling .* scaling='minmax'"):
+        index.grey_relation(d, "score", ["a", "neg"])
+    with pytest.raises(InputError, match=r"'neg' has negative values for adcode 0\d: initial-value scaling"):
+        index.grey_relation(d, "score", ["neg"], scaling="initial", by="unit")
+    res = index.grey_relation(d, "score", ["a", "neg"], scaling="minmax")
+    assert res.to_frame().set_index("factor").loc["a", "degree"] != res.to_frame().set_index("factor").loc["neg",
+                                                                                                          "degree"]

@@ -50,6 +50,10 @@ def _scale(v: np.ndarray, how: str, col: str, where: str) -> np.ndarray:
             raise InputError(f"column {col!r} is constant{where}: min–max scaling divides by zero; drop it or use "
                              "scaling='mean'")
         return (v - lo) / (hi - lo)
+    if (v < 0).any():  # x/x(1) and x/x̄ need a ratio scale: −x would relate exactly as x does
+        raise InputError(f"column {col!r} has negative values{where}: {how}-value scaling divides by a first value "
+                         "or mean and assumes positive values (a negated series would get the same degree); use "
+                         "scaling='minmax'")
     base = v[0] if how == "initial" else v.mean()
     if abs(base) <= 1e-12 * max(float(np.abs(v).max()), np.finfo(float).tiny):
         what = "first value" if how == "initial" else "mean"
