@@ -374,3 +374,19 @@ def test_result_convention(panel, call):
     plt.close("all")
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.meta = None
+
+
+def test_a_column_of_zeros_is_refused(panel):
+    """The probe: an all-zero desirable output gave every unit β = 1 and GML = 1; an all-zero undesirable output
+    was silently ignored.  A column of zeros in any period is an error naming it and the period."""
+    years = sorted(panel.year.unique())
+    for col in ("y", "b"):
+        with pytest.raises(InputError, match=rf"ddf: column '{col}' is zero for every unit in year \[{years[0]}"):
+            ef.ddf(panel.assign(**{col: 0.0}), *IO, **KW)
+    one = panel.copy()
+    one.loc[one.year == years[1], "b"] = 0.0
+    with pytest.raises(InputError, match=rf"malmquist \(gml\): column 'b' is zero for every unit in year \[{years[1]}"):
+        ef.malmquist(one, *IO, **KW)
+    some = panel.copy()
+    some.loc[some.index[:3], "b"] = 0.0  # zeros for some units are data, not a degenerate column
+    quiet(ef.ddf, some, *IO, **KW)

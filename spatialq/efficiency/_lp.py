@@ -120,6 +120,12 @@ def panel(df: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[str], un
                     "positive number yourself (and say so in the paper)")
             raise InputError(f"{method}: column {c!r} has negative values at ({id}, {t}) {where} (e.g. "
                              f"{v[bad][0]:.6g}); inputs and outputs must be ≥ 0")
+        nonzero = pd.Series(v != 0).groupby(keys["_period"].to_numpy()).any()
+        if not nonzero.all():  # (non-negative data only: positive data has no zeros)
+            empty = [p.item() if hasattr(p, "item") else p for p in nonzero.index[~nonzero.to_numpy()]][:5]
+            raise InputError(f"{method}: column {c!r} is zero for every unit" + ("" if t == "_time" else
+                             f" in {t} {empty}") + "; a column of zeros tells the units nothing (every unit got the "
+                             "same score, or the column was ignored) — drop it or check the data")
     periods = tuple(pd.unique(keys["_period"]))
     periods = tuple(sorted(periods))
     return Panel(keys=keys, X=data[list(ins)].to_numpy(float).T.copy(), Y=data[list(outs)].to_numpy(float).T.copy(),
