@@ -376,3 +376,12 @@ def test_core_periphery_of_a_complete_network_is_refused_in_both_searches():
     for exact_max in (12, 3):
         with pytest.raises(InputError, match="no core–periphery partition has a defined fit"):
             network.core_periphery(net, exact_max=exact_max)
+
+
+def test_blocks_of_a_complete_network_are_refused():
+    """Every arc present with one weight: the probe got blocks {1, 1, rest} whose members followed the id order."""
+    n = 8
+    i, j = np.nonzero(1 - np.eye(n))
+    net = network.from_edges(pd.DataFrame({"source": i, "target": j}), nodes=range(n))
+    with pytest.raises(InputError, match="every unit is tied to every other with the same weight"):
+        network.blocks(net)

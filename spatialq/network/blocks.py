@@ -239,6 +239,10 @@ def blocks(net: Network, *, period=None, depth: int = 2, cutoff: float = 0.99999
     a = np.array(net.adjacency[k])
     if a.sum() == 0:
         raise InputError(f"the network has no arcs{at(t)}: no block model")
+    off = a[~np.eye(a.shape[0], dtype=bool)]
+    if (off > 0).all() and np.ptp(off) == 0:
+        raise InputError(f"every unit is tied to every other with the same weight{at(t)}: all units play the same "
+                         "role, so there is no block structure (CONCOR would split them by their order)")
     labels = concor(a, depth=depth, cutoff=cutoff, max_iter=max_iter, ids=list(net.ids))
     roles = _roles_table(a, labels, near_zero)
     counts, dens = _densities(a, labels)
