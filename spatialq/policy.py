@@ -351,6 +351,9 @@ def event_study(df: pd.DataFrame, y: str, adoption: str, w, *, leads: int = 3, l
                          "it must be one period per unit (NaN for never treated)")
     if g.isna().all():
         raise InputError(f"no unit is ever treated ({adoption!r} is NaN everywhere)")
+    if g.notna().all() and g.nunique() == 1:  # the leads and lags would be collinear with the period effects
+        raise InputError(f"every unit adopts in {g.iloc[0]:g}: there is no control unit (an event study needs "
+                         "never-treated units, with NaN adoption, or units that adopt in other periods)")
     t = pd.to_numeric(data[time], errors="coerce")
     k = (t - g).clip(lower=-leads, upper=lags)
     frame = data[[id, time, y, *controls]].copy()

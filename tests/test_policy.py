@@ -228,3 +228,10 @@ def test_lee_yu_passes_through(w):
     np.testing.assert_allclose(r.fit.params.to_numpy(), ref.params.to_numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(r.fit.std_errors.to_numpy(), ref.std_errors.to_numpy(), rtol=1e-10)
     assert r.fit.panel["lee_yu"] is True
+
+
+def test_event_study_without_a_control_unit_says_so(w):
+    """Every unit adopting in one period: the error said the (internal) lead and lag columns do not vary."""
+    df = simulate(w, T=10, staggered=True, seed=3).assign(adopt=2016.0)
+    with pytest.raises(InputError, match=r"every unit adopts in .*: there is no control unit"):
+        event_study(df, "y", "adopt", w, leads=2, lags=2, n_draws=50)
