@@ -71,3 +71,10 @@ def test_dynamic_panel_refuses_a_perfect_fit(data):
     p, w = data
     with pytest.raises(InputError, match=r"dynamic_panel: perfect fit .* lags, the regressors"):
         panel.dynamic_panel(p, "exact ~ rd_intensity + fdi_share", w, n_draws=20)
+
+
+def test_dynamic_panel_names_a_time_invariant_regressor(data):
+    p, w = data
+    d = p.assign(area=p.groupby("adcode")["rd_intensity"].transform("mean"))  # one value per unit
+    with pytest.raises(InputError, match=r"dynamic_panel: \['area', 'W\*area'\] do not vary once the fixed effects"):
+        panel.dynamic_panel(d, "ln_patents ~ area + fdi_share", w, n_draws=20)

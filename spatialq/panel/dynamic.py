@@ -330,7 +330,12 @@ def dynamic_panel(
         fast = None
     kz = Z.shape[1]
     if np.linalg.matrix_rank(Z) < kz:
-        raise ValueError("the regressors (with y(t-1), W y(t-1)) are collinear after removing the fixed effects")
+        flat = [znames[j] for j in range(kz) if np.ptp(Z[:, j]) <= 1e-12 * (1.0 + np.abs(Z[:, j]).max())]
+        if flat:
+            raise InputError(f"dynamic_panel: {flat} do not vary once the fixed effects are removed (time-invariant, "
+                             "or the same in every unit each period); the effects absorb them — drop them")
+        raise InputError("dynamic_panel: the regressors (with y(t-1), W y(t-1)) are collinear after removing the fixed "
+                         f"effects: {znames}")
     check_not_perfect_fit(y, np.column_stack([Z, Wy]), response=response, method="dynamic_panel",
                           what="the lags, the regressors, W·y and the fixed effects explain")
 
