@@ -78,3 +78,15 @@ def test_dynamic_panel_names_a_time_invariant_regressor(data):
     d = p.assign(area=p.groupby("adcode")["rd_intensity"].transform("mean"))  # one value per unit
     with pytest.raises(InputError, match=r"dynamic_panel: \['area', 'W\*area'\] do not vary once the fixed effects"):
         panel.dynamic_panel(d, "ln_patents ~ area + fdi_share", w, n_draws=20)
+
+
+def test_singular_local_design_names_where_when_known():
+    """A failure inside a bandwidth search does not say where: no list (it used to list the first five units of the
+    data, whatever failed); a failed fit lists its units, GTWR's as (unit, period) pairs."""
+    from spatialq.local import _fit
+
+    assert "at [" not in str(_fit.singular("gwr"))
+    msg = str(_fit.singular("gtwr", [("110000", 2015), ("120000", 2016)]))
+    assert "gtwr: a local design is singular" in msg and "at [('110000', 2015), ('120000', 2016)];" in msg
+    assert str(_fit.singular("gwr", [str(i) for i in range(7)])).count("'") == 10 and "…" in str(
+        _fit.singular("gwr", [str(i) for i in range(7)]))

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from spatialq import geometry, inequality
+from spatialq._guards import InputError
 from spatialq.datasets import ai_index_provinces
 from spatialq.inequality.convergence import demean_twoways
 from spatialq.inequality.dagum import abs_diff_sum, dagum_gini_bruteforce
@@ -244,3 +245,14 @@ def test_convergence_refuses_perfect_fits():
     exact = pd.concat([base, base.assign(year=2010, v=np.exp(0.5 + 0.7 * np.log(base["v"])))])
     with pytest.raises(ValueError, match="perfect or degenerate fit"):
         inequality.convergence(exact, "v", kind="beta")
+
+
+def test_panel_beta_convergence_with_equal_growth_says_so():
+    """Every region's log level moving by the same amount each year: the error said the internal regressor
+    'log_lag' was all zero."""
+    years = range(2010, 2020)
+    rows = [(f"{110000 + 10000 * i:06d}", t, (1.0 + i) * np.exp(0.05 * (t - 2010) + 0.01 * (t % 3)))
+            for i in range(12) for t in years]
+    df = pd.DataFrame(rows, columns=["adcode", "year", "y"])
+    with pytest.raises(InputError, match=r"panel β-convergence of 'y': the lagged log level does not vary"):
+        inequality.convergence(df, "y", kind="beta", panel=True)

@@ -238,6 +238,11 @@ def convergence(
         cols = ["_ly_lag", *[f"{c}_lag" for c in controls]]
         z = demean_twoways(np.column_stack([yv, m[cols].to_numpy()]), m[id].to_numpy(), m[time].to_numpy())
         x = pd.DataFrame(z[:, 1:], columns=["log_lag", *[f"{c}_lag" for c in controls]])
+        lagged = m["_ly_lag"].to_numpy()
+        if np.ptp(z[:, 1]) <= 1e-12 * (1.0 + np.ptp(lagged)):
+            raise InputError(f"panel β-convergence of {value!r}: the lagged log level does not vary once region and "
+                             "year effects are removed (every region's level moves by the same amount each year), so "
+                             "there is no convergence to estimate")
         check_condition(z[:, 1:], list(x.columns), method="panel β-convergence")
         absorbed = m[id].nunique() + m[time].nunique() - 1
         fit = _fit(z[:, 0], x, cov=cov or "cluster", clusters=m[id].to_numpy(), absorbed=absorbed,

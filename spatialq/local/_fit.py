@@ -91,10 +91,13 @@ def check_bandwidth(bw: float, *, n: int, p: int, fixed: bool, method: str) -> f
     return float(bw)
 
 
-def singular(method: str, ids) -> InputError:
+def singular(method: str, where=None) -> InputError:
+    """The error for a singular local design; ``where``: the units (or (unit, period) pairs) whose fit failed, when
+    known (a failure inside a bandwidth search does not say where)."""
+    near = "" if where is None else f" at {list(where)[:5]}" + (" …" if len(where) > 5 else "")
     return InputError(f"{method}: a local design is singular (too few neighbours with non-zero weight or a "
-                      f"regressor constant in a neighbourhood) near units {list(ids)[:5]}; increase the bandwidth "
-                      "or use the gaussian kernel")
+                      f"regressor constant in a neighbourhood){near}; increase the bandwidth or use the gaussian "
+                      "kernel")
 
 
 def fit_arrays(space: E.Space, y: np.ndarray, X: np.ndarray, bw: float, *, kernel: str, fixed: bool,

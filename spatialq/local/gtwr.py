@@ -257,12 +257,13 @@ def gtwr(
         space, bw, _ = fit_for(float(ratio))
         fit = E.local_fit(space, yv, X, bw, kernel=kernel, fixed=fixed, full=True)
     except np.linalg.LinAlgError:
-        raise F.singular(method, ids) from None
+        raise F.singular(method) from None
     rss = fit.resid_ss
     s2 = rss / (n - fit.tr_S) if sigma2 == "n-trS" else rss / (n - 2 * fit.tr_S + fit.tr_sts)
     bse = np.sqrt(fit.cct * s2)
     if not np.isfinite(bse).all() or (bse <= 0).any():
-        raise F.singular(method, ids)
+        bad = ~(np.isfinite(bse) & (bse > 0)).all(axis=1)
+        raise F.singular(method, list(zip(ids[bad].tolist(), frame[time].to_numpy()[bad].tolist())))
     r2, _cn = F.local_r2_cn(space, yv, X, fit.resid, bw, kernel=kernel, fixed=fixed)
     arrays = {"params": fit.params, "bse": bse, "tvalues": fit.params / bse, "predy": fit.predy,
               "resid": fit.resid, "influ": fit.influ, "tr_S": fit.tr_S, "tr_STS": fit.tr_sts, "sigma2": s2}

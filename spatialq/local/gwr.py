@@ -264,16 +264,16 @@ def gwr(
                 bw = sel.search(criterion=criterion, bw_min=bw_min, bw_max=bw_max)
                 hist = sel.sel_hist
         except np.linalg.LinAlgError:
-            raise F.singular(method, ids) from None
+            raise F.singular(method) from None
         bw = float(bw) if fixed else int(bw)
         history = pd.DataFrame([(float(b), float(np.ravel(s)[0])) for b, s in hist], columns=["bandwidth", "score"])
         crit_used = criterion
     try:
         arrays = F.fit_arrays(space, yv, X, bw, kernel=kernel, fixed=fixed, sigma2=sigma2)
     except np.linalg.LinAlgError:
-        raise F.singular(method, ids) from None
+        raise F.singular(method) from None
     if not np.all(np.isfinite(arrays["bse"])) or np.any(arrays["bse"] <= 0):
-        raise F.singular(method, ids[~np.isfinite(arrays["bse"]).all(axis=1)])
+        raise F.singular(method, ids[~(np.isfinite(arrays["bse"]) & (arrays["bse"] > 0)).all(axis=1)])
     diag = F.diagnostics(yv, arrays, p, method=method, bandwidth=bw)
     adj_alpha, crit = F.corrected_t(diag["enp"], p, n, alpha)
     F.warn_collinear(arrays["local_cn"], ids, method)

@@ -320,14 +320,14 @@ def mgwr(
             enp_j = np.asarray(res.ENP_j, dtype=float)
             cct = np.asarray(res.CCT) / float(res.sigma2)
     except np.linalg.LinAlgError:
-        raise F.singular(method, ids) from None
+        raise F.singular(method) from None
     resid = yv - predy
     s2 = float(resid @ resid) / (n - enp_j.sum())  # mgwr's sigma2_v1: RSS/(n − tr S)
     bse = np.sqrt(cct * s2)
     arrays = {"params": params, "bse": bse, "tvalues": params / bse, "predy": predy, "resid": resid,
               "tr_S": float(enp_j.sum()), "sigma2": s2}
     if not np.isfinite(arrays["bse"]).all() or (arrays["bse"] <= 0).any():
-        raise F.singular(method, ids)
+        raise F.singular(method, ids[~(np.isfinite(arrays["bse"]) & (arrays["bse"] > 0)).all(axis=1)])
     diag = F.diagnostics(yv, arrays, k, method=method, bandwidth=[float(b) for b in bws_used])
     diag["iterations"] = iterations
     if bandwidths is None:
