@@ -26,9 +26,25 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAX_PERMUTATIONS", "PERFECT_FIT", "InputError", "at", "check_condition", "check_finite", "check_min_units",
-           "check_not_constant", "check_not_perfect_fit", "check_permutations", "check_positive_weights",
-           "equal_area_problem", "flat_frame", "rescale", "scale_exponent", "years_from"]
+__all__ = [
+    "MAX_PERMUTATIONS",
+    "PERFECT_FIT",
+    "InputError",
+    "at",
+    "check_condition",
+    "check_finite",
+    "check_fit_ratio",
+    "check_min_units",
+    "check_not_constant",
+    "check_not_perfect_fit",
+    "check_permutations",
+    "check_positive_weights",
+    "equal_area_problem",
+    "flat_frame",
+    "rescale",
+    "scale_exponent",
+    "years_from",
+]
 
 #: Upper bound of permutations accepted by any function (the null distribution is exact enough long before).
 MAX_PERMUTATIONS = 999_999
@@ -135,25 +151,31 @@ def check_positive_weights(weights, *, what: str = "weights", period=None) -> np
 #: by every regression (spatial models, panels, convergence), since its standard errors would be 0.
 PERFECT_FIT = 1e-12
 
-def check_not_perfect_fit(y, X, *, response: str, method: str, what: str = "the regressors explain") -> None:
-    """Refuse a response that the least-squares fit on the columns of ``X`` reproduces: residual sum of squares
-    below :data:`PERFECT_FIT` × the response's sum of squared deviations (R² > 1 − 1e-12).  Any estimator whose
-    model contains that linear fit (GWR, threshold and random-effects panels) would report standard errors of
-    zero and infinite t.  ``X`` holds the columns of the fit (with a constant where the model has one; demeaned
-    data need none).  A constant response is left to :func:`check_not_constant`."""
-    y = np.asarray(y, dtype=float)
-    X = np.asarray(X, dtype=float).reshape(len(y), -1)
-    dev = y - y.mean()
+def check_fit_ratio(resid_ss: float, y, *, response: str, method: str, what: str = "the regressors explain") -> None:
+    """Refuse a fit whose residual sum of squares is below :data:`PERFECT_FIT` × the response's sum of squared
+    deviations (R² > 1 − 1e-12): its standard errors would be zero and t (z, F) infinite.  The one place the
+    perfect-fit rule and its message live; ``what`` says which model explains the response ("the SAR model
+    explains")."""
+    dev = np.asarray(y, dtype=float) - np.mean(y)
     sst = float(dev @ dev)
-    if not sst > 0 or X.shape[1] == 0:
-        return
-    beta = np.linalg.lstsq(X, y, rcond=None)[0]
-    r = y - X @ beta
-    ratio = float(r @ r) / sst
+    ratio = resid_ss / sst if sst > 0 else 0.0
     if ratio < PERFECT_FIT:
         raise InputError(f"{method}: perfect fit — {what} the response {response!r} exactly (residual sum of "
                          f"squares / sum of squares of {response!r} = {ratio:.2g} < {PERFECT_FIT:.0e}); standard "
                          "errors would be zero and t infinite. Is the response computed from the regressors?")
+
+
+def check_not_perfect_fit(y, X, *, response: str, method: str, what: str = "the regressors explain") -> None:
+    """:func:`check_fit_ratio` of the least-squares fit of ``y`` on the columns of ``X``, before an estimator whose
+    model contains that linear fit (GWR, threshold, random-effects and dynamic panels).  ``X`` holds the columns of
+    the fit (with a constant where the model has one; demeaned data need none).  A constant response is left to
+    :func:`check_not_constant`."""
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float).reshape(len(y), -1)
+    if X.shape[1] == 0 or not np.ptp(y) > 0:
+        return
+    r = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+    check_fit_ratio(float(r @ r), y, response=response, method=method, what=what)
 
 
 #: Condition number (of the design with columns scaled to unit length) beyond which estimates are refused.

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._guards import PERFECT_FIT, InputError, check_condition, check_min_units, scale_exponent
+from .._guards import InputError, check_condition, check_fit_ratio, check_min_units, scale_exponent
 
 #: Columns with magnitudes beyond this (or below its inverse) are rescaled by a power of two.
 SCALE_LIMIT = 1e30
@@ -119,15 +119,9 @@ def check_design(X: np.ndarray, names: list[str], *, method: str, hint: str = ""
 
 
 def check_perfect_fit(resid_ss: float, y: np.ndarray, *, response: str, method: str, model: str) -> None:
-    """Residual variance ≥ PERFECT_FIT × variance of y (the transformed response)."""
-    dev = np.asarray(y, float) - np.mean(y)
-    sst = float(dev @ dev)
-    ratio = resid_ss / sst if sst > 0 else 0.0
-    if ratio < PERFECT_FIT:
-        what = "the regressors explain" if model in {"ols", "slx"} else f"the {model.upper()} model explains"
-        raise InputError(f"{method}: perfect fit — {what} the response {response!r} exactly (residual "
-                         f"variance / variance of {response!r} = {ratio:.2g} < {PERFECT_FIT:.0e}); standard errors "
-                         "would be zero and z infinite. Is the response computed from the regressors?")
+    """Residual variance ≥ PERFECT_FIT × variance of y (the transformed response): ``_guards.check_fit_ratio``."""
+    what = "the regressors explain" if model in {"ols", "slx"} else f"the {model.upper()} model explains"
+    check_fit_ratio(resid_ss, y, response=response, method=method, what=what)
 
 
 @dataclass(frozen=True)

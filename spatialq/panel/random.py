@@ -317,7 +317,6 @@ def spatial_panel_re(
     _checks.check_design(Xa, names, method="spatial_panel_re")
     yr = np.asarray(yv, float).reshape(T, N)  # rows by period, then unit
     slopes_x = Xa[:, [j for j, c in enumerate(names) if c != "Intercept"]].reshape(T, N, -1)
-    check_not_perfect_fit(yv, Xa, response=response, method="spatial_panel_re")
     check_not_perfect_fit((yr - yr.mean(0)).ravel(), (slopes_x - slopes_x.mean(0)).reshape(T * N, -1),
                           response=response, method="spatial_panel_re", what="the regressors and unit effects explain")
     w = unit_weights(w, df, id=id, time=time, method="spatial_panel_re")  # a bare sparse w follows the input's units

@@ -30,9 +30,9 @@ import pandas as pd
 
 from .._data import long_frame
 from .._guards import (
-    PERFECT_FIT,
     InputError,
     check_condition,
+    check_fit_ratio,
     check_min_units,
     check_not_constant,
     check_not_perfect_fit,
@@ -530,11 +530,8 @@ def threshold_panel(
     streams = root.spawn(thresholds)
     for k in range(1, thresholds + 1):
         s0, s1 = _f_pair(main["S"], k)
-        sst = float(((yt - yt.mean()) ** 2).sum())
-        if s1 < PERFECT_FIT * sst:  # F, t and the LR curves would divide by a residual variance of zero
-            raise InputError(f"{method}: perfect fit — the model with {k} threshold(s) in {q!r} explains {y!r} "
-                             f"exactly (residual sum of squares / sum of squares = {s1 / sst:.2g}); standard "
-                             "errors would be zero and F infinite. Is the response computed from the regressors?")
+        # F, t and the LR curves would divide by a residual variance of zero
+        check_fit_ratio(s1, yt, response=y, method=method, what=f"the model with {k} threshold(s) in {q!r} explains")
         F = (s0 - s1) / (s1 / (N * (T - 1)))
         if bootstrap:
             null = _sequence(d, yt, k - 1)["est"] if k > 1 else []
